@@ -1,0 +1,25 @@
+import { defineConfig } from 'vitest/config';
+
+// Two layers: fast pure/unit tests, and e2e tests that run the built bins against the reference
+// server with real rclone and FUSE. globalSetup checks the machine has what e2e needs and fails
+// at once with the command to run (never a silent skip).
+export default defineConfig({
+  test: {
+    globalSetup: ['test/support/global-setup.ts'],
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          // FUSE mounts and rclone bisync are heavy on a 2-core machine.
+          maxConcurrency: 1,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
