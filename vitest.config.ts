@@ -15,9 +15,6 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          // FUSE mounts and rclone bisync are heavy on a 2-core machine.
-          maxConcurrency: 1,
-          fileParallelism: false,
         },
       },
     ],

@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { CommanderError, type Command } from 'commander';
+import { CliError, ExitCode, type ExitCodeValue } from '../core/errors.js';
+import type { Output } from '../core/output.js';
+import { createContext, type GlobalOptions } from './context.js';
+import { buildProgram, type CommandRunner } from './program.js';
+
+/** The only place that ends the process. */
+async function main(argv: string[]): Promise<number> {
+  let output: Output | undefined;
+  let verbose = argv.includes('--verbose');
+  let exitCode: ExitCodeValue = ExitCode.ok;
+
+  const run: CommandRunner = (command) => async (...commanderArgs: unknown[]) => {
+    // commander passes the positional arguments, the command's options, then the Command itself.
+    const commanderCommand = commanderArgs.at(-1) as Command;
+    const options: GlobalOptions = commanderCommand.optsWithGlobals();
+    verbose = options.verbose ?? false;
+    const ctx = await createContext(options);
+    output = ctx.output;
+    const code = await command(commanderCommand.opts() as never, ctx, commanderCommand.args);
+    exitCode = code ?? ExitCode.ok;
+  };
+
+  const program = buildProgram(readVersion(), run);
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    return reportError(error, output, verbose);
+  }
+}
+
+function reportError(error: unknown, output: Output | undefined, verbose: boolean): number {
+  if (error instanceof CommanderError) {
+    // Help and version are "errors" to commander; usage mistakes were already printed by it.
+    return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  }
+  const print = (line: string) => (output ? output.error(line) : process.stderr.write(`Error: ${line}\n`));
+  const hint = (line: string) => (output ? output.info(line) : process.stderr.write(`${line}\n`));
+  if (error instanceof CliError) {
+    print(error.message);
+    if (error.hint) hint(error.hint);
+    if (verbose && error.cause instanceof Error) hint(error.cause.stack ?? String(error.cause));
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  print(`Unexpected failure: ${message}`);
+  hint(verbose && error instanceof Error ? (error.stack ?? '') : 'Run again with --verbose for details, and report it if it persists.');
+  return ExitCode.failed;
+}
+
+function readVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
+const code = await main(process.argv);
+// Exit explicitly so an idle keep-alive socket or watcher cannot hold the process open, but only
+// after stdout has flushed (a piped `--json` document must arrive whole).
+process.stdout.write('', () => process.exit(code));

@@ -1,0 +1,50 @@
+/** The exit codes of contract section 3; shown in every `--help`. */
+export const ExitCode = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  auth: 3,
+  rcloneUnavailable: 4,
+  safetyStop: 5,
+  needsResync: 6,
+  interrupted: 130,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+export const exitCodeHelp = `Exit codes:
+  0    done
+  1    failed
+  2    bad usage or bad input
+  3    not logged in, token rejected or tenant refused
+  4    rclone missing or too old and not installable
+  5    safety stop (too many deletes, check-access failed); nothing deleted
+  6    the sync baseline is lost: run again with --resync
+  130  interrupted`;
+
+/**
+ * An error the user can act on: the message is one sentence saying what went wrong, the hint says
+ * what to do next. The entry point prints both and exits with `exitCode`; the stack is shown only
+ * with --verbose.
+ */
+export class CliError extends Error {
+  readonly hint: string | undefined;
+  readonly exitCode: ExitCodeValue;
+
+  constructor(message: string, options: { hint?: string; exitCode?: ExitCodeValue; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'CliError';
+    this.hint = options.hint;
+    this.exitCode = options.exitCode ?? ExitCode.failed;
+  }
+}
+
+export function isCliError(error: unknown): error is CliError {
+  return error instanceof CliError;
+}
+
+export function notSetUpError(): CliError {
+  return new CliError('This machine is not set up for Basic Memory cloud yet.', {
+    hint: 'Run `basic-memory cloud setup` first.',
+  });
+}

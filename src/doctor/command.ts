@@ -1,0 +1,8 @@
+import { CliError } from '../core/errors.js';
+import type { CommandContext } from '../cli/context.js';
+
+// Placeholder: replaced by the real command.
+export function doctor(_o: { json: boolean }, _c: CommandContext): Promise<void> {
+  return Promise.reject(new CliError('Not built yet.'));
+}
+
