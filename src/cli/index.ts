@@ -18,7 +18,7 @@ async function main(argv: string[]): Promise<number> {
     verbose = options.verbose ?? false;
     const ctx = await createContext(options);
     output = ctx.output;
-    const code = await command(commanderCommand.opts() as never, ctx, commanderCommand.args);
+    const code = await command(commanderCommand.opts<never>(), ctx, commanderCommand.args);
     exitCode = code ?? ExitCode.ok;
   };
 
