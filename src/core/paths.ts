@@ -22,13 +22,13 @@ export interface StatePaths {
   tenant: string;
   bisyncFilters: string;
   /** Per-tenant rclone bisync workdir (listings, lock, filters md5). */
-  bisyncWorkdir(tenantId: string): string;
-  bisyncState(tenantId: string): string;
-  bisyncLock(tenantId: string): string;
-  watchPid(tenantId: string): string;
-  mountState(tenantId: string): string;
-  mountLog(tenantId: string): string;
-  mountCacheDir(tenantId: string): string;
+  bisyncWorkdir: (tenantId: string) => string;
+  bisyncState: (tenantId: string) => string;
+  bisyncLock: (tenantId: string) => string;
+  watchPid: (tenantId: string) => string;
+  mountState: (tenantId: string) => string;
+  mountLog: (tenantId: string) => string;
+  mountCacheDir: (tenantId: string) => string;
 }
 
 export function statePaths(dir: string): StatePaths {

@@ -52,9 +52,8 @@ export function resolveSettings({ file = {}, env, flags }: SettingsSources): Set
 
   const apiUrl = flags.apiUrl ?? env.BASIC_MEMORY_CLOUD_URL ?? text('apiUrl') ?? PRODUCTION_API_URL;
   const authUrl = env.BASIC_MEMORY_AUTH_URL ?? text('authUrl') ?? apiUrl;
-  for (const [name, value] of [['API URL', apiUrl], ['auth URL', authUrl]] as const) {
-    if (!isHttpUrl(value)) errors.push(`The ${name} "${value}" is not an http(s) URL.`);
-  }
+  if (!isHttpUrl(apiUrl)) errors.push(`The API URL "${apiUrl}" is not an http(s) URL.`);
+  if (authUrl !== apiUrl && !isHttpUrl(authUrl)) errors.push(`The auth URL "${authUrl}" is not an http(s) URL.`);
 
   const profile = (key: string): ProfileName => {
     const value = text(key) ?? 'balanced';
