@@ -1,0 +1,63 @@
+import type { IncomingMessage } from 'node:http';
+import type { AccessTokens } from '../auth/access-tokens.js';
+import type { Tenant } from '../db/tenants.js';
+import { ApiError } from '../tenants/api-error.js';
+import type { TenantService } from '../tenants/tenant-service.js';
+import { readJsonObject, type Route } from './http.js';
+
+/** The tenant a request's bearer token names: 401 for any token we cannot trust, 403 for a tenant we refuse. */
+export async function authenticate(req: IncomingMessage, tokens: AccessTokens, tenants: TenantService): Promise<Tenant> {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  if (!match?.[1]) throw new ApiError(401, 'Not authenticated: send an Authorization: Bearer <token> header.');
+  const tenantId = await tokens.verify(match[1]);
+  if (tenantId === null) throw new ApiError(401, 'Invalid or expired token.');
+  return tenants.requireActiveTenant(tenantId);
+}
+
+/** SPEC-8's tenant mount API, plus the health check and the sync notification. */
+export function tenantRoutes(deps: { tokens: AccessTokens; tenants: TenantService; log: (line: string) => void }): Route[] {
+  const { tokens, tenants } = deps;
+  return [
+    { method: 'GET', path: '/health', handle: () => ({ status: 200, json: { status: 'ok' } }) },
+    {
+      method: 'GET',
+      path: '/tenant/mount/info',
+      handle: async ({ req }) => ({ status: 200, json: tenants.mountInfo(await authenticate(req, tokens, tenants)) }),
+    },
+    {
+      method: 'POST',
+      path: '/tenant/mount/credentials',
+      handle: async ({ req }) => {
+        const tenant = await authenticate(req, tokens, tenants);
+        const { description } = await readJsonObject(req);
+        if (description !== undefined && (typeof description !== 'string' || description.length > 255)) {
+          throw new ApiError(422, 'description must be a string of at most 255 characters.');
+        }
+        return { status: 200, json: await tenants.createCredential(tenant, description), headers: { 'cache-control': 'no-store' } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/tenant/mount/credentials',
+      handle: async ({ req }) => ({ status: 200, json: { credentials: tenants.listCredentials(await authenticate(req, tokens, tenants)) } }),
+    },
+    {
+      method: 'DELETE',
+      path: /^\/tenant\/mount\/credentials\/(?<id>[^/]+)$/,
+      handle: async ({ req, params }) => {
+        const tenant = await authenticate(req, tokens, tenants);
+        return { status: 200, json: await tenants.revokeCredential(tenant, params.id ?? '') };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/sync',
+      handle: async ({ req }) => {
+        const tenant = await authenticate(req, tokens, tenants);
+        // The reference server has no tenant container to refresh; it records the notification.
+        deps.log(`sync requested by tenant ${tenant.id}`);
+        return { status: 202, json: { status: 'accepted' } };
+      },
+    },
+  ];
+}

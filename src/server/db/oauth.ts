@@ -1,0 +1,125 @@
+import type { Sqlite } from './sqlite.js';
+
+export type DeviceStatus = 'pending' | 'approved' | 'denied' | 'used';
+
+/** One RFC 8628 device authorization; the device code itself is kept only as a hash. */
+export interface DeviceAuthorization {
+  deviceCodeHash: string;
+  userCode: string;
+  clientId: string;
+  scope: string | null;
+  status: DeviceStatus;
+  tenantId: string | null;
+  intervalMs: number;
+  expiresAt: number;
+  lastPolledAt: number | null;
+}
+
+/** A refresh token, kept only as a hash; tokens rotated from one login share a family. */
+export interface RefreshTokenRecord {
+  tokenHash: string;
+  familyId: string;
+  tenantId: string;
+  clientId: string;
+  scope: string | null;
+  expiresAt: number;
+  usedAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface OAuthRepository {
+  insertDevice(authorization: DeviceAuthorization): void;
+  findDevice(deviceCodeHash: string): DeviceAuthorization | undefined;
+  findDeviceByUserCode(userCode: string): DeviceAuthorization | undefined;
+  /** Approves or denies a pending authorization; false when it is not pending any more. */
+  decideDevice(userCode: string, status: 'approved' | 'denied', tenantId: string | null): boolean;
+  recordPoll(deviceCodeHash: string, at: number, intervalMs: number): void;
+  /** Marks an approved authorization used; false when another poll got there first. */
+  consumeDevice(deviceCodeHash: string): boolean;
+  insertRefreshToken(record: RefreshTokenRecord): void;
+  findRefreshToken(tokenHash: string): RefreshTokenRecord | undefined;
+  /** Marks a live refresh token used; false when it was used or revoked already. */
+  consumeRefreshToken(tokenHash: string, at: number): boolean;
+  revokeFamily(familyId: string, at: number): void;
+}
+
+interface DeviceRow {
+  device_code_hash: string;
+  user_code: string;
+  client_id: string;
+  scope: string | null;
+  status: DeviceStatus;
+  tenant_id: string | null;
+  interval_ms: number;
+  expires_at: number;
+  last_polled_at: number | null;
+}
+
+interface RefreshRow {
+  token_hash: string;
+  family_id: string;
+  tenant_id: string;
+  client_id: string;
+  scope: string | null;
+  expires_at: number;
+  used_at: number | null;
+  revoked_at: number | null;
+}
+
+export function oauthRepository(db: Sqlite): OAuthRepository {
+  const insertDevice = db.prepare(
+    `INSERT INTO device_authorizations (device_code_hash, user_code, client_id, scope, status, tenant_id, interval_ms, expires_at, last_polled_at)
+     VALUES (@deviceCodeHash, @userCode, @clientId, @scope, @status, @tenantId, @intervalMs, @expiresAt, @lastPolledAt)`,
+  );
+  const findDevice = db.prepare<[string], DeviceRow>('SELECT * FROM device_authorizations WHERE device_code_hash = ?');
+  const findByUserCode = db.prepare<[string], DeviceRow>('SELECT * FROM device_authorizations WHERE user_code = ?');
+  const decide = db.prepare("UPDATE device_authorizations SET status = ?, tenant_id = ? WHERE user_code = ? AND status = 'pending'");
+  const poll = db.prepare('UPDATE device_authorizations SET last_polled_at = ?, interval_ms = ? WHERE device_code_hash = ?');
+  const consume = db.prepare("UPDATE device_authorizations SET status = 'used' WHERE device_code_hash = ? AND status = 'approved'");
+  const insertRefresh = db.prepare(
+    `INSERT INTO refresh_tokens (token_hash, family_id, tenant_id, client_id, scope, expires_at, used_at, revoked_at)
+     VALUES (@tokenHash, @familyId, @tenantId, @clientId, @scope, @expiresAt, @usedAt, @revokedAt)`,
+  );
+  const findRefresh = db.prepare<[string], RefreshRow>('SELECT * FROM refresh_tokens WHERE token_hash = ?');
+  const consumeRefresh = db.prepare('UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND revoked_at IS NULL');
+  const revokeFamily = db.prepare('UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL');
+  return {
+    insertDevice: (authorization) => void insertDevice.run(authorization),
+    findDevice: (hash) => deviceFromRow(findDevice.get(hash)),
+    findDeviceByUserCode: (userCode) => deviceFromRow(findByUserCode.get(userCode)),
+    decideDevice: (userCode, status, tenantId) => decide.run(status, tenantId, userCode).changes > 0,
+    recordPoll: (hash, at, intervalMs) => void poll.run(at, intervalMs, hash),
+    consumeDevice: (hash) => consume.run(hash).changes > 0,
+    insertRefreshToken: (record) => void insertRefresh.run(record),
+    findRefreshToken: (hash) => refreshFromRow(findRefresh.get(hash)),
+    consumeRefreshToken: (hash, at) => consumeRefresh.run(at, hash).changes > 0,
+    revokeFamily: (familyId, at) => void revokeFamily.run(at, familyId),
+  };
+}
+
+function deviceFromRow(row: DeviceRow | undefined): DeviceAuthorization | undefined {
+  return row && {
+    deviceCodeHash: row.device_code_hash,
+    userCode: row.user_code,
+    clientId: row.client_id,
+    scope: row.scope,
+    status: row.status,
+    tenantId: row.tenant_id,
+    intervalMs: row.interval_ms,
+    expiresAt: row.expires_at,
+    lastPolledAt: row.last_polled_at,
+  };
+}
+
+function refreshFromRow(row: RefreshRow | undefined): RefreshTokenRecord | undefined {
+  return row && {
+    tokenHash: row.token_hash,
+    familyId: row.family_id,
+    tenantId: row.tenant_id,
+    clientId: row.client_id,
+    scope: row.scope,
+    expiresAt: row.expires_at,
+    usedAt: row.used_at,
+    revokedAt: row.revoked_at,
+  };
+}

@@ -1,0 +1,113 @@
+import http from 'node:http';
+import { createRouter } from './api/http.js';
+import { oauthRoutes } from './api/oauth-routes.js';
+import { tenantRoutes } from './api/tenant-routes.js';
+import type { DeviceFlowSettings } from './auth/device-flow.js';
+import { closeServer, listen, urlOf } from './net.js';
+import { openServices } from './services.js';
+import { localProvider } from './storage/local-provider.js';
+import type { StorageProvider } from './storage/provider.js';
+import { tigrisProviderFromEnv } from './storage/tigris-provider.js';
+import { startEmbeddedStore } from './store/embedded-store.js';
+import { lastUsedRecorder } from './tenants/last-used.js';
+
+export type StorageMode = 'local' | 'tigris';
+
+export interface ServerOptions {
+  host?: string;
+  port?: number;
+  s3Port?: number;
+  dataDir: string;
+  storage?: StorageMode;
+  log?: (line: string) => void;
+  /** Seconds a device-flow client must wait between polls (RFC 8628 `interval`). */
+  deviceInterval?: number;
+  /** Replaces the storage provider (tests inject a failing one); the embedded store still runs for `local`. */
+  provider?: StorageProvider;
+}
+
+export interface MintedToken {
+  token: string;
+  tenantId: string;
+  bucketName: string;
+}
+
+export interface RunningServer {
+  apiUrl: string;
+  s3Url: string;
+  dataDir: string;
+  mintToken(tenant: string | 'new', ttlSeconds?: number): Promise<MintedToken>;
+  setTenantStatus(tenantId: string, status: 'active' | 'inactive'): void;
+  approveDevice(userCode: string, tenantId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_API_PORT = 8765;
+export const DEFAULT_S3_PORT = 8766;
+export const DEFAULT_HOST = '127.0.0.1';
+const DEFAULT_TOKEN_TTL_SECONDS = 3600;
+
+/** Starts the tenant API and (for `local`) the embedded S3 store; resolves once both listen. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const host = options.host ?? DEFAULT_HOST;
+  const log = options.log ?? (() => undefined);
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const closeAll = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  };
+  try {
+    let provider: StorageProvider;
+    let s3Url: string;
+    let recordUse: ((accessKey: string) => void) | undefined;
+    if ((options.storage ?? 'local') === 'local') {
+      const store = await startEmbeddedStore({
+        dataDir: options.dataDir,
+        host,
+        port: options.s3Port ?? DEFAULT_S3_PORT,
+        onKeyUsed: (accessKey) => recordUse?.(accessKey),
+      });
+      cleanups.push(() => store.close());
+      s3Url = store.url;
+      provider = options.provider ?? localProvider({ keys: store.keys, buckets: store.buckets, endpointUrl: store.url });
+    } else {
+      provider = options.provider ?? tigrisProviderFromEnv(process.env);
+      cleanups.push(() => provider.close());
+      s3Url = provider.endpointUrl;
+    }
+    const services = await openServices({ dataDir: options.dataDir, provider, log, deviceFlow: deviceFlowSettings(options) });
+    cleanups.push(() => services.close());
+    recordUse = lastUsedRecorder(services.credentials);
+
+    let apiUrl = '';
+    const router = createRouter(
+      [...tenantRoutes({ tokens: services.tokens, tenants: services.tenants, log }), ...oauthRoutes({ deviceFlow: services.deviceFlow, publicJwk: services.signingKey.publicJwk, issuerUrl: () => apiUrl })],
+      log,
+    );
+    const api = http.createServer(router);
+    await listen(api, options.port ?? DEFAULT_API_PORT, host);
+    cleanups.push(() => closeServer(api));
+    apiUrl = urlOf(api, host);
+
+    return {
+      apiUrl,
+      s3Url,
+      dataDir: options.dataDir,
+      async mintToken(tenant, ttlSeconds = DEFAULT_TOKEN_TTL_SECONDS) {
+        const record = await services.tenants.ensureTenant(tenant);
+        return { token: await services.tokens.mint(record.id, ttlSeconds), tenantId: record.id, bucketName: record.bucketName };
+      },
+      setTenantStatus: (tenantId, status) => services.tenants.setStatus(tenantId, status),
+      async approveDevice(userCode, tenantId) {
+        await services.deviceFlow.approve(userCode, tenantId);
+      },
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+function deviceFlowSettings(options: ServerOptions): Partial<DeviceFlowSettings> {
+  return options.deviceInterval === undefined ? {} : { intervalSeconds: options.deviceInterval };
+}

@@ -1,0 +1,101 @@
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import S3rver from '@20minutes/s3rver';
+import { fixEmulatorXml } from './emulator-xml.js';
+import { createGate } from './gate.js';
+import { openKeyStore, type KeyStore } from './key-store.js';
+import { listen, closeServer, urlOf } from '../net.js';
+
+/** `<data-dir>/s3/`: the store's key database and, under `buckets/`, the emulator's files. */
+export function storeDir(dataDir: string): string {
+  return path.join(dataDir, 's3');
+}
+
+/** The emulator's view of buckets on disk, usable without a running store (the `token` command). */
+export interface BucketFiles {
+  create(name: string): Promise<void>;
+  remove(name: string): Promise<void>;
+}
+
+export function createEmulator(dataDir: string): S3rver {
+  return new S3rver({
+    directory: path.join(storeDir(dataDir), 'buckets'),
+    silent: true,
+    // The gate has checked the signature and strips it; the emulator must not judge it again.
+    allowMismatchedSignatures: true,
+    // The gate turns virtual-host requests into path style before the emulator sees them.
+    vhostBuckets: false,
+  });
+}
+
+export function bucketFiles(emulator: S3rver): BucketFiles {
+  return {
+    async create(name) {
+      await emulator.store.putBucket(name);
+    },
+    async remove(name) {
+      await emulator.store.deleteBucket(name);
+    },
+  };
+}
+
+export interface EmbeddedStore {
+  url: string;
+  keys: KeyStore;
+  buckets: BucketFiles;
+  close(): Promise<void>;
+}
+
+export interface EmbeddedStoreOptions {
+  dataDir: string;
+  host: string;
+  port: number;
+  onKeyUsed?: (accessKey: string) => void;
+}
+
+const require = createRequire(import.meta.url);
+// The emulator's error type: a body-hash failure thrown as one is answered with S3's XML, status 400.
+const EmulatorError = require('@20minutes/s3rver/lib/models/error.js') as new (code: string, message: string, detail?: object) => Error & { status: number; expose: boolean };
+
+/** The embedded S3 store: one HTTP server whose every request passes the SigV4 gate, then the emulator in-process. */
+export async function startEmbeddedStore(options: EmbeddedStoreOptions): Promise<EmbeddedStore> {
+  const keys = openKeyStore(storeDir(options.dataDir));
+  const emulator = createEmulator(options.dataDir);
+  const emulatorHandler = emulator.callback();
+  const gate = createGate({
+    keys,
+    next: (req, res) => {
+      fixEmulatorXml(res);
+      emulatorHandler(req, res);
+    },
+    storeHostnames: [...new Set([options.host, 'localhost', os.hostname()])],
+    payloadMismatchError: (computed, expected) => {
+      const error = new EmulatorError('XAmzContentSHA256Mismatch', 'The provided x-amz-content-sha256 header does not match what was computed.', {
+        ClientComputedContentSHA256: expected,
+        S3ComputedContentSHA256: computed,
+      });
+      error.status = 400;
+      error.expose = true;
+      return error;
+    },
+    onKeyUsed: options.onKeyUsed,
+  });
+  const server = http.createServer(gate);
+  try {
+    await listen(server, options.port, options.host);
+  } catch (error) {
+    keys.close();
+    throw error;
+  }
+  return {
+    url: urlOf(server, options.host),
+    keys,
+    buckets: bucketFiles(emulator),
+    async close() {
+      await closeServer(server);
+      keys.close();
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import crypto from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { KeyStore } from './key-store.js';
+import { withCheckedBody } from './payload-hash.js';
+import { sendS3Error, type S3ErrorCode } from './s3-errors.js';
+import { decideAccess, resolveTarget } from './scope.js';
+import { checkTiming, parseAuth, verifySignature, type SignedRequestParts } from './sigv4.js';
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface GateOptions {
+  keys: KeyStore;
+  /** The object store behind the gate; it sees only requests the gate let through, made anonymous. */
+  next: RequestHandler;
+  storeHostnames: readonly string[];
+  /** Builds the error the emulator reports when a body does not match its signed SHA-256. */
+  payloadMismatchError: (computed: string, expected: string) => Error;
+  onKeyUsed?: (accessKey: string) => void;
+  now?: () => Date;
+}
+
+class Denied extends Error {
+  constructor(
+    readonly code: S3ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
+const AUTH_QUERY_PARAMS = new Set(['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature', 'X-Amz-Security-Token']);
+
+/**
+ * What Tigris guarantees and the emulator lacks: every request carries a valid AWS Signature V4 of a
+ * live key, and a key reaches only its own bucket. Anything else gets S3's XML error and never
+ * reaches the emulator.
+ */
+export function createGate(options: GateOptions): RequestHandler {
+  const now = options.now ?? (() => new Date());
+
+  async function admit(req: IncomingMessage): Promise<IncomingMessage> {
+    const parts = requestParts(req);
+    const auth = parseAuth(parts);
+    if (auth.kind === 'anonymous') throw new Denied('AccessDenied', 'Anonymous access is not allowed: sign the request with AWS Signature Version 4.');
+    if (auth.kind === 'malformed') throw new Denied('AccessDenied', auth.reason);
+    const timing = checkTiming(auth, now());
+    if (timing === 'skewed') throw new Denied('RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.');
+    if (timing === 'expired') throw new Denied('AccessDenied', 'Request has expired.');
+    if (timing === 'scope-date') throw new Denied('AuthorizationHeaderMalformed', 'The credential scope date does not match the request date.');
+    const key = options.keys.find(auth.accessKey);
+    if (!key?.active) throw new Denied('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
+    if (!(await verifySignature(auth, parts, key.secretKey))) {
+      throw new Denied('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.');
+    }
+    const target = resolveTarget(parts.rawPath, req.headers.host, options.storeHostnames);
+    const decision = decideAccess(parts.method, target, key.bucketName);
+    if (!decision.allowed) throw new Denied('AccessDenied', decision.reason);
+    if (auth.kind === 'header' && auth.payloadHash.startsWith('STREAMING-')) {
+      throw new Denied('NotImplemented', 'Chunked (STREAMING-*) payload signing is not supported: send a hex SHA-256 or UNSIGNED-PAYLOAD.');
+    }
+    options.onKeyUsed?.(key.accessKey);
+    req.url = anonymousUrl(target.pathStylePath, req.url ?? '/');
+    delete req.headers.authorization;
+    if (auth.kind === 'header' && HEX_SHA256.test(auth.payloadHash) && hasBody(req)) {
+      const expected = auth.payloadHash;
+      return withCheckedBody(req, expected, (computed) => options.payloadMismatchError(computed, expected));
+    }
+    return req;
+  }
+
+  return (req, res) => {
+    admit(req).then(
+      (admitted) => options.next(admitted, res),
+      (error: unknown) => {
+        const requestId = crypto.randomBytes(8).toString('hex').toUpperCase();
+        const denied = error instanceof Denied ? error : new Denied('AccessDenied', 'The request could not be authenticated.');
+        // Drain what the client is still sending so it reads our answer instead of a reset.
+        req.resume();
+        sendS3Error(res, req.method, denied.code, denied.message, (req.url ?? '/').split('?')[0] ?? '/', requestId);
+      },
+    );
+  };
+}
+
+function requestParts(req: IncomingMessage): SignedRequestParts {
+  const url = req.url ?? '/';
+  const queryStart = url.indexOf('?');
+  const rawPath = queryStart === -1 ? url : url.slice(0, queryStart);
+  const query: SignedRequestParts['query'] = {};
+  if (queryStart !== -1) {
+    for (const [name, value] of new URLSearchParams(url.slice(queryStart + 1))) {
+      const existing = query[name];
+      query[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
+    }
+  }
+  return { method: req.method ?? 'GET', rawPath, query, headers: req.headers };
+}
+
+/** The URL the emulator sees: path style, without the presigned-URL auth parameters. */
+function anonymousUrl(pathStylePath: string, originalUrl: string): string {
+  const queryStart = originalUrl.indexOf('?');
+  if (queryStart === -1) return pathStylePath;
+  const kept = originalUrl
+    .slice(queryStart + 1)
+    .split('&')
+    .filter((pair) => !AUTH_QUERY_PARAMS.has(decodeURIComponent(pair.split('=')[0] ?? '')));
+  return kept.length > 0 ? `${pathStylePath}?${kept.join('&')}` : pathStylePath;
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+}

@@ -1,0 +1,42 @@
+import type { ServerResponse } from 'node:http';
+
+export type S3ErrorCode =
+  | 'AccessDenied'
+  | 'InvalidAccessKeyId'
+  | 'SignatureDoesNotMatch'
+  | 'RequestTimeTooSkewed'
+  | 'AuthorizationHeaderMalformed'
+  | 'NotImplemented';
+
+const statusByCode: Record<S3ErrorCode, number> = {
+  AccessDenied: 403,
+  InvalidAccessKeyId: 403,
+  SignatureDoesNotMatch: 403,
+  RequestTimeTooSkewed: 403,
+  AuthorizationHeaderMalformed: 400,
+  NotImplemented: 501,
+};
+
+/** S3's own error document, so S3 clients (rclone included) report the real reason. */
+export function s3ErrorXml(code: S3ErrorCode, message: string, resource: string, requestId: string): string {
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<Error><Code>${code}</Code><Message>${escapeXml(message)}</Message>` +
+    `<Resource>${escapeXml(resource)}</Resource><RequestId>${requestId}</RequestId></Error>`
+  );
+}
+
+export function sendS3Error(res: ServerResponse, method: string | undefined, code: S3ErrorCode, message: string, resource: string, requestId: string): void {
+  const body = s3ErrorXml(code, message, resource, requestId);
+  res.writeHead(statusByCode[code], {
+    'content-type': 'application/xml',
+    'content-length': Buffer.byteLength(body),
+    'x-amz-request-id': requestId,
+  });
+  // HEAD responses carry no body; clients read the status.
+  res.end(method === 'HEAD' ? undefined : body);
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&'"]/g, (char) => `&#${char.charCodeAt(0)};`);
+}

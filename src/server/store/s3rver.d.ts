@@ -1,0 +1,26 @@
+// The parts of @20minutes/s3rver (plain JavaScript, no types of its own) that the embedded store uses.
+declare module '@20minutes/s3rver' {
+  import type { IncomingMessage, ServerResponse } from 'node:http';
+
+  interface S3rverOptions {
+    directory: string;
+    silent?: boolean;
+    allowMismatchedSignatures?: boolean;
+    vhostBuckets?: boolean;
+    resetOnClose?: boolean;
+  }
+
+  interface FilesystemStore {
+    putBucket(name: string): Promise<unknown>;
+    getBucket(name: string): Promise<unknown>;
+    deleteBucket(name: string): Promise<void>;
+  }
+
+  class S3rver {
+    constructor(options: S3rverOptions);
+    readonly store: FilesystemStore;
+    callback(): (req: IncomingMessage, res: ServerResponse) => void;
+  }
+
+  export default S3rver;
+}

@@ -1,0 +1,168 @@
+import crypto from 'node:crypto';
+import type { CredentialRepository, MountCredential } from '../db/credentials.js';
+import type { Tenant, TenantRepository, TenantStatus } from '../db/tenants.js';
+import type { StorageProvider } from '../storage/provider.js';
+import { ApiError } from './api-error.js';
+
+/** `GET /tenant/mount/info`, SPEC-8's shape. */
+export interface MountInfoResponse {
+  tenant_id: string;
+  bucket_name: string;
+  has_credentials: boolean;
+  credentials_created_at: string | null;
+}
+
+/** `POST /tenant/mount/credentials`: SPEC-8's shape plus the credential's `id`. */
+export interface CreatedCredentialResponse {
+  id: string;
+  tenant_id: string;
+  bucket_name: string;
+  access_key: string;
+  secret_key: string;
+  endpoint_url: string;
+  region: string;
+}
+
+/** One entry of `GET /tenant/mount/credentials`: never a secret. */
+export interface CredentialSummaryResponse {
+  id: string;
+  access_key: string;
+  description: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export interface RevokedCredentialResponse {
+  id: string;
+  access_key: string;
+  revoked_at: string;
+}
+
+export interface TenantService {
+  /** An existing tenant, or a new one with its bucket: `new` picks a random UUID. */
+  ensureTenant(idOrNew: string): Promise<Tenant>;
+  /** The tenant a token names, refused with 403 when unknown or inactive. */
+  requireActiveTenant(id: string): Tenant;
+  setStatus(id: string, status: TenantStatus): void;
+  mountInfo(tenant: Tenant): MountInfoResponse;
+  createCredential(tenant: Tenant, description: string | undefined): Promise<CreatedCredentialResponse>;
+  listCredentials(tenant: Tenant): CredentialSummaryResponse[];
+  revokeCredential(tenant: Tenant, credentialId: string): Promise<RevokedCredentialResponse>;
+}
+
+export interface TenantServiceDeps {
+  tenants: TenantRepository;
+  credentials: CredentialRepository;
+  provider: StorageProvider;
+  log: (line: string) => void;
+  now?: () => Date;
+}
+
+/** Tenant ids become bucket names (`basic-memory-<id>`), so they follow S3's bucket name rules. */
+const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,48}[a-z0-9]$|^[a-z0-9]$/;
+const DEFAULT_DESCRIPTION = 'CLI mount credentials';
+
+export function bucketNameFor(tenantId: string): string {
+  return `basic-memory-${tenantId}`;
+}
+
+export function createTenantService(deps: TenantServiceDeps): TenantService {
+  const now = () => (deps.now ?? (() => new Date()))().toISOString();
+
+  return {
+    async ensureTenant(idOrNew) {
+      const id = idOrNew === 'new' ? crypto.randomUUID() : idOrNew;
+      const existing = deps.tenants.find(id);
+      if (existing) return existing;
+      if (!TENANT_ID_PATTERN.test(id)) {
+        throw new ApiError(400, `"${id}" is not a valid tenant id: use lowercase letters, digits and hyphens (at most 50), or "new".`);
+      }
+      const tenant: Tenant = { id, bucketName: bucketNameFor(id), region: deps.provider.region, status: 'active', createdAt: now() };
+      await deps.provider.createBucket(tenant.bucketName);
+      deps.tenants.insert(tenant);
+      deps.log(`tenant ${tenant.id} created with bucket ${tenant.bucketName}`);
+      return tenant;
+    },
+
+    requireActiveTenant(id) {
+      const tenant = deps.tenants.find(id);
+      if (!tenant) throw new ApiError(403, 'Tenant not found.');
+      if (tenant.status !== 'active') throw new ApiError(403, 'Tenant is not active.');
+      return tenant;
+    },
+
+    setStatus(id, status) {
+      if (!deps.tenants.setStatus(id, status)) throw new ApiError(404, `Tenant ${id} not found.`);
+    },
+
+    mountInfo(tenant) {
+      const active = deps.credentials.listActive(tenant.id);
+      return {
+        tenant_id: tenant.id,
+        bucket_name: tenant.bucketName,
+        has_credentials: active.length > 0,
+        credentials_created_at: active.at(-1)?.createdAt ?? null,
+      };
+    },
+
+    async createCredential(tenant, description) {
+      let grant;
+      try {
+        grant = await deps.provider.createScopedKey(tenant.bucketName);
+      } catch (error) {
+        deps.log(`credential creation failed for tenant ${tenant.id}: ${(error as Error).message}`);
+        throw new ApiError(500, 'Failed to create mount credentials.');
+      }
+      const at = now();
+      const credential: MountCredential = {
+        id: crypto.randomUUID(),
+        tenantId: tenant.id,
+        accessKey: grant.accessKey,
+        policyArn: grant.policyRef,
+        tigrisDeletionStatus: 'pending',
+        createdAt: at,
+        updatedAt: at,
+        revokedAt: null,
+        lastUsedAt: null,
+        description: description ?? DEFAULT_DESCRIPTION,
+      };
+      deps.credentials.insert(credential);
+      deps.log(`credential ${credential.id} (${credential.accessKey}) created for tenant ${tenant.id}`);
+      return {
+        id: credential.id,
+        tenant_id: tenant.id,
+        bucket_name: tenant.bucketName,
+        access_key: grant.accessKey,
+        secret_key: grant.secretKey,
+        endpoint_url: deps.provider.endpointUrl,
+        region: deps.provider.region,
+      };
+    },
+
+    listCredentials(tenant) {
+      return deps.credentials.listActive(tenant.id).map((credential) => ({
+        id: credential.id,
+        access_key: credential.accessKey,
+        description: credential.description,
+        created_at: credential.createdAt,
+        last_used_at: credential.lastUsedAt,
+      }));
+    },
+
+    async revokeCredential(tenant, credentialId) {
+      const credential = deps.credentials.findActive(tenant.id, credentialId);
+      if (!credential) throw new ApiError(404, 'Credential not found.');
+      try {
+        await deps.provider.revokeKey(credential.accessKey, credential.policyArn);
+      } catch (error) {
+        // The key may still work: leave the credential listed so the user can retry.
+        deps.log(`revoking credential ${credential.id} failed: ${(error as Error).message}`);
+        throw new ApiError(500, 'Failed to revoke the credential; try again.');
+      }
+      const at = now();
+      deps.credentials.markRevoked(credential.id, at, 'completed');
+      deps.log(`credential ${credential.id} (${credential.accessKey}) revoked for tenant ${tenant.id}`);
+      return { id: credential.id, access_key: credential.accessKey, revoked_at: at };
+    },
+  };
+}
