@@ -1,0 +1,105 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../support/server.js';
+import { callApi } from './helpers.js';
+
+const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+const CLIENT_ID = 'basic-memory-cli';
+
+describe('OAuth 2.0 device authorization grant', () => {
+  let server: TestServer;
+  // A short interval keeps the test quick while still exercising slow_down.
+  const interval = 0.2;
+  beforeAll(async () => {
+    server = await startTestServer({ deviceInterval: interval });
+  });
+  afterAll(async () => {
+    await server.cleanup();
+  });
+
+  const startLogin = async () => (await callApi(server.apiUrl, 'POST', '/oauth/device/code', { form: { client_id: CLIENT_ID, scope: 'mount' } })).body;
+  const poll = (deviceCode: string) => callApi(server.apiUrl, 'POST', '/oauth/token', { form: { grant_type: DEVICE_GRANT, device_code: deviceCode, client_id: CLIENT_ID } });
+  const refresh = (refreshToken: string) => callApi(server.apiUrl, 'POST', '/oauth/token', { form: { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: CLIENT_ID } });
+
+  it('publishes RFC 8414 metadata and the JWKS', async () => {
+    const metadata = await callApi(server.apiUrl, 'GET', '/.well-known/oauth-authorization-server');
+    expect(metadata.body).toMatchObject({
+      issuer: server.apiUrl,
+      device_authorization_endpoint: `${server.apiUrl}/oauth/device/code`,
+      token_endpoint: `${server.apiUrl}/oauth/token`,
+      jwks_uri: `${server.apiUrl}/.well-known/jwks.json`,
+    });
+    expect(metadata.body.grant_types_supported).toEqual(expect.arrayContaining([DEVICE_GRANT, 'refresh_token']));
+    const jwks = await callApi(server.apiUrl, 'GET', '/.well-known/jwks.json');
+    expect(jwks.body.keys).toHaveLength(1);
+    expect(jwks.body.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
+    expect(jwks.body.keys[0].d).toBeUndefined();
+  });
+
+  it('runs pending → slow_down → approved → tokens, and the access token works on the API', async () => {
+    const authorization = await startLogin();
+    expect(authorization).toMatchObject({ verification_uri: `${server.apiUrl}/device`, expires_in: 600, interval });
+    expect(authorization.user_code).toMatch(/^[B-Z]{4}-[B-Z]{4}$/);
+    expect(authorization.verification_uri_complete).toBe(`${server.apiUrl}/device?user_code=${authorization.user_code}`);
+
+    expect(await poll(authorization.device_code)).toMatchObject({ status: 400, body: { error: 'authorization_pending' } });
+    expect(await poll(authorization.device_code)).toMatchObject({ status: 400, body: { error: 'slow_down' } });
+
+    const { tenantId } = await server.mintToken('new');
+    await server.approveDevice(authorization.user_code, tenantId);
+    // slow_down added 5 s to the interval (RFC 8628 section 3.5).
+    await sleep((interval + 5) * 1000);
+    const tokens = await poll(authorization.device_code);
+    expect(tokens.status).toBe(200);
+    expect(tokens.body).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: 'mount' });
+    const info = await callApi(server.apiUrl, 'GET', '/tenant/mount/info', { token: tokens.body.access_token });
+    expect(info.body.tenant_id).toBe(tenantId);
+
+    await sleep(interval * 1000);
+    expect(await poll(authorization.device_code)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+  }, 20_000);
+
+  it('rotates refresh tokens and treats a reused one as theft', async () => {
+    const authorization = await startLogin();
+    await server.approveDevice(authorization.user_code, 'new');
+    const first = (await poll(authorization.device_code)).body;
+    const second = await refresh(first.refresh_token);
+    expect(second.status).toBe(200);
+    expect(second.body.refresh_token).not.toBe(first.refresh_token);
+    expect((await callApi(server.apiUrl, 'GET', '/tenant/mount/info', { token: second.body.access_token })).status).toBe(200);
+
+    expect(await refresh(first.refresh_token)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    // The reuse revoked the whole family, the newest token included.
+    expect(await refresh(second.body.refresh_token)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+  });
+
+  it('answers access_denied once the user denies on the approval page', async () => {
+    const authorization = await startLogin();
+    const page = await callApi(server.apiUrl, 'GET', `/device?user_code=${authorization.user_code}`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain(`value="${authorization.user_code}"`);
+    const denied = await callApi(server.apiUrl, 'POST', '/device', { form: { user_code: authorization.user_code, tenant_id: 'new', action: 'deny' } });
+    expect(denied.body).toContain('Denied');
+    expect(await poll(authorization.device_code)).toMatchObject({ status: 400, body: { error: 'access_denied' } });
+  });
+
+  it('approves through the HTML form, with the code typed in lower case', async () => {
+    const authorization = await startLogin();
+    const approved = await callApi(server.apiUrl, 'POST', '/device', {
+      form: { user_code: authorization.user_code.toLowerCase().replace('-', ' '), tenant_id: 'new', action: 'approve' },
+    });
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatch(/Approved for tenant [0-9a-f-]{36}/);
+    expect((await poll(authorization.device_code)).status).toBe(200);
+    const again = await callApi(server.apiUrl, 'POST', '/device', { form: { user_code: authorization.user_code, tenant_id: 'new', action: 'approve' } });
+    expect(again.status).toBe(400);
+    expect(again.body).toContain('unknown, expired or already used');
+  });
+
+  it('refuses unknown clients, unknown grants and unknown device codes', async () => {
+    expect(await callApi(server.apiUrl, 'POST', '/oauth/device/code', { form: { client_id: 'someone-else' } })).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+    expect(await callApi(server.apiUrl, 'POST', '/oauth/device/code', { form: {} })).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+    expect(await callApi(server.apiUrl, 'POST', '/oauth/token', { form: { grant_type: 'password', client_id: CLIENT_ID } })).toMatchObject({ status: 400, body: { error: 'unsupported_grant_type' } });
+    expect(await poll('made-up')).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+  });
+});

@@ -1,0 +1,79 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+
+export interface JsonReply {
+  status: number;
+  body: any;
+}
+
+/** One request to the API, JSON in and out. */
+export async function callApi(apiUrl: string, method: string, path: string, options: { token?: string; json?: unknown; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<JsonReply> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  let body: string | undefined;
+  if (options.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(options.json);
+  } else if (options.form !== undefined) {
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    body = new URLSearchParams(options.form).toString();
+  }
+  const response = await fetch(`${apiUrl}${path}`, { method, headers, body });
+  const text = await response.text();
+  return { status: response.status, body: response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
+}
+
+export interface Credential {
+  id: string;
+  access_key: string;
+  secret_key: string;
+  endpoint_url: string;
+  bucket_name: string;
+  region: string;
+}
+
+export async function createCredential(apiUrl: string, token: string): Promise<Credential> {
+  const reply = await callApi(apiUrl, 'POST', '/tenant/mount/credentials', { token });
+  if (reply.status !== 200) throw new Error(`credential creation: ${reply.status} ${JSON.stringify(reply.body)}`);
+  return reply.body as Credential;
+}
+
+export interface RcloneResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the real rclone against the store with an on-the-fly S3 remote (`:s3,…:`), no config file,
+ * and without AWS_CA_BUNDLE, which breaks rclone 1.60's S3 backend.
+ */
+export async function rclone(credential: Pick<Credential, 'access_key' | 'secret_key' | 'endpoint_url'>, args: string[]): Promise<RcloneResult> {
+  const { AWS_CA_BUNDLE: _ignored, ...env } = process.env;
+  try {
+    const { stdout, stderr } = await execFileAsync('rclone', args, {
+      env: {
+        ...env,
+        RCLONE_CONFIG: '/dev/null',
+        RCLONE_S3_PROVIDER: 'Other',
+        RCLONE_S3_ACCESS_KEY_ID: credential.access_key,
+        RCLONE_S3_SECRET_ACCESS_KEY: credential.secret_key,
+        RCLONE_S3_ENDPOINT: credential.endpoint_url,
+        RCLONE_S3_REGION: 'auto',
+        RCLONE_S3_NO_CHECK_BUCKET: 'true',
+      },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failure = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof failure.code === 'number' ? failure.code : 1, stdout: failure.stdout ?? '', stderr: failure.stderr ?? '' };
+  }
+}
+
+/** The remote spec for a bucket (or the service root with no bucket) under the env-configured `:s3:` backend. */
+export function remote(bucket = '', path = ''): string {
+  return `:s3:${bucket}${path ? `/${path}` : ''}`;
+}
