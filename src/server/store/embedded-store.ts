@@ -1,3 +1,5 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -20,7 +22,7 @@ export interface BucketFiles {
 }
 
 export function createEmulator(dataDir: string): S3rver {
-  return new S3rver({
+  const emulator = new S3rver({
     directory: path.join(storeDir(dataDir), 'buckets'),
     silent: true,
     // The gate has checked the signature and strips it; the emulator must not judge it again.
@@ -28,6 +30,29 @@ export function createEmulator(dataDir: string): S3rver {
     // The gate turns virtual-host requests into path style before the emulator sees them.
     vhostBuckets: false,
   });
+  writeObjectsAtomically(emulator);
+  return emulator;
+}
+
+/**
+ * The emulator writes an upload straight over the object's file, so a body that fails its SHA-256
+ * check half-way would leave a damaged object. Writing to a temporary file (which its listings
+ * ignore) and renaming on success keeps the old object until a good body has fully arrived.
+ */
+function writeObjectsAtomically(emulator: S3rver): void {
+  const store = emulator.store;
+  const putContent = store.putContent.bind(store);
+  store.putContent = async (objectPath, content) => {
+    const partial = `${objectPath}.partial-${crypto.randomBytes(6).toString('hex')}`;
+    try {
+      const written = await putContent(partial, content);
+      await fs.rename(partial, objectPath);
+      return written;
+    } catch (error) {
+      await fs.rm(partial, { force: true });
+      throw error;
+    }
+  };
 }
 
 export function bucketFiles(emulator: S3rver): BucketFiles {

@@ -39,7 +39,7 @@ const AUTH_QUERY_PARAMS = new Set(['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz
 export function createGate(options: GateOptions): RequestHandler {
   const now = options.now ?? (() => new Date());
 
-  async function admit(req: IncomingMessage): Promise<IncomingMessage> {
+  async function admit(req: IncomingMessage, res: ServerResponse): Promise<IncomingMessage> {
     const parts = requestParts(req);
     const auth = parseAuth(parts);
     if (auth.kind === 'anonymous') throw new Denied('AccessDenied', 'Anonymous access is not allowed: sign the request with AWS Signature Version 4.');
@@ -64,13 +64,20 @@ export function createGate(options: GateOptions): RequestHandler {
     delete req.headers.authorization;
     if (auth.kind === 'header' && HEX_SHA256.test(auth.payloadHash) && hasBody(req)) {
       const expected = auth.payloadHash;
+      // If the emulator answers without reading the body (no such bucket, say), drop the rest of it.
+      res.once('finish', () => {
+        if (!req.complete) {
+          req.unpipe();
+          req.resume();
+        }
+      });
       return withCheckedBody(req, expected, (computed) => options.payloadMismatchError(computed, expected));
     }
     return req;
   }
 
   return (req, res) => {
-    admit(req).then(
+    admit(req, res).then(
       (admitted) => options.next(admitted, res),
       (error: unknown) => {
         const requestId = crypto.randomBytes(8).toString('hex').toUpperCase();

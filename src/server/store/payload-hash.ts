@@ -37,6 +37,9 @@ class PayloadHashCheck extends Transform {
  */
 export function withCheckedBody(req: IncomingMessage, expectedHex: string, mismatchError: (computed: string) => Error): IncomingMessage {
   const checked = new PayloadHashCheck(expectedHex, mismatchError);
+  // A short body ends (and fails its check) before the emulator starts reading it; the error stays
+  // recorded on the stream and reaches the emulator when it does, so it must not go unhandled here.
+  checked.on('error', () => undefined);
   req.on('error', (error) => checked.destroy(error));
   req.pipe(checked);
   const fields: Partial<IncomingMessage> = {

@@ -14,6 +14,8 @@ declare module '@20minutes/s3rver' {
     putBucket(name: string): Promise<unknown>;
     getBucket(name: string): Promise<unknown>;
     deleteBucket(name: string): Promise<void>;
+    /** Writes an object's bytes to `objectPath`; resolves to [size, md5 hex]. */
+    putContent(objectPath: string, content: NodeJS.ReadableStream | Buffer): Promise<[number, string]>;
   }
 
   class S3rver {
