@@ -1,0 +1,73 @@
+import { spawn, execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callApi } from './helpers.js';
+
+const execFileAsync = promisify(execFile);
+const bin = path.resolve('bin/basic-memory-server.js');
+
+/** Starts the built bin and resolves once it has printed its three lines. */
+function startBin(dataDir: string) {
+  const child = spawn(process.execPath, [bin, 'start', '--port', '0', '--s3-port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const ready = new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (stdout.split('\n').length > 3) resolve(stdout);
+    });
+    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${stderr}`)));
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { child, ready, exited, output: () => ({ stdout, stderr }) };
+}
+
+describe('basic-memory-server (the built bin)', () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bm-bin-'));
+  });
+  afterAll(async () => {
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  it.each(['SIGINT', 'SIGTERM'] as const)('prints where the API and store listen and stops cleanly on %s', async (signal) => {
+    const server = startBin(dataDir);
+    const lines = (await server.ready).trim().split('\n');
+    expect(lines[0]).toMatch(/^API listening on http:\/\/127\.0\.0\.1:\d+$/);
+    expect(lines[1]).toMatch(/^S3 store \(local\) at http:\/\/127\.0\.0\.1:\d+$/);
+    expect(lines[2]).toBe(`Data dir: ${dataDir}`);
+    const apiUrl = lines[0]!.replace('API listening on ', '');
+    expect((await callApi(apiUrl, 'GET', '/health')).status).toBe(200);
+    server.child.kill(signal);
+    expect(await server.exited).toBe(0);
+    expect(server.output().stderr).toContain(`${signal}: stopping`);
+  });
+
+  it('mints a token offline that the started server accepts, for a new tenant and for a named one', async () => {
+    const fresh = await execFileAsync(process.execPath, [bin, 'token', '--tenant', 'new', '--ttl', '10m', '--data-dir', dataDir]);
+    const token = fresh.stdout.trim();
+    expect(token.split('.')).toHaveLength(3);
+    const named = await execFileAsync(process.execPath, [bin, 'token', '--tenant', 'team-42', '--data-dir', dataDir]);
+    const server = startBin(dataDir);
+    const apiUrl = (await server.ready).split('\n')[0]!.replace('API listening on ', '');
+    try {
+      const info = await callApi(apiUrl, 'GET', '/tenant/mount/info', { token });
+      expect(info.status).toBe(200);
+      expect(info.body.bucket_name).toBe(`basic-memory-${info.body.tenant_id}`);
+      expect((await callApi(apiUrl, 'GET', '/tenant/mount/info', { token: named.stdout.trim() })).body.tenant_id).toBe('team-42');
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  });
+
+  it('refuses a bad tenant id and a bad ttl with a one-line error', async () => {
+    await expect(execFileAsync(process.execPath, [bin, 'token', '--tenant', 'Not Valid!', '--data-dir', dataDir])).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('is not a valid tenant id') });
+    await expect(execFileAsync(process.execPath, [bin, 'token', '--tenant', 'new', '--ttl', 'soon', '--data-dir', dataDir])).rejects.toMatchObject({ stderr: expect.stringContaining('use a duration') });
+  });
+});
