@@ -1,0 +1,108 @@
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { describe, expect, it } from 'vitest';
+import { checkTiming, parseAmzDate, parseAuth, verifySignature, type ParsedAuth, type SignedRequestParts } from '../../../src/server/store/sigv4.js';
+
+const credentials = { accessKeyId: 'tid_test', secretAccessKey: 'secret-of-forty-characters-0123456789abc' };
+const signer = new SignatureV4({ credentials, region: 'auto', service: 's3', sha256: Sha256, uriEscapePath: false });
+const signingDate = new Date('2025-09-22T16:48:50Z');
+const EMPTY = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
+/** A request as a client SDK signs it, turned into what the gate sees on the wire. */
+async function signed(path: string, query: Record<string, string> = {}, extraHeaders: Record<string, string> = {}): Promise<SignedRequestParts> {
+  const request = new HttpRequest({ method: 'GET', hostname: '127.0.0.1', port: 8766, path, query, headers: { host: '127.0.0.1:8766', 'x-amz-content-sha256': EMPTY, ...extraHeaders } });
+  const result = await signer.sign(request, { signingDate });
+  return { method: 'GET', rawPath: path, query, headers: Object.fromEntries(Object.entries(result.headers).map(([name, value]) => [name.toLowerCase(), value])) };
+}
+
+function authOf(parts: SignedRequestParts): Extract<ParsedAuth, { kind: 'header' | 'presigned' }> {
+  const auth = parseAuth(parts);
+  if (auth.kind !== 'header' && auth.kind !== 'presigned') throw new Error(`unexpected ${auth.kind}`);
+  return auth;
+}
+
+describe('parseAuth', () => {
+  it('reads the header form', async () => {
+    const auth = authOf(await signed('/bucket/key'));
+    expect(auth).toMatchObject({ kind: 'header', accessKey: 'tid_test', date: '20250922', region: 'auto', service: 's3', payloadHash: EMPTY });
+    expect(auth.signedHeaders).toEqual(['host', 'x-amz-content-sha256', 'x-amz-date']);
+  });
+
+  it.each([
+    ['no auth at all', {}, {}, 'anonymous'],
+    ['Signature V2', { authorization: 'AWS tid_test:abc=' }, {}, 'malformed'],
+    ['V2 query auth', {}, { AWSAccessKeyId: 'x', Signature: 'y' }, 'malformed'],
+    ['a wrong service in the scope', { authorization: `AWS4-HMAC-SHA256 Credential=k/20250922/auto/iam/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=${'a'.repeat(64)}`, 'x-amz-date': '20250922T164850Z', 'x-amz-content-sha256': EMPTY }, {}, 'malformed'],
+    ['an unsigned payload header', { authorization: `AWS4-HMAC-SHA256 Credential=k/20250922/auto/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'a'.repeat(64)}`, 'x-amz-date': '20250922T164850Z', 'x-amz-content-sha256': EMPTY }, {}, 'malformed'],
+    ['no x-amz-date', { authorization: `AWS4-HMAC-SHA256 Credential=k/20250922/auto/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=${'a'.repeat(64)}`, 'x-amz-content-sha256': EMPTY }, {}, 'malformed'],
+    ['both header and query auth', { authorization: 'AWS4-HMAC-SHA256 x' }, { 'X-Amz-Algorithm': 'AWS4-HMAC-SHA256' }, 'malformed'],
+  ])('classifies %s', (_name, headers, query, kind) => {
+    expect(parseAuth({ method: 'GET', rawPath: '/', headers, query }).kind).toBe(kind);
+  });
+});
+
+describe('verifySignature', () => {
+  it('accepts what an SDK signed, with a raw path as sent and a query', async () => {
+    const parts = await signed('/bucket/notes%20%C3%BC%3F%23%26%2B.md', { 'list-type': '2', prefix: 'a b' });
+    expect(await verifySignature(authOf(parts), parts, credentials.secretAccessKey)).toBe(true);
+  });
+
+  it('signs content-length when the client did (as rclone does)', async () => {
+    const parts = await signed('/bucket/key', {}, { 'content-length': '5' });
+    const auth = authOf(parts);
+    expect(auth.signedHeaders).toContain('content-length');
+    expect(await verifySignature(auth, parts, credentials.secretAccessKey)).toBe(true);
+    expect(await verifySignature(auth, { ...parts, headers: { ...parts.headers, 'content-length': '6' } }, credentials.secretAccessKey)).toBe(false);
+  });
+
+  it('rejects a wrong secret, another path, another query, another host', async () => {
+    const parts = await signed('/bucket/key', { prefix: 'x' });
+    const auth = authOf(parts);
+    expect(await verifySignature(auth, parts, 'wrong')).toBe(false);
+    expect(await verifySignature(auth, { ...parts, rawPath: '/other-bucket/key' }, credentials.secretAccessKey)).toBe(false);
+    expect(await verifySignature(auth, { ...parts, query: { prefix: 'y' } }, credentials.secretAccessKey)).toBe(false);
+    expect(await verifySignature(auth, { ...parts, headers: { ...parts.headers, host: 'evil:8766' } }, credentials.secretAccessKey)).toBe(false);
+  });
+
+  it('verifies the presigned-query form', async () => {
+    const request = new HttpRequest({ method: 'GET', hostname: '127.0.0.1', port: 8766, path: '/bucket/key', headers: { host: '127.0.0.1:8766', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } });
+    const presigned = await signer.presign(request, { signingDate, expiresIn: 600 });
+    const parts: SignedRequestParts = { method: 'GET', rawPath: '/bucket/key', query: presigned.query as Record<string, string>, headers: { host: '127.0.0.1:8766' } };
+    const auth = authOf(parts);
+    expect(auth).toMatchObject({ kind: 'presigned', expiresSeconds: 600 });
+    expect(await verifySignature(auth, parts, credentials.secretAccessKey)).toBe(true);
+    expect(await verifySignature(auth, { ...parts, method: 'DELETE' }, credentials.secretAccessKey)).toBe(false);
+  });
+});
+
+describe('checkTiming', () => {
+  const at = (iso: string) => new Date(iso);
+  it('allows 15 minutes of clock skew either way for signed headers', async () => {
+    const auth = authOf(await signed('/b/k'));
+    expect(checkTiming(auth, at('2025-09-22T17:03:50Z'))).toBe('ok');
+    expect(checkTiming(auth, at('2025-09-22T17:03:51Z'))).toBe('skewed');
+    expect(checkTiming(auth, at('2025-09-22T16:33:49Z'))).toBe('skewed');
+  });
+
+  it('ends a presigned URL at its expiry', () => {
+    const auth = { kind: 'presigned', accessKey: 'k', date: '20250922', region: 'auto', service: 's3', signedAt: signingDate, signedHeaders: ['host'], signature: 'a'.repeat(64), expiresSeconds: 60 } as const;
+    expect(checkTiming(auth, at('2025-09-22T16:49:50Z'))).toBe('ok');
+    expect(checkTiming(auth, at('2025-09-22T16:49:51Z'))).toBe('expired');
+  });
+
+  it('refuses a scope date that is not the signing date', async () => {
+    const auth = { ...authOf(await signed('/b/k')), date: '20250921' };
+    expect(checkTiming(auth, signingDate)).toBe('scope-date');
+  });
+});
+
+describe('parseAmzDate', () => {
+  it.each([
+    ['20250922T164850Z', '2025-09-22T16:48:50.000Z'],
+    ['2025-09-22T16:48:50Z', undefined],
+    ['', undefined],
+  ])('%s', (input, expected) => {
+    expect(parseAmzDate(input)?.toISOString()).toBe(expected);
+  });
+});
