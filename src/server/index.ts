@@ -36,7 +36,8 @@ export interface RunningServer {
   apiUrl: string;
   s3Url: string;
   dataDir: string;
-  mintToken(tenant: string | 'new', ttlSeconds?: number): Promise<MintedToken>;
+  /** `tenant` is an id (created when unknown) or `new`. */
+  mintToken(tenant: string, ttlSeconds?: number): Promise<MintedToken>;
   setTenantStatus(tenantId: string, status: 'active' | 'inactive'): void;
   approveDevice(userCode: string, tenantId: string): Promise<void>;
   close(): Promise<void>;
@@ -58,13 +59,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   try {
     let provider: StorageProvider;
     let s3Url: string;
-    let recordUse: ((accessKey: string) => void) | undefined;
+    // The store starts before the database it reports key use to; the recorder is plugged in once that is open.
+    const keyUsage: { record?: (accessKey: string) => void } = {};
     if ((options.storage ?? 'local') === 'local') {
       const store = await startEmbeddedStore({
         dataDir: options.dataDir,
         host,
         port: options.s3Port ?? DEFAULT_S3_PORT,
-        onKeyUsed: (accessKey) => recordUse?.(accessKey),
+        onKeyUsed: (accessKey) => keyUsage.record?.(accessKey),
       });
       cleanups.push(() => store.close());
       s3Url = store.url;
@@ -76,7 +78,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const services = await openServices({ dataDir: options.dataDir, provider, log, deviceFlow: deviceFlowSettings(options) });
     cleanups.push(() => services.close());
-    recordUse = lastUsedRecorder(services.credentials);
+    keyUsage.record = lastUsedRecorder(services.credentials);
 
     let apiUrl = '';
     const router = createRouter(

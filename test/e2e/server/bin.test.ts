@@ -56,7 +56,7 @@ describe('basic-memory-server (the built bin)', () => {
     const server = startBin(dataDir);
     const apiUrl = (await server.ready).split('\n')[0]!.replace('API listening on ', '');
     try {
-      const info = await callApi(apiUrl, 'GET', '/tenant/mount/info', { token });
+      const info = await callApi<{ tenant_id: string; bucket_name: string }>(apiUrl, 'GET', '/tenant/mount/info', { token });
       expect(info.status).toBe(200);
       expect(info.body.bucket_name).toBe(`basic-memory-${info.body.tenant_id}`);
       expect((await callApi(apiUrl, 'GET', '/tenant/mount/info', { token: named.stdout.trim() })).body.tenant_id).toBe('team-42');

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../support/server.js';
+import type { DeviceAuthorizationResponse, TokenResponse } from '../../../src/server/auth/device-flow.js';
 import { callApi } from './helpers.js';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -17,12 +18,12 @@ describe('OAuth 2.0 device authorization grant', () => {
     await server.cleanup();
   });
 
-  const startLogin = async () => (await callApi(server.apiUrl, 'POST', '/oauth/device/code', { form: { client_id: CLIENT_ID, scope: 'mount' } })).body;
-  const poll = (deviceCode: string) => callApi(server.apiUrl, 'POST', '/oauth/token', { form: { grant_type: DEVICE_GRANT, device_code: deviceCode, client_id: CLIENT_ID } });
-  const refresh = (refreshToken: string) => callApi(server.apiUrl, 'POST', '/oauth/token', { form: { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: CLIENT_ID } });
+  const startLogin = async () => (await callApi<DeviceAuthorizationResponse>(server.apiUrl, 'POST', '/oauth/device/code', { form: { client_id: CLIENT_ID, scope: 'mount' } })).body;
+  const poll = (deviceCode: string) => callApi<TokenResponse>(server.apiUrl, 'POST', '/oauth/token', { form: { grant_type: DEVICE_GRANT, device_code: deviceCode, client_id: CLIENT_ID } });
+  const refresh = (refreshToken: string) => callApi<TokenResponse>(server.apiUrl, 'POST', '/oauth/token', { form: { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: CLIENT_ID } });
 
   it('publishes RFC 8414 metadata and the JWKS', async () => {
-    const metadata = await callApi(server.apiUrl, 'GET', '/.well-known/oauth-authorization-server');
+    const metadata = await callApi<{ grant_types_supported: string[] }>(server.apiUrl, 'GET', '/.well-known/oauth-authorization-server');
     expect(metadata.body).toMatchObject({
       issuer: server.apiUrl,
       device_authorization_endpoint: `${server.apiUrl}/oauth/device/code`,
@@ -30,10 +31,10 @@ describe('OAuth 2.0 device authorization grant', () => {
       jwks_uri: `${server.apiUrl}/.well-known/jwks.json`,
     });
     expect(metadata.body.grant_types_supported).toEqual(expect.arrayContaining([DEVICE_GRANT, 'refresh_token']));
-    const jwks = await callApi(server.apiUrl, 'GET', '/.well-known/jwks.json');
+    const jwks = await callApi<{ keys: Record<string, unknown>[] }>(server.apiUrl, 'GET', '/.well-known/jwks.json');
     expect(jwks.body.keys).toHaveLength(1);
     expect(jwks.body.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
-    expect(jwks.body.keys[0].d).toBeUndefined();
+    expect(jwks.body.keys[0]!.d).toBeUndefined();
   });
 
   it('runs pending → slow_down → approved → tokens, and the access token works on the API', async () => {
@@ -52,7 +53,7 @@ describe('OAuth 2.0 device authorization grant', () => {
     const tokens = await poll(authorization.device_code);
     expect(tokens.status).toBe(200);
     expect(tokens.body).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: 'mount' });
-    const info = await callApi(server.apiUrl, 'GET', '/tenant/mount/info', { token: tokens.body.access_token });
+    const info = await callApi<{ tenant_id: string }>(server.apiUrl, 'GET', '/tenant/mount/info', { token: tokens.body.access_token });
     expect(info.body.tenant_id).toBe(tenantId);
 
     await sleep(interval * 1000);
@@ -75,23 +76,23 @@ describe('OAuth 2.0 device authorization grant', () => {
 
   it('answers access_denied once the user denies on the approval page', async () => {
     const authorization = await startLogin();
-    const page = await callApi(server.apiUrl, 'GET', `/device?user_code=${authorization.user_code}`);
+    const page = await callApi<string>(server.apiUrl, 'GET', `/device?user_code=${authorization.user_code}`);
     expect(page.status).toBe(200);
     expect(page.body).toContain(`value="${authorization.user_code}"`);
-    const denied = await callApi(server.apiUrl, 'POST', '/device', { form: { user_code: authorization.user_code, tenant_id: 'new', action: 'deny' } });
+    const denied = await callApi<string>(server.apiUrl, 'POST', '/device', { form: { user_code: authorization.user_code, tenant_id: 'new', action: 'deny' } });
     expect(denied.body).toContain('Denied');
     expect(await poll(authorization.device_code)).toMatchObject({ status: 400, body: { error: 'access_denied' } });
   });
 
   it('approves through the HTML form, with the code typed in lower case', async () => {
     const authorization = await startLogin();
-    const approved = await callApi(server.apiUrl, 'POST', '/device', {
+    const approved = await callApi<string>(server.apiUrl, 'POST', '/device', {
       form: { user_code: authorization.user_code.toLowerCase().replace('-', ' '), tenant_id: 'new', action: 'approve' },
     });
     expect(approved.status).toBe(200);
     expect(approved.body).toMatch(/Approved for tenant [0-9a-f-]{36}/);
     expect((await poll(authorization.device_code)).status).toBe(200);
-    const again = await callApi(server.apiUrl, 'POST', '/device', { form: { user_code: authorization.user_code, tenant_id: 'new', action: 'approve' } });
+    const again = await callApi<string>(server.apiUrl, 'POST', '/device', { form: { user_code: authorization.user_code, tenant_id: 'new', action: 'approve' } });
     expect(again.status).toBe(400);
     expect(again.body).toContain('unknown, expired or already used');
   });

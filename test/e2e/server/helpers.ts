@@ -3,13 +3,22 @@ import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
 
-export interface JsonReply {
+export interface JsonReply<T> {
   status: number;
-  body: any;
+  body: T;
 }
 
-/** One request to the API, JSON in and out. */
-export async function callApi(apiUrl: string, method: string, path: string, options: { token?: string; json?: unknown; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<JsonReply> {
+/** One list entry of `GET /tenant/mount/credentials`. */
+export interface ListedCredential {
+  id: string;
+  access_key: string;
+  description: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+/** One request to the API, JSON in and out; `T` is the body shape the caller expects (HTML comes back as a string). */
+export async function callApi<T = Record<string, unknown>>(apiUrl: string, method: string, path: string, options: { token?: string; json?: unknown; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<JsonReply<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   let body: string | undefined;
@@ -22,7 +31,7 @@ export async function callApi(apiUrl: string, method: string, path: string, opti
   }
   const response = await fetch(`${apiUrl}${path}`, { method, headers, body });
   const text = await response.text();
-  return { status: response.status, body: response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
+  return { status: response.status, body: (response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T };
 }
 
 export interface Credential {
@@ -35,9 +44,9 @@ export interface Credential {
 }
 
 export async function createCredential(apiUrl: string, token: string): Promise<Credential> {
-  const reply = await callApi(apiUrl, 'POST', '/tenant/mount/credentials', { token });
+  const reply = await callApi<Credential>(apiUrl, 'POST', '/tenant/mount/credentials', { token });
   if (reply.status !== 200) throw new Error(`credential creation: ${reply.status} ${JSON.stringify(reply.body)}`);
-  return reply.body as Credential;
+  return reply.body;
 }
 
 export interface RcloneResult {
@@ -76,4 +85,10 @@ export async function rclone(credential: Pick<Credential, 'access_key' | 'secret
 /** The remote spec for a bucket (or the service root with no bucket) under the env-configured `:s3:` backend. */
 export function remote(bucket = '', path = ''): string {
   return `:s3:${bucket}${path ? `/${path}` : ''}`;
+}
+
+/** The ids of the tenant's live credentials, as the API lists them. */
+export async function listedIds(apiUrl: string, token: string): Promise<string[]> {
+  const reply = await callApi<{ credentials: ListedCredential[] }>(apiUrl, 'GET', '/tenant/mount/credentials', { token });
+  return reply.body.credentials.map((credential) => credential.id);
 }

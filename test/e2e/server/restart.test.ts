@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../../src/server/index.js';
-import { callApi, createCredential, rclone, remote } from './helpers.js';
+import { callApi, createCredential, listedIds, rclone, remote } from './helpers.js';
 
 describe('a restart keeps all state', () => {
   let dataDir: string;
@@ -28,8 +28,7 @@ describe('a restart keeps all state', () => {
     try {
       // The store moved to a new port; the keys did not change.
       const at = (credential: typeof kept) => ({ ...credential, endpoint_url: second.s3Url });
-      const listed = await callApi(second.apiUrl, 'GET', '/tenant/mount/credentials', { token });
-      expect(listed.body.credentials.map((c: { id: string }) => c.id)).toEqual([kept.id]);
+      expect(await listedIds(second.apiUrl, token)).toEqual([kept.id]);
       const read = await rclone(at(kept), ['cat', remote(bucketName, 'upload.md')]);
       expect(read.stdout).toBe('before restart\n');
       const denied = await rclone(at(revoked), ['lsf', remote(bucketName)]);

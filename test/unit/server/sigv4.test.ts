@@ -86,7 +86,7 @@ describe('checkTiming', () => {
   });
 
   it('ends a presigned URL at its expiry', () => {
-    const auth = { kind: 'presigned', accessKey: 'k', date: '20250922', region: 'auto', service: 's3', signedAt: signingDate, signedHeaders: ['host'], signature: 'a'.repeat(64), expiresSeconds: 60 } as const;
+    const auth: ParsedAuth = { kind: 'presigned', accessKey: 'k', date: '20250922', region: 'auto', service: 's3', signedAt: signingDate, signedHeaders: ['host'], signature: 'a'.repeat(64), expiresSeconds: 60 };
     expect(checkTiming(auth, at('2025-09-22T16:49:50Z'))).toBe('ok');
     expect(checkTiming(auth, at('2025-09-22T16:49:51Z'))).toBe('expired');
   });
