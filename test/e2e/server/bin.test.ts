@@ -1,10 +1,8 @@
 import { spawn, execFile } from 'node:child_process';
-import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callApi } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { callApi, useTempDir } from './helpers.js';
 
 const execFileAsync = promisify(execFile);
 const bin = path.resolve('bin/basic-memory-server.js');
@@ -27,15 +25,10 @@ function startBin(dataDir: string) {
 }
 
 describe('basic-memory-server (the built bin)', () => {
-  let dataDir: string;
-  beforeAll(async () => {
-    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bm-bin-'));
-  });
-  afterAll(async () => {
-    await fs.rm(dataDir, { recursive: true, force: true });
-  });
+  const tempDir = useTempDir('bm-bin-');
 
   it.each(['SIGINT', 'SIGTERM'] as const)('prints where the API and store listen and stops cleanly on %s', async (signal) => {
+    const dataDir = tempDir();
     const server = startBin(dataDir);
     const lines = (await server.ready).trim().split('\n');
     expect(lines[0]).toMatch(/^API listening on http:\/\/127\.0\.0\.1:\d+$/);
@@ -49,6 +42,7 @@ describe('basic-memory-server (the built bin)', () => {
   });
 
   it('mints a token offline that the started server accepts, for a new tenant and for a named one', async () => {
+    const dataDir = tempDir();
     const fresh = await execFileAsync(process.execPath, [bin, 'token', '--tenant', 'new', '--ttl', '10m', '--data-dir', dataDir]);
     const token = fresh.stdout.trim();
     expect(token.split('.')).toHaveLength(3);
@@ -67,6 +61,7 @@ describe('basic-memory-server (the built bin)', () => {
   });
 
   it('refuses a bad tenant id and a bad ttl with a one-line error', async () => {
+    const dataDir = tempDir();
     await expect(execFileAsync(process.execPath, [bin, 'token', '--tenant', 'Not Valid!', '--data-dir', dataDir])).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('is not a valid tenant id') });
     await expect(execFileAsync(process.execPath, [bin, 'token', '--tenant', 'new', '--ttl', 'soon', '--data-dir', dataDir])).rejects.toMatchObject({ stderr: expect.stringContaining('use a duration') });
   });

@@ -1,5 +1,9 @@
 import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
+import { afterAll, beforeAll } from 'vitest';
 
 const execFileAsync = promisify(execFile);
 
@@ -91,4 +95,16 @@ export function remote(bucket = '', path = ''): string {
 export async function listedIds(apiUrl: string, token: string): Promise<string[]> {
   const reply = await callApi<{ credentials: ListedCredential[] }>(apiUrl, 'GET', '/tenant/mount/credentials', { token });
   return reply.body.credentials.map((credential) => credential.id);
+}
+
+/** A fresh temporary folder for the tests of one `describe`, removed after them; call the result for its path. */
+export function useTempDir(prefix: string): () => string {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  });
+  afterAll(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+  return () => dir;
 }

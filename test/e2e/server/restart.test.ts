@@ -1,20 +1,14 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startServer } from '../../../src/server/index.js';
-import { callApi, createCredential, listedIds, rclone, remote } from './helpers.js';
+import { callApi, createCredential, listedIds, rclone, remote, useTempDir } from './helpers.js';
 
 describe('a restart keeps all state', () => {
-  let dataDir: string;
-  beforeAll(async () => {
-    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bm-restart-'));
-  });
-  afterAll(async () => {
-    await fs.rm(dataDir, { recursive: true, force: true });
-  });
+  const tempDir = useTempDir('bm-restart-');
 
   it('keeps tenants, tokens, live credentials working and revoked ones revoked', async () => {
+    const dataDir = tempDir();
     const first = await startServer({ dataDir, port: 0, s3Port: 0 });
     const { token, bucketName } = await first.mintToken('new');
     const kept = await createCredential(first.apiUrl, token);

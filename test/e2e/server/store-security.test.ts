@@ -1,13 +1,12 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../support/server.js';
-import { callApi, createCredential, rclone, remote, type Credential } from './helpers.js';
+import { callApi, createCredential, rclone, remote, useTempDir, type Credential } from './helpers.js';
 
 /** A request signed the way an AWS SDK would, for the checks rclone cannot make on purpose. */
 async function signedFetch(credential: Credential, method: string, urlPath: string, options: { body?: string; signingDate?: Date; payloadHash?: string } = {}): Promise<Response> {
@@ -27,6 +26,7 @@ async function signedFetch(credential: Credential, method: string, urlPath: stri
 }
 
 describe('the embedded store with real rclone', () => {
+  const tempDir = useTempDir('bm-store-');
   let server: TestServer;
   let workDir: string;
   let alice: { token: string; bucketName: string; credential: Credential };
@@ -34,7 +34,7 @@ describe('the embedded store with real rclone', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bm-store-'));
+    workDir = tempDir();
     const tenantA = await server.mintToken('new');
     const tenantB = await server.mintToken('new');
     alice = { ...tenantA, credential: await createCredential(server.apiUrl, tenantA.token) };
@@ -45,7 +45,6 @@ describe('the embedded store with real rclone', () => {
   });
   afterAll(async () => {
     await server.cleanup();
-    await fs.rm(workDir, { recursive: true, force: true });
   });
 
   it('SPEC-8 1: a scoped key cannot read or write another tenant’s bucket', async () => {
