@@ -1,13 +1,154 @@
-import { CliError } from '../core/errors.js';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { CommandContext } from '../cli/context.js';
 import type { BisyncFlags } from '../cli/program.js';
+import { CliError, ExitCode, type ExitCodeValue } from '../core/errors.js';
+import { parseDuration, parseProfileName } from '../core/settings.js';
+import { remoteBucketPath, requireTenantState, type TenantState } from '../core/tenant-state.js';
+import { MINIMUM_RCLONE, versionAtLeast, type RcloneVersion } from '../rclone/version.js';
+import { bisyncSessionName, isTigrisEndpoint } from './args.js';
+import { filtersChangedSinceBaseline, seedFilters } from './filters.js';
+import { Interrupts } from './interrupts.js';
+import { acquireBisyncLock } from './lock.js';
+import { activeMountOver } from './mount-guard.js';
+import { loadBisyncProfile } from './profiles.js';
+import { describeReport, exitCodeFor } from './report.js';
+import { syncOnce, type SyncTarget } from './run.js';
+import { readBisyncState, runningWatch } from './state.js';
+import { findStaleLocks, readListingState } from './workdir.js';
+import { watchAndSync } from './watch.js';
 
-// Placeholder: replaced by the real command.
-export function bisync(_o: BisyncFlags, _c: CommandContext): Promise<void> {
-  return Promise.reject(new CliError('Not built yet.'));
+/** Local edits are synced this long after the last one (editors write in bursts). */
+const WATCH_DEBOUNCE_MS = 1_000;
+
+export async function bisync(options: BisyncFlags, ctx: CommandContext): Promise<ExitCodeValue> {
+  const { output } = ctx;
+  if (options.watch && options.dryRun) throw new CliError('--watch and --dry-run do not go together.', { hint: 'Run `basic-memory cloud bisync --dry-run` once to see what would change.', exitCode: ExitCode.usage });
+  const intervalSeconds = options.interval === undefined ? ctx.settings.watchIntervalSeconds : parseDuration(options.interval);
+  if (intervalSeconds === undefined) throw new CliError(`"${options.interval ?? ''}" is not a duration.`, { hint: 'Use a duration like 30s, 5m or 1h.', exitCode: ExitCode.usage });
+  if (options.interval !== undefined && !options.watch) output.warn('--interval only matters with --watch; ignored.');
+
+  const tenant = await requireTenantState(ctx.paths);
+  const profile = loadBisyncProfile(parseProfileName(options.profile, ctx.settings.bisyncProfile));
+  const version = await requireBisyncRclone(ctx);
+  const target = resolveTarget(ctx, tenant, options.path);
+
+  const mountPoint = await activeMountOver(ctx.paths, tenant.tenantId, target.localPath);
+  if (mountPoint) {
+    throw new CliError(`${target.localPath} is mounted from the cloud (at ${mountPoint}); syncing a mount with itself would duplicate or delete notes.`, {
+      hint: 'Run `basic-memory cloud unmount` first, or sync another folder with --path.',
+    });
+  }
+  if (await seedFilters(ctx.paths)) output.debug(`Default filters written to ${ctx.paths.bisyncFilters}.`);
+
+  const lock = await acquireBisyncLock(ctx.paths.bisyncLock(tenant.tenantId), { pid: process.pid, startedAt: new Date().toISOString(), watch: options.watch });
+  const interrupts = new Interrupts(output, versionAtLeast(version, '1.66'));
+  interrupts.install();
+  try {
+    // Ours is held now, so any rclone lock of a dead process is left over from a crash.
+    for (const stale of await findStaleLocks(ctx.paths, tenant.tenantId)) {
+      if (stale.file === ctx.paths.bisyncLock(tenant.tenantId)) continue;
+      await fs.rm(stale.file, { force: true });
+      output.info(`Cleared a stale rclone lock left by a process that is gone (pid ${stale.pid ?? 'unknown'}).`);
+    }
+    const deps = {
+      rclone: ctx.rclone,
+      version,
+      output,
+      paths: ctx.paths,
+      interrupts,
+      notifySync: async () => (await ctx.api()).notifySync(),
+    };
+    const request = { profile, dryRun: options.dryRun, baseline: options.resync };
+    if (options.watch) {
+      if ((await readListingState(target.workdir, target.session)) === 'missing') await fs.mkdir(target.localPath, { recursive: true });
+      output.info(`Watching ${target.localPath} (profile ${profile.name}): syncing ${WATCH_DEBOUNCE_MS / 1000}s after a local change and every ${intervalSeconds}s for cloud changes.`);
+      return await watchAndSync(deps, target, request, { intervalMs: intervalSeconds * 1000, debounceMs: WATCH_DEBOUNCE_MS });
+    }
+
+    const report = await syncOnce(deps, target, request);
+    const lines = describeReport(report, { dryRun: options.dryRun, maxDeletePercent: profile.maxDeletePercent });
+    for (const note of report.notes) output.info(note);
+    const showFiles = options.dryRun || output.verbose || report.record.conflicts.length > 0;
+    for (const line of lines.details) if (showFiles || !line.startsWith('  ↑') && !line.startsWith('  ↓')) output.info(line);
+    const exitCode = exitCodeFor(report);
+    if (lines.ok) output.success(lines.headline);
+    else {
+      output.error(lines.headline);
+      if (lines.hint) output.info(lines.hint);
+    }
+    if (options.json) output.result({ tenantId: tenant.tenantId, remote: target.remotePath, dryRun: options.dryRun, exitCode, ...report.record, notes: report.notes });
+    return exitCode;
+  } finally {
+    interrupts.uninstall();
+    await lock.release();
+  }
 }
 
-export function bisyncStatus(_o: { json: boolean }, _c: CommandContext): Promise<void> {
-  return Promise.reject(new CliError('Not built yet.'));
+export async function bisyncStatus(options: { json: boolean }, ctx: CommandContext): Promise<void> {
+  const tenant = await requireTenantState(ctx.paths);
+  const state = await readBisyncState(ctx.paths, tenant.tenantId);
+  const localPath = state.lastRun?.localPath ?? tenant.localPath;
+  const remote = remoteBucketPath(tenant);
+  const listings = await readListingState(ctx.paths.bisyncWorkdir(tenant.tenantId), bisyncSessionName(localPath, remote));
+  const filtersChanged = await filtersChangedSinceBaseline(ctx.paths);
+  const watch = await runningWatch(ctx.paths, tenant.tenantId);
+  const staleLocks = await findStaleLocks(ctx.paths, tenant.tenantId);
+  const baselineReason = listings === 'missing' ? 'no baseline yet' : listings === 'failed' ? 'the last run did not finish' : filtersChanged ? 'the filters file changed' : undefined;
+  const document = {
+    tenantId: tenant.tenantId,
+    localPath,
+    remote,
+    lastRun: state.lastRun ?? null,
+    lastSuccessAt: state.lastSuccessAt ?? null,
+    watch: watch ? { running: true, ...watch } : { running: false },
+    nextRunNeedsBaseline: baselineReason !== undefined,
+    baselineReason: baselineReason ?? null,
+    staleLocks: staleLocks.map((lock) => lock.file),
+  };
+  if (options.json) {
+    ctx.output.result(document);
+    return;
+  }
+  const run = state.lastRun;
+  const rows: [string, string][] = [
+    ['folder', localPath],
+    ['cloud', remote],
+    ['last run', run ? `${run.finishedAt} (${run.result}${run.mode === 'baseline' ? `, baseline: ${run.why ?? ''}` : ''}, ${run.profile}, ${(run.durationMs / 1000).toFixed(1)}s)` : 'never'],
+    ['changes', run ? `${run.changes.toCloud.length} to the cloud, ${run.changes.toLocal.length} to this folder` : '-'],
+    ['conflicts', run && run.conflicts.length > 0 ? run.conflicts.map((conflict) => `${conflict.path} (kept: ${conflict.copies.join(', ')})`).join('; ') : 'none'],
+    ['last success', state.lastSuccessAt ?? 'never'],
+    ['watch', watch ? `running (pid ${watch.pid}, since ${watch.startedAt})` : 'not running'],
+    ['next run', baselineReason ? `makes a new baseline (${baselineReason})` : 'a normal sync'],
+  ];
+  if (staleLocks.length > 0) rows.push(['stale locks', `${staleLocks.length} (cleared by the next run)`]);
+  ctx.output.print(rows.map(([key, value]) => `${`${key}:`.padEnd(14)}${value}`).join('\n'));
 }
 
+async function requireBisyncRclone(ctx: CommandContext): Promise<RcloneVersion> {
+  const version = await ctx.rclone.version();
+  if (!version) {
+    throw new CliError(`rclone was not found (looked for "${ctx.rclone.binary}").`, { hint: 'Run `basic-memory cloud setup` to install it.', exitCode: ExitCode.rcloneUnavailable });
+  }
+  if (!versionAtLeast(version, MINIMUM_RCLONE)) {
+    throw new CliError(`rclone ${version.raw} has no bisync (it needs ${MINIMUM_RCLONE} or newer).`, { hint: 'Run `basic-memory cloud setup` to upgrade it.', exitCode: ExitCode.rcloneUnavailable });
+  }
+  return version;
+}
+
+function resolveTarget(ctx: CommandContext, tenant: TenantState, pathFlag: string | undefined): SyncTarget {
+  const raw = pathFlag ?? tenant.localPath;
+  const expanded = raw === '~' || raw.startsWith('~/') ? path.join(ctx.homeDir || os.homedir(), raw.slice(1)) : raw;
+  const localPath = path.resolve(ctx.cwd, expanded);
+  const remotePath = remoteBucketPath(tenant);
+  return {
+    tenantId: tenant.tenantId,
+    localPath,
+    remotePath,
+    workdir: ctx.paths.bisyncWorkdir(tenant.tenantId),
+    session: bisyncSessionName(localPath, remotePath),
+    filtersFile: ctx.paths.bisyncFilters,
+    tigris: isTigrisEndpoint(tenant.endpointUrl),
+  };
+}

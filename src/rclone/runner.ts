@@ -16,6 +16,8 @@ export interface RcloneRunOptions {
   cwd?: string;
   /** Called with each stderr line as rclone writes it (progress, bisync log). */
   onStderrLine?: (line: string) => void;
+  /** Own process group: a terminal's Ctrl-C reaches only us, and we decide when rclone stops. */
+  detached?: boolean;
 }
 
 export interface RcloneProcess {
@@ -61,6 +63,7 @@ export function createRclone({ binary, env, output }: RcloneOptions): Rclone {
       reject: false,
       stdin: 'ignore',
       cwd: options.cwd,
+      detached: options.detached ?? false,
       timeout: options.timeoutMs,
       windowsHide: true,
       // Our own Ctrl-C handling decides when rclone stops; execa must not kill it on exit first.

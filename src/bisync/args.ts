@@ -1,0 +1,102 @@
+import { versionAtLeast, type RcloneVersion } from '../rclone/version.js';
+import type { BisyncProfile } from './profiles.js';
+
+/** Where the check file lives; it also keeps a brand-new folder's listing from being empty. */
+export const CHECK_FILENAME = '.basic-memory-bisync';
+
+export const TIGRIS_CONSISTENT_HEADER = 'X-Tigris-Consistent: true';
+
+export interface BisyncArgOptions {
+  localPath: string;
+  remotePath: string;
+  workdir: string;
+  filtersFile: string;
+  /** `baseline` is rclone's --resync: lists both sides afresh, copies what one side lacks. */
+  mode: 'sync' | 'baseline';
+  dryRun: boolean;
+  /** Bypasses rclone's safety aborts; only for the "all files were changed" false alarm. */
+  force: boolean;
+  /** The endpoint is Tigris: ask for consistent reads (stale edge reads were a field bug). */
+  tigris: boolean;
+}
+
+/** A profile option the installed rclone lacks, and what happens instead (said once). */
+export interface Fallback {
+  key: string;
+  message: string;
+}
+
+export interface BisyncArgs {
+  args: string[];
+  fallbacks: Fallback[];
+}
+
+/**
+ * Pure: profile + options + detected rclone version → argv. Never passes a flag the installed
+ * rclone does not know (1.64: --resilient; 1.66: --recover, --max-lock, --conflict-*, --compare).
+ */
+export function buildBisyncArgs(profile: BisyncProfile, options: BisyncArgOptions, version: RcloneVersion): BisyncArgs {
+  const has164 = versionAtLeast(version, '1.64');
+  const has166 = versionAtLeast(version, '1.66');
+  const args = [
+    'bisync', options.localPath, options.remotePath,
+    '--workdir', options.workdir,
+    '--filters-file', options.filtersFile,
+    '--max-delete', String(profile.maxDeletePercent),
+    '--check-filename', CHECK_FILENAME,
+    // INFO lines carry the per-file changes the outcome parser reads.
+    '--verbose',
+  ];
+  const fallbacks: Fallback[] = [];
+
+  if (options.mode === 'baseline') args.push('--resync');
+  // On a baseline the check file may exist on one side only until the baseline copies it over.
+  if (profile.checkAccess && options.mode === 'sync') args.push('--check-access');
+
+  if (profile.resilient) {
+    if (has164) args.push('--resilient');
+    else fallbacks.push({
+      key: 'resilient',
+      message: `rclone ${version.raw} has no --resilient (1.64+): after a failed run the next one rebuilds the baseline by itself, keeping every file.`,
+    });
+  }
+
+  if (has166) {
+    args.push('--recover', '--max-lock', '2m', '--compare', profile.compare);
+    args.push('--conflict-resolve', profile.conflictResolve, '--conflict-loser', profile.conflictLoser, '--conflict-suffix', profile.conflictSuffix);
+  } else {
+    if (profile.conflictResolve === 'newer') fallbacks.push({
+      key: 'conflict-resolve',
+      message: `rclone ${version.raw} has no --conflict-resolve (1.66+): conflicts are resolved after the run instead: the newer copy keeps the name, the older is kept as name..pathN on both sides.`,
+    });
+    if (profile.compare !== 'size,modtime') fallbacks.push({
+      key: 'compare',
+      message: `rclone ${version.raw} has no --compare (1.66+): changes are detected by modification time only.`,
+    });
+  }
+
+  if (options.tigris) args.push('--header', TIGRIS_CONSISTENT_HEADER);
+  if (options.dryRun) args.push('--dry-run');
+  if (options.force) args.push('--force');
+  return { args, fallbacks };
+}
+
+/** Tigris's S3 endpoints (fly.storage.tigris.dev, t3.storage.dev, …). */
+export function isTigrisEndpoint(endpointUrl: string): boolean {
+  let host: string;
+  try {
+    host = new URL(endpointUrl).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  return ['tigris.dev', 'storage.dev'].some((domain) => host === domain || host.endsWith(`.${domain}`));
+}
+
+/**
+ * rclone's session name for a pair (cmd/bisync/bilib): both roots with a trailing slash, trimmed of
+ * slashes, whitespace and `\/:?*` turned into `_`, joined by `..`. Listing and lock files start with it.
+ */
+export function bisyncSessionName(localPath: string, remotePath: string): string {
+  const canonical = (root: string) => (root.endsWith('/') ? root : `${root}/`).replace(/^[\\/]+|[\\/]+$/g, '').replace(/[\s\\/:?*]/g, '_');
+  return `${canonical(localPath)}..${canonical(remotePath)}`;
+}

@@ -1,0 +1,40 @@
+import { CliError, ExitCode } from '../core/errors.js';
+import { versionAtLeast, type RcloneVersion } from '../rclone/version.js';
+import { CHECK_FILENAME } from './args.js';
+import type { ListingState } from './outcome.js';
+
+export interface PlanInputs {
+  requestedBaseline: boolean;
+  listings: ListingState;
+  filtersChanged: boolean;
+  checkAccessStop: boolean;
+  version: RcloneVersion;
+}
+
+export type RunPlan =
+  | { mode: 'sync' }
+  | { mode: 'baseline'; why: 'requested' | 'first-run' | 'recovery' | 'filters-changed'; announce: string | undefined };
+
+/** Pure: a normal sync, or which baseline (rclone --resync) and the one line that says why. */
+export function planRun(inputs: PlanInputs): RunPlan {
+  if (inputs.requestedBaseline) return { mode: 'baseline', why: 'requested', announce: undefined };
+  if (inputs.checkAccessStop) {
+    throw new CliError(`The last sync stopped because the check file ${CHECK_FILENAME} was missing on one side, so the folder or the bucket may not be what it seems.`, {
+      hint: 'Check that both the folder and the bucket hold your notes, then run `basic-memory cloud bisync --resync` (it deletes nothing).',
+      exitCode: ExitCode.safetyStop,
+    });
+  }
+  if (inputs.listings === 'missing') {
+    return { mode: 'baseline', why: 'first-run', announce: 'First sync of this folder: making the baseline (nothing is deleted on either side).' };
+  }
+  if (inputs.listings === 'failed') {
+    const means = versionAtLeast(inputs.version, '1.66')
+      ? 'its listings were lost'
+      : `rclone ${inputs.version.raw} has no --recover`;
+    return { mode: 'baseline', why: 'recovery', announce: `The last sync did not finish and ${means}: recovering with a fresh baseline that keeps every file on both sides.` };
+  }
+  if (inputs.filtersChanged) {
+    return { mode: 'baseline', why: 'filters-changed', announce: 'The filters file changed since the last baseline: rebuilding it (nothing is deleted on either side).' };
+  }
+  return { mode: 'sync' };
+}

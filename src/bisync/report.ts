@@ -1,0 +1,76 @@
+import { ExitCode, type ExitCodeValue } from '../core/errors.js';
+import type { FileChange } from './outcome.js';
+import type { SyncReport } from './run.js';
+
+/** Pure: the contract's exit code for a run. */
+export function exitCodeFor(report: Pick<SyncReport, 'outcome' | 'interrupted'>): ExitCodeValue {
+  if (report.interrupted) return ExitCode.interrupted;
+  switch (report.outcome.kind) {
+    case 'ok': return ExitCode.ok;
+    case 'safety-stop': return ExitCode.safetyStop;
+    case 'needs-baseline': return ExitCode.needsResync;
+    case 'lock-held':
+    case 'failed': return ExitCode.failed;
+  }
+}
+
+export interface ReportLines {
+  /** The headline: success or the one-sentence reason it stopped. */
+  headline: string;
+  ok: boolean;
+  /** What to do next, when it stopped. */
+  hint: string | undefined;
+  /** One line per file (all of them for --dry-run and --verbose). */
+  details: string[];
+}
+
+const verbs = (dryRun: boolean) => ({
+  toCloud: { new: dryRun ? 'would upload' : 'uploaded', changed: dryRun ? 'would upload' : 'uploaded', deleted: dryRun ? 'would delete in the cloud' : 'deleted in the cloud' },
+  toLocal: { new: dryRun ? 'would download' : 'downloaded', changed: dryRun ? 'would download' : 'downloaded', deleted: dryRun ? 'would delete here' : 'deleted here' },
+});
+
+/** Pure: what to tell people about a run. */
+export function describeReport(report: SyncReport, options: { dryRun: boolean; maxDeletePercent: number }): ReportLines {
+  const { dryRun } = options;
+  const { outcome, record } = report;
+  const words = verbs(dryRun);
+  const details = [
+    ...record.changes.toCloud.map((change: FileChange) => `  ↑ ${words.toCloud[change.action]}: ${change.path}`),
+    ...record.changes.toLocal.map((change: FileChange) => `  ↓ ${words.toLocal[change.action]}: ${change.path}`),
+    ...record.conflicts.map((conflict) => `  ⚠ conflict: ${conflict.path}${conflict.winner ? ` (the ${conflict.winner} copy was newer and kept the name)` : ''}; kept: ${conflict.copies.join(', ')}`),
+  ];
+  const counts = `${record.changes.toCloud.length} to the cloud, ${record.changes.toLocal.length} to this folder${record.conflicts.length ? `, ${record.conflicts.length} conflict${record.conflicts.length > 1 ? 's' : ''} (both versions kept)` : ''}`;
+  if (report.interrupted) {
+    return { ok: false, headline: 'Interrupted.', hint: 'Run `basic-memory cloud bisync` again to finish; it recovers by itself.', details };
+  }
+  switch (outcome.kind) {
+    case 'ok':
+      return { ok: true, headline: dryRun ? `Dry run: ${counts}; nothing was changed.` : `${record.mode === 'baseline' ? 'Baseline made' : 'Synced'}: ${counts}.`, hint: undefined, details };
+    case 'safety-stop': {
+      const why = outcome.reasons.map((reason) => ({
+        'max-delete': `more than ${options.maxDeletePercent}% of the files on one side would be deleted (${outcome.pendingDeletes.cloud} in the cloud, ${outcome.pendingDeletes.local} here)`,
+        'all-files-changed': 'every file on one side changed since the last sync',
+        'check-access': 'the check file .basic-memory-bisync is missing on one side',
+      })[reason]).join(', and ');
+      return {
+        ok: false,
+        headline: `Safety stop: ${why}; nothing was deleted.`,
+        hint: outcome.reasons.includes('check-access')
+          ? 'Check that the folder and the bucket both hold your notes, then run `basic-memory cloud bisync --resync`.'
+          : 'If those deletions are intended, run `basic-memory cloud bisync --profile fast` (50%) or `--resync` (keeps every file on both sides); `--dry-run` shows the list.',
+        details,
+      };
+    }
+    case 'needs-baseline':
+      return { ok: false, headline: `The sync baseline was lost (${outcome.reason}): ${outcome.detail}`, hint: 'Run `basic-memory cloud bisync` again: it rebuilds the baseline by itself, keeping every file.', details };
+    case 'lock-held':
+      return { ok: false, headline: `rclone found another bisync of this folder running: ${outcome.detail}`, hint: 'Wait for it to finish, or run `basic-memory cloud doctor` to find stale locks.', details };
+    case 'failed':
+      return {
+        ok: false,
+        headline: `The sync failed: ${outcome.detail}`,
+        hint: outcome.transient ? 'This is usually temporary (network, server): run the command again.' : 'Run again with --verbose to see rclone\'s log, or `basic-memory cloud doctor`.',
+        details,
+      };
+  }
+}

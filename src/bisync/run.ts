@@ -1,0 +1,172 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { CliError } from '../core/errors.js';
+import type { Output } from '../core/output.js';
+import type { Rclone } from '../rclone/runner.js';
+import { versionAtLeast, type RcloneVersion } from '../rclone/version.js';
+import type { StatePaths } from '../core/paths.js';
+import { buildBisyncArgs, CHECK_FILENAME } from './args.js';
+import { keepCloudVersions, resolveConflictsByAge } from './conflicts.js';
+import { filtersChangedSinceBaseline } from './filters.js';
+import type { Interrupts } from './interrupts.js';
+import { parseBisyncOutcome, type BisyncOutcome, type Conflict } from './outcome.js';
+import { planRun, type RunPlan } from './plan.js';
+import type { BisyncProfile } from './profiles.js';
+import { readBisyncState, recordRun, type BisyncRunRecord } from './state.js';
+import { readListingState } from './workdir.js';
+
+/** One tenant's pair: the folder, the bucket and rclone's files for them. */
+export interface SyncTarget {
+  tenantId: string;
+  localPath: string;
+  remotePath: string;
+  workdir: string;
+  session: string;
+  filtersFile: string;
+  tigris: boolean;
+}
+
+export interface SyncDeps {
+  rclone: Rclone;
+  version: RcloneVersion;
+  output: Output;
+  paths: StatePaths;
+  interrupts: Interrupts;
+  /** `POST /sync`, best effort. */
+  notifySync: () => Promise<void>;
+}
+
+export interface SyncRequest {
+  profile: BisyncProfile;
+  dryRun: boolean;
+  baseline: boolean;
+}
+
+export interface SyncReport {
+  plan: RunPlan;
+  outcome: BisyncOutcome;
+  interrupted: boolean;
+  /** Follow-ups the run did by itself, one line each (forced re-run, conflicts resolved). */
+  notes: string[];
+  record: BisyncRunRecord;
+}
+
+/** One bisync between the folder and the bucket, with every recovery this CLI does by itself. */
+export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: SyncRequest): Promise<SyncReport> {
+  const startedAt = new Date();
+  const { output, version } = deps;
+  const state = await readBisyncState(deps.paths, target.tenantId);
+  const plan = planRun({
+    requestedBaseline: request.baseline,
+    listings: await readListingState(target.workdir, target.session),
+    filtersChanged: await filtersChangedSinceBaseline(deps.paths),
+    checkAccessStop: state.checkAccessStop === true,
+    version,
+  });
+  if (plan.mode === 'baseline' && plan.announce) output.info(plan.announce);
+  if (plan.mode === 'sync') await requireFolder(target.localPath);
+
+  const notes: string[] = [];
+  const keptConflicts: Conflict[] = [];
+  if (plan.mode === 'baseline' && !request.dryRun) {
+    await fs.mkdir(target.localPath, { recursive: true });
+    await ensureCheckFile(target.localPath);
+    // rclone's baseline lets the folder's copy overwrite a differing cloud copy: keep the cloud one first.
+    keptConflicts.push(...(await keepCloudVersions(deps.rclone, target)));
+  }
+
+  let mode: 'sync' | 'baseline' = plan.mode;
+  let outcome = await runRclone(deps, target, request, { mode, force: false });
+  if (outcome.kind === 'safety-stop' && isFalseAlarm(outcome) && !request.dryRun && !deps.interrupts.hardStopped) {
+    // rclone's "all files were changed" guard trips on any small folder where every note was
+    // edited. With no delete pending on either side (the delete guard ran first and passed), a
+    // forced run can only copy newer versions and keep conflicts, never remove a file.
+    notes.push('Every file on one side changed since the last sync (normal for a small folder) and nothing is to be deleted: synced anyway.');
+    outcome = await runRclone(deps, target, request, { mode, force: true });
+  }
+  if (outcome.kind === 'ok' && !request.dryRun && request.profile.conflictResolve === 'newer' && !versionAtLeast(version, '1.66') && outcome.conflicts.length > 0) {
+    const resolved = await resolveConflictsByAge(deps.rclone, target, outcome.conflicts);
+    outcome = { ...outcome, conflicts: resolved };
+    notes.push(`rclone ${version.raw} keeps both copies of a conflict: the newer now has the name back and the older is kept as a copy, on both sides.`);
+    // The renames happened on both sides behind rclone's back: a baseline records them without copying.
+    mode = 'baseline';
+    const refreshed = await runRclone(deps, target, request, { mode, force: false });
+    if (refreshed.kind !== 'ok') outcome = refreshed;
+  }
+  if (outcome.kind === 'ok' && keptConflicts.length > 0) outcome = { ...outcome, conflicts: [...keptConflicts, ...outcome.conflicts] };
+
+  const interrupted = deps.interrupts.stopping;
+  const finishedAt = new Date();
+  const record: BisyncRunRecord = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - startedAt.getTime(),
+    profile: request.profile.name,
+    localPath: target.localPath,
+    mode,
+    why: plan.mode === 'baseline' ? plan.why : undefined,
+    result: deps.interrupts.hardStopped ? 'interrupted' : outcome.kind,
+    safetyReasons: outcome.kind === 'safety-stop' ? outcome.reasons : [],
+    detail: 'detail' in outcome ? outcome.detail : undefined,
+    changes: 'changes' in outcome ? outcome.changes : { toCloud: [], toLocal: [] },
+    conflicts: outcome.kind === 'ok' ? outcome.conflicts : [],
+  };
+  if (!request.dryRun) {
+    await recordRun(deps.paths, target.tenantId, record);
+    if (outcome.kind === 'ok' && changedSomething(record)) {
+      await deps.notifySync().catch((error: unknown) => output.debug(`POST /sync failed (best effort): ${(error as Error).message}`));
+    }
+  }
+  return { plan, outcome, interrupted, notes, record };
+}
+
+async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncRequest, run: { mode: 'sync' | 'baseline'; force: boolean }): Promise<BisyncOutcome> {
+  const { args, fallbacks } = buildBisyncArgs(request.profile, {
+    localPath: target.localPath,
+    remotePath: target.remotePath,
+    workdir: target.workdir,
+    filtersFile: target.filtersFile,
+    mode: run.mode,
+    dryRun: request.dryRun,
+    force: run.force,
+    tigris: target.tigris,
+  }, deps.version);
+  for (const fallback of fallbacks) deps.output.warnOnce(`bisync-${fallback.key}`, fallback.message);
+  await fs.mkdir(target.workdir, { recursive: true, mode: 0o700 });
+  const child = await deps.rclone.start(args, { detached: true, onStderrLine: (line) => deps.output.debug(line) });
+  deps.interrupts.track(child);
+  const result = await child.result;
+  deps.interrupts.track(undefined);
+  return parseBisyncOutcome({
+    exitCode: result.exitCode,
+    signal: result.signal,
+    log: result.stderr,
+    listings: await readListingState(target.workdir, target.session),
+    localRoot: target.localPath,
+    remoteRoot: target.remotePath,
+  });
+}
+
+function isFalseAlarm(outcome: Extract<BisyncOutcome, { kind: 'safety-stop' }>): boolean {
+  return outcome.reasons.length === 1 && outcome.reasons[0] === 'all-files-changed' && outcome.pendingDeletes.local === 0 && outcome.pendingDeletes.cloud === 0;
+}
+
+function changedSomething(record: BisyncRunRecord): boolean {
+  return record.changes.toCloud.length > 0 || record.changes.toLocal.length > 0 || record.conflicts.length > 0;
+}
+
+async function requireFolder(folder: string): Promise<void> {
+  const stat = await fs.stat(folder).catch(() => undefined);
+  if (stat?.isDirectory()) return;
+  throw new CliError(`The folder ${folder} is missing, so syncing now would look like every note was deleted.`, {
+    hint: 'Bring the folder back (a disk not mounted?), or run `basic-memory cloud bisync --resync` to download everything into a new folder.',
+  });
+}
+
+/** The check file (--check-access) also keeps a new, empty folder's listing from being empty. */
+async function ensureCheckFile(folder: string): Promise<void> {
+  const file = path.join(folder, CHECK_FILENAME);
+  await fs.writeFile(file, 'Basic Memory sync check file: keep it in this folder and in the cloud.\n', { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error;
+  });
+}

@@ -1,0 +1,64 @@
+import fs from 'node:fs/promises';
+import { readJsonFile, writeJsonFile } from '../core/atomic-file.js';
+import type { StatePaths } from '../core/paths.js';
+import { isProcessAlive } from '../core/process.js';
+import type { BisyncOutcome, Changes, Conflict, SafetyReason } from './outcome.js';
+
+/** One finished run, as `bisync-status` shows it. */
+export interface BisyncRunRecord {
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  profile: string;
+  localPath: string;
+  /** `baseline` when rclone ran with --resync; `why` says what made it one. */
+  mode: 'sync' | 'baseline';
+  why: string | undefined;
+  result: BisyncOutcome['kind'] | 'interrupted';
+  safetyReasons: SafetyReason[];
+  detail: string | undefined;
+  changes: Changes;
+  conflicts: Conflict[];
+}
+
+export interface BisyncStateFile {
+  lastRun?: BisyncRunRecord;
+  lastSuccessAt?: string;
+  /** The last run stopped on --check-access: the next baseline must be asked for (`--resync`). */
+  checkAccessStop?: boolean;
+}
+
+export async function readBisyncState(paths: StatePaths, tenantId: string): Promise<BisyncStateFile> {
+  return (await readJsonFile<BisyncStateFile>(paths.bisyncState(tenantId))) ?? {};
+}
+
+export async function recordRun(paths: StatePaths, tenantId: string, run: BisyncRunRecord): Promise<void> {
+  const previous = await readBisyncState(paths, tenantId);
+  const stopped = run.safetyReasons.includes('check-access');
+  await writeJsonFile(paths.bisyncState(tenantId), {
+    lastRun: run,
+    lastSuccessAt: run.result === 'ok' ? run.finishedAt : previous.lastSuccessAt,
+    checkAccessStop: stopped || (previous.checkAccessStop === true && run.mode !== 'baseline'),
+  } satisfies BisyncStateFile);
+}
+
+/** `<state dir>/bisync-watch-<tenant>.pid`: read by `cloud mount` to refuse mounting over a watched folder. */
+export interface WatchInfo {
+  pid: number;
+  localPath: string;
+  startedAt: string;
+}
+
+export async function writeWatchInfo(paths: StatePaths, tenantId: string, info: WatchInfo): Promise<void> {
+  await writeJsonFile(paths.watchPid(tenantId), info);
+}
+
+export async function removeWatchInfo(paths: StatePaths, tenantId: string): Promise<void> {
+  await fs.rm(paths.watchPid(tenantId), { force: true });
+}
+
+/** The running watch, or undefined when none runs (a file left by a dead process does not count). */
+export async function runningWatch(paths: StatePaths, tenantId: string, alive: (pid: number) => boolean = isProcessAlive): Promise<WatchInfo | undefined> {
+  const info = await readJsonFile<WatchInfo>(paths.watchPid(tenantId)).catch(() => undefined);
+  return info && alive(info.pid) ? info : undefined;
+}
