@@ -1,0 +1,125 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { statePaths } from '../../../src/core/paths.js';
+import type { TestServer } from '../../support/server.js';
+import { makePair, notes, startServer, type Pair } from './helpers.js';
+
+let server: TestServer;
+const pairs: Pair[] = [];
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(async () => {
+  for (const pair of pairs) await pair.user.cleanup();
+  await server.cleanup();
+});
+
+async function syncedPair(profile: string, files: Record<string, string>): Promise<Pair> {
+  const pair = await makePair(server, { profile });
+  pairs.push(pair);
+  for (const [file, text] of Object.entries(files)) await pair.writeLocal(file, text);
+  const baseline = await pair.bisync();
+  expect(baseline.exitCode, baseline.stderr).toBe(0);
+  return pair;
+}
+
+interface Report { conflicts: { path: string; copies: string[]; winner?: string }[] }
+
+describe('conflicts', () => {
+  it('safe: keeps both versions on both sides and reports them', async () => {
+    const pair = await syncedPair('safe', { 'plan.md': 'v1\n', 'other.md': 'x\n' });
+    await pair.writeLocal('plan.md', 'edited here\n');
+    await pair.writeCloud('plan.md', 'edited in the cloud\n');
+    const result = await pair.bisync('--json');
+    expect(result.exitCode, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as Report;
+    expect(report.conflicts).toEqual([{ path: 'plan.md', copies: ['plan.md..path1', 'plan.md..path2'] }]);
+    expect(result.stderr).toContain('conflict: plan.md');
+    for (const read of [pair.readLocal, pair.readCloud]) {
+      expect(await read('plan.md..path1')).toBe('edited here\n');
+      expect(await read('plan.md..path2')).toBe('edited in the cloud\n');
+    }
+  });
+
+  it('balanced: the newer version keeps the name, the older is kept as a copy on both sides', async () => {
+    const pair = await syncedPair('balanced', { 'plan.md': 'v1\n', 'a.md': 'a\n', 'b.md': 'b\n', 'c.md': 'c\n' });
+    await pair.writeLocal('plan.md', 'older edit here\n', new Date(Date.now() - 60_000));
+    await pair.writeCloud('plan.md', 'newer edit in the cloud\n');
+    const result = await pair.bisync('--json');
+    expect(result.exitCode, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as Report;
+    expect(report.conflicts).toEqual([{ path: 'plan.md', copies: ['plan.md..path1'], winner: 'cloud' }]);
+    for (const read of [pair.readLocal, pair.readCloud]) {
+      expect(await read('plan.md')).toBe('newer edit in the cloud\n');
+      expect(await read('plan.md..path1')).toBe('older edit here\n');
+    }
+    for (const files of [await pair.localFiles(), await pair.cloudFiles()]) expect(notes(files)).toEqual(['a.md', 'b.md', 'c.md', 'plan.md', 'plan.md..path1']);
+    // The pair is settled: the next run has nothing to do.
+    const next = await pair.bisync('--json');
+    expect(next.exitCode, next.stderr).toBe(0);
+    expect(JSON.parse(next.stdout)).toMatchObject({ changes: { toCloud: [], toLocal: [] }, conflicts: [] });
+  });
+
+  it('a small folder where every file changed syncs without weakening the delete guard', async () => {
+    const pair = await syncedPair('balanced', { 'only.md': 'v1\n' });
+    await pair.writeLocal('only.md', 'v2\n');
+    await pair.writeLocal('.basic-memory-bisync', 'touched\n');
+    const result = await pair.bisync();
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain('nothing is to be deleted: synced anyway');
+    expect(await pair.readCloud('only.md')).toBe('v2\n');
+  });
+});
+
+describe('edge cases of a pair', () => {
+  it('an empty folder and an empty bucket sync, and keep syncing', async () => {
+    const pair = await makePair(server);
+    pairs.push(pair);
+    expect((await pair.bisync()).exitCode).toBe(0);
+    const second = await pair.bisync();
+    expect(second.exitCode, second.stderr).toBe(0);
+    await pair.writeLocal('first.md', 'hello\n');
+    expect((await pair.bisync()).exitCode).toBe(0);
+    expect(notes(await pair.cloudFiles())).toEqual(['first.md']);
+  });
+
+  it('a filters change rebuilds the baseline once and the new filter applies', async () => {
+    const pair = await syncedPair('balanced', { 'a.md': 'a\n' });
+    const filters = statePaths(pair.user.stateDir).bisyncFilters;
+    await fs.appendFile(filters, '- *.secret\n');
+    await pair.writeLocal('keys.secret', 'hidden\n');
+    await pair.writeLocal('b.md', 'b\n');
+    const result = await pair.bisync();
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain('The filters file changed');
+    expect(notes(await pair.cloudFiles())).toEqual(['a.md', 'b.md']);
+    const next = await pair.bisync();
+    expect(next.exitCode).toBe(0);
+    expect(next.stderr).not.toContain('The filters file changed');
+  });
+
+  it('refuses a folder that is an active mount of ours', async () => {
+    const pair = await syncedPair('balanced', { 'a.md': 'a\n' });
+    const paths = statePaths(pair.user.stateDir);
+    await fs.writeFile(paths.mountState(pair.tenant.tenantId), JSON.stringify({ pid: process.pid, mountPoint: pair.local }));
+    const result = await pair.bisync();
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('is mounted from the cloud');
+    await fs.rm(paths.mountState(pair.tenant.tenantId));
+  });
+
+  it('clears a stale lock of a dead process', async () => {
+    const pair = await syncedPair('balanced', { 'a.md': 'a\n' });
+    const paths = statePaths(pair.user.stateDir);
+    await fs.writeFile(paths.bisyncLock(pair.tenant.tenantId), JSON.stringify({ pid: 2 ** 22 + 1, startedAt: 'then', watch: false }));
+    const workdir = paths.bisyncWorkdir(pair.tenant.tenantId);
+    const listing = (await fs.readdir(workdir)).find((name) => name.endsWith('.path1.lst')) ?? '';
+    await fs.writeFile(path.join(workdir, listing.replace('.path1.lst', '.lck')), String(2 ** 22 + 1));
+    await pair.writeLocal('b.md', 'b\n');
+    const result = await pair.bisync();
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain('Cleared a stale rclone lock');
+    expect(await pair.readCloud('b.md')).toBe('b\n');
+  });
+});
