@@ -68,6 +68,7 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
 
   const { watch } = await import('chokidar');
   const watcher = watch(target.localPath, { ignoreInitial: true, ignored, persistent: true });
+  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
   watcher.on('all', (_event, file) => {
     const relative = path.relative(target.localPath, file).split(path.sep).join('/');
     if (Date.now() < echoesUntil && echoes.has(relative)) return;
@@ -78,7 +79,7 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
   await writeWatchInfo(deps.paths, target.tenantId, { pid: process.pid, localPath: target.localPath, startedAt: new Date().toISOString() });
   const stopped = new Promise<void>((resolve) => deps.interrupts.onStop(resolve));
   try {
-    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    await ready;
     scheduler.runNow();
     await stopped;
     await scheduler.stop();

@@ -12,10 +12,10 @@ export interface Pair {
   local: string;
   bisync(...args: string[]): ReturnType<TestUser['run']>;
   writeLocal(file: string, text: string, mtime?: Date): Promise<void>;
-  readLocal(file: string): Promise<string | undefined>;
+  readLocal: (file: string) => Promise<string | undefined>;
   localFiles(): Promise<string[]>;
   writeCloud(file: string, text: string): Promise<void>;
-  readCloud(file: string): Promise<string | undefined>;
+  readCloud: (file: string) => Promise<string | undefined>;
   cloudFiles(): Promise<string[]>;
   deleteCloud(file: string): Promise<void>;
 }
