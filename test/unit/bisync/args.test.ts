@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { bisyncSessionName, buildBisyncArgs, isTigrisEndpoint, type BisyncArgOptions } from '../../../src/bisync/args.js';
+import { loadBisyncProfile } from '../../../src/bisync/profiles.js';
+import { rcloneVersion } from '../../../src/rclone/version.js';
+
+const base: BisyncArgOptions = {
+  localPath: '/home/u/notes',
+  remotePath: 'basic-memory-t1:bucket',
+  workdir: '/state/bisync/t1',
+  filtersFile: '/state/bisync-filters.txt',
+  mode: 'sync',
+  dryRun: false,
+  force: false,
+  tigris: false,
+};
+
+const flagsOf = (args: string[]) => args.filter((arg) => arg.startsWith('--'));
+
+describe('buildBisyncArgs over rclone versions', () => {
+  it.each([
+    ['1.58', [], ['resilient', 'conflict-resolve']],
+    ['1.60.1', [], ['resilient', 'conflict-resolve']],
+    ['1.64', ['--resilient'], ['conflict-resolve']],
+    ['1.66', ['--resilient', '--recover', '--max-lock', '--compare', '--conflict-resolve', '--conflict-loser', '--conflict-suffix'], []],
+    ['1.69', ['--resilient', '--recover', '--max-lock', '--compare', '--conflict-resolve', '--conflict-loser', '--conflict-suffix'], []],
+    ['1.75.0', ['--resilient', '--recover', '--max-lock', '--compare', '--conflict-resolve', '--conflict-loser', '--conflict-suffix'], []],
+  ])('balanced on rclone %s: version flags %j, fallbacks %j', (version, versionFlags, fallbackKeys) => {
+    const { args, fallbacks } = buildBisyncArgs(loadBisyncProfile('balanced'), base, rcloneVersion(version));
+    const newerFlags = ['--resilient', '--recover', '--max-lock', '--compare', '--conflict-resolve', '--conflict-loser', '--conflict-suffix'];
+    expect(flagsOf(args).filter((flag) => newerFlags.includes(flag))).toEqual(versionFlags);
+    expect(fallbacks.map((fallback) => fallback.key)).toEqual(fallbackKeys);
+    expect(args.slice(0, 3)).toEqual(['bisync', '/home/u/notes', 'basic-memory-t1:bucket']);
+    expect(args).toEqual(expect.arrayContaining(['--workdir', '/state/bisync/t1', '--filters-file', '/state/bisync-filters.txt', '--max-delete', '25']));
+    expect(args).not.toContain('--create-empty-src-dirs');
+  });
+
+  it.each([
+    ['safe', '10', true, 'none'],
+    ['balanced', '25', false, 'newer'],
+    ['fast', '50', false, 'newer'],
+  ] as const)('%s: --max-delete %s (a percentage), check-access %s, conflicts %s', (name, percent, checkAccess, resolve) => {
+    const { args } = buildBisyncArgs(loadBisyncProfile(name), base, rcloneVersion('1.70'));
+    expect(args[args.indexOf('--max-delete') + 1]).toBe(percent);
+    expect(args.includes('--check-access')).toBe(checkAccess);
+    expect(args[args.indexOf('--conflict-resolve') + 1]).toBe(resolve);
+  });
+
+  it('safe on 1.60 says once that rclone compares by time only, and keeps both copies without a fallback for conflicts', () => {
+    const { fallbacks } = buildBisyncArgs(loadBisyncProfile('safe'), base, rcloneVersion('1.60.1'));
+    expect(fallbacks.map((fallback) => fallback.key)).toEqual(['compare']);
+  });
+
+  it('a baseline is --resync, without --check-access (the check file may exist on one side only until then)', () => {
+    const { args } = buildBisyncArgs(loadBisyncProfile('safe'), { ...base, mode: 'baseline' }, rcloneVersion('1.60.1'));
+    expect(args).toContain('--resync');
+    expect(args).not.toContain('--check-access');
+  });
+
+  it('adds --dry-run, --force and the Tigris consistency header when asked', () => {
+    const { args } = buildBisyncArgs(loadBisyncProfile('fast'), { ...base, dryRun: true, force: true, tigris: true }, rcloneVersion('1.60.1'));
+    expect(args).toEqual(expect.arrayContaining(['--dry-run', '--force', '--header', 'X-Tigris-Consistent: true']));
+    expect(buildBisyncArgs(loadBisyncProfile('fast'), base, rcloneVersion('1.60.1')).args).not.toContain('--header');
+  });
+});
+
+describe('isTigrisEndpoint', () => {
+  it.each([
+    ['https://fly.storage.tigris.dev', true],
+    ['https://t3.storage.dev', true],
+    ['https://storage.dev', true],
+    ['http://127.0.0.1:8766', false],
+    ['https://s3.amazonaws.com', false],
+    ['https://nottigris.dev.example.com', false],
+    ['not a url', false],
+  ])('%s → %s', (url, expected) => {
+    expect(isTigrisEndpoint(url)).toBe(expected);
+  });
+});
+
+describe('bisyncSessionName (rclone\'s listing file prefix)', () => {
+  it.each([
+    ['/tmp/bx/a', '/tmp/bx/b', 'tmp_bx_a..tmp_bx_b'],
+    ['/home/me/my notes', 'basic-memory-t1:bucket', 'home_me_my_notes..basic-memory-t1_bucket'],
+    ['/home/me/notes/', 'remote:bucket/sub', 'home_me_notes..remote_bucket_sub'],
+  ])('%s + %s → %s', (local, remote, expected) => {
+    expect(bisyncSessionName(local, remote)).toBe(expected);
+  });
+});

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { planRun, type PlanInputs } from '../../../src/bisync/plan.js';
+import { CliError, ExitCode } from '../../../src/core/errors.js';
+import { rcloneVersion } from '../../../src/rclone/version.js';
+
+const inputs = (overrides: Partial<PlanInputs>): PlanInputs => ({
+  requestedBaseline: false,
+  listings: 'present',
+  filtersChanged: false,
+  checkAccessStop: false,
+  version: rcloneVersion('1.60.1'),
+  ...overrides,
+});
+
+describe('planRun', () => {
+  it.each([
+    ['a normal sync', {}, 'sync', undefined, undefined],
+    ['--resync asked for', { requestedBaseline: true, listings: 'failed' }, 'baseline', 'requested', undefined],
+    ['the first run', { listings: 'missing' }, 'baseline', 'first-run', 'First sync of this folder'],
+    ['a run that did not finish (1.60)', { listings: 'failed' }, 'baseline', 'recovery', 'rclone 1.60.1 has no --recover'],
+    ['a lockout on 1.66+', { listings: 'failed', version: rcloneVersion('1.66') }, 'baseline', 'recovery', 'its listings were lost'],
+    ['changed filters', { filtersChanged: true }, 'baseline', 'filters-changed', 'The filters file changed'],
+  ] as const)('%s', (_label, overrides, mode, why, announce) => {
+    const plan = planRun(inputs(overrides));
+    expect(plan.mode).toBe(mode);
+    if (plan.mode === 'baseline') {
+      expect(plan.why).toBe(why);
+      if (announce) expect(plan.announce).toContain(announce);
+      else expect(plan.announce).toBeUndefined();
+    }
+  });
+
+  it('after a check-access stop, only an explicit --resync goes on (exit 5 otherwise)', () => {
+    let error: unknown;
+    try {
+      planRun(inputs({ checkAccessStop: true, listings: 'failed' }));
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as CliError).exitCode).toBe(ExitCode.safetyStop);
+    expect(planRun(inputs({ checkAccessStop: true, requestedBaseline: true })).mode).toBe('baseline');
+  });
+});
