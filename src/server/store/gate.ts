@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KeyStore } from './key-store.js';
-import { withCheckedBody } from './payload-hash.js';
+import { EMPTY_PAYLOAD_SHA256, withCheckedBody } from './payload-hash.js';
 import { sendS3Error, type S3ErrorCode } from './s3-errors.js';
 import { decideAccess, resolveTarget } from './scope.js';
 import { checkTiming, parseAuth, verifySignature, type SignedRequestParts } from './sigv4.js';
@@ -59,11 +59,15 @@ export function createGate(options: GateOptions): RequestHandler {
     if (auth.kind === 'header' && auth.payloadHash.startsWith('STREAMING-')) {
       throw new Denied('NotImplemented', 'Chunked (STREAMING-*) payload signing is not supported: send a hex SHA-256 or UNSIGNED-PAYLOAD.');
     }
+    const signedBodyHash = auth.kind === 'header' && HEX_SHA256.test(auth.payloadHash) ? auth.payloadHash.toLowerCase() : undefined;
+    if (signedBodyHash && !hasBody(req) && signedBodyHash !== EMPTY_PAYLOAD_SHA256) {
+      throw new Denied('XAmzContentSHA256Mismatch', 'The provided x-amz-content-sha256 header does not match what was computed.');
+    }
     options.onKeyUsed?.(key.accessKey);
     req.url = anonymousUrl(target.pathStylePath, req.url ?? '/');
     delete req.headers.authorization;
-    if (auth.kind === 'header' && HEX_SHA256.test(auth.payloadHash) && hasBody(req)) {
-      const expected = auth.payloadHash;
+    if (signedBodyHash && hasBody(req)) {
+      const expected = signedBodyHash;
       // If the emulator answers without reading the body (no such bucket, say), drop the rest of it.
       res.once('finish', () => {
         if (!req.complete) {

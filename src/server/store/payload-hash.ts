@@ -13,6 +13,7 @@ class PayloadHashCheck extends Transform {
   private readonly hash = crypto.createHash('sha256');
 
   constructor(
+    /** Lower-case hex. */
     private readonly expectedHex: string,
     private readonly mismatchError: (computed: string) => Error,
   ) {
@@ -26,7 +27,7 @@ class PayloadHashCheck extends Transform {
 
   override _flush(callback: TransformCallback): void {
     const computed = this.hash.digest('hex');
-    callback(computed === this.expectedHex.toLowerCase() ? null : this.mismatchError(computed));
+    callback(computed === this.expectedHex ? null : this.mismatchError(computed));
   }
 }
 

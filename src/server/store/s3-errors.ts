@@ -6,6 +6,7 @@ export type S3ErrorCode =
   | 'SignatureDoesNotMatch'
   | 'RequestTimeTooSkewed'
   | 'AuthorizationHeaderMalformed'
+  | 'XAmzContentSHA256Mismatch'
   | 'NotImplemented';
 
 const statusByCode: Record<S3ErrorCode, number> = {
@@ -14,6 +15,7 @@ const statusByCode: Record<S3ErrorCode, number> = {
   SignatureDoesNotMatch: 403,
   RequestTimeTooSkewed: 403,
   AuthorizationHeaderMalformed: 400,
+  XAmzContentSHA256Mismatch: 400,
   NotImplemented: 501,
 };
 

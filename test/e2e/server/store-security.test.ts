@@ -157,6 +157,9 @@ describe('the embedded store with real rclone', () => {
       expect(lying.status).toBe(400);
       expect(await lying.text()).toContain('XAmzContentSHA256Mismatch');
       expect((await signedFetch(alice.credential, 'GET', `/${alice.bucketName}/lie.md`)).status).toBe(404);
+      const emptyLie = await signedFetch(alice.credential, 'PUT', `/${alice.bucketName}/lie.md`, { payloadHash: crypto.createHash('sha256').update('something').digest('hex') });
+      expect(emptyLie.status).toBe(400);
+      expect(await emptyLie.text()).toContain('XAmzContentSHA256Mismatch');
     });
 
     it('accepts a presigned URL and refuses it once tampered with or expired', async () => {
