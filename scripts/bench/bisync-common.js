@@ -1,0 +1,102 @@
+// Shared by the bisync benchmarks: a reference server and a provisioned tenant in a temp HOME,
+// the same state `cloud setup` leaves behind. Run the benches after `npm run build`.
+import { execFile, spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+export const root = fileURLToPath(new URL('../..', import.meta.url));
+export const cli = path.join(root, 'bin', 'basic-memory.js');
+
+export async function setUpTenant() {
+  const { startServer } = await import(path.join(root, 'dist', 'server', 'index.js'));
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'bm-bench-'));
+  const home = path.join(work, 'home');
+  const server = await startServer({ host: '127.0.0.1', port: 0, s3Port: 0, dataDir: path.join(work, 'server') });
+  const { token, tenantId, bucketName } = await server.mintToken('new');
+  const response = await fetch(`${server.apiUrl}/tenant/mount/credentials`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: '{}',
+  });
+  const created = await response.json();
+  const rcloneConfig = path.join(home, '.config', 'rclone', 'rclone.conf');
+  const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache'), CI: '1', NO_COLOR: '1', RCLONE_CONFIG: rcloneConfig, BASIC_MEMORY_TOKEN: token, BASIC_MEMORY_CLOUD_URL: server.apiUrl };
+  for (const key of Object.keys(env)) if (key.startsWith('BASIC_MEMORY_CONFIG')) delete env[key];
+  // Plain rclone gets what the CLI gives it: no AWS_CA_BUNDLE (rclone 1.60 fails with it set).
+  const rcloneEnv = { ...env };
+  delete rcloneEnv.AWS_CA_BUNDLE;
+  const remoteName = `basic-memory-${tenantId}`;
+  await fs.mkdir(path.dirname(rcloneConfig), { recursive: true });
+  await execFileAsync('rclone', ['config', 'create', remoteName, 's3', 'provider=Other', `endpoint=${created.endpoint_url}`, `region=${created.region}`,
+    `access_key_id=${created.access_key}`, `secret_access_key=${created.secret_key}`, 'no_check_bucket=true', '--non-interactive'], { env: rcloneEnv });
+  const localPath = path.join(home, `basic-memory-${tenantId}`);
+  const stateDir = path.join(home, '.basic-memory');
+  await fs.mkdir(stateDir, { recursive: true });
+  await fs.writeFile(path.join(stateDir, 'tenant.json'), JSON.stringify({
+    tenantId, bucketName, remoteName, apiUrl: server.apiUrl, endpointUrl: created.endpoint_url, region: created.region,
+    accessKey: created.access_key, credentialId: null, localPath, mode: 'bisync', updatedAt: new Date().toISOString(),
+  }));
+  return {
+    tenantId, bucketName, remoteName, localPath, stateDir, env, rcloneEnv, created,
+    remotePath: `${remoteName}:${bucketName}`,
+    async cleanup() {
+      await server.close();
+      await fs.rm(work, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function writeNotes(folder, count) {
+  await fs.mkdir(folder, { recursive: true });
+  for (let index = 0; index < count; index += 1) {
+    const dir = path.join(folder, `folder-${index % 20}`);
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(path.join(dir, `note-${index}.md`), `# Note ${index}\n\n${'Some words of a note. '.repeat(20)}\n`);
+  }
+}
+
+export function runCli(tenant, args) {
+  return execFileAsync(process.execPath, [cli, ...args], { env: tenant.env, maxBuffer: 64 * 1024 * 1024 });
+}
+
+export function startCli(tenant, args) {
+  return spawn(process.execPath, [cli, ...args], { env: tenant.env, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+export function runRclone(tenant, args) {
+  return execFileAsync('rclone', args, { env: tenant.rcloneEnv, maxBuffer: 64 * 1024 * 1024 });
+}
+
+/** The exact argv `cloud bisync` gives rclone for this tenant, from the same builder. */
+export async function plainBisyncArgs(tenant, profileName = 'balanced') {
+  const { buildBisyncArgs } = await import(path.join(root, 'dist', 'bisync', 'args.js'));
+  const { loadBisyncProfile } = await import(path.join(root, 'dist', 'bisync', 'profiles.js'));
+  const { parseRcloneVersion } = await import(path.join(root, 'dist', 'rclone', 'version.js'));
+  const version = parseRcloneVersion((await runRclone(tenant, ['version'])).stdout);
+  return buildBisyncArgs(loadBisyncProfile(profileName), {
+    localPath: tenant.localPath,
+    remotePath: tenant.remotePath,
+    workdir: path.join(tenant.stateDir, 'bisync', tenant.tenantId),
+    filtersFile: path.join(tenant.stateDir, 'bisync-filters.txt'),
+    mode: 'sync',
+    dryRun: false,
+    force: false,
+    tigris: false,
+  }, version).args;
+}
+
+export async function timed(task) {
+  const started = process.hrtime.bigint();
+  await task();
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}

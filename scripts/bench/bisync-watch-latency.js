@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// Watch latency: from a local write to the object in the bucket, with `cloud bisync --watch`,
+// for trees of 100 and 2,000 notes. Target: median <= debounce + 1.5 x one plain `rclone bisync`
+// run (with one changed note) on the same tree.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { median, plainBisyncArgs, runCli, runRclone, setUpTenant, startCli, timed, writeNotes } from './bisync-common.js';
+
+const DEBOUNCE_MS = 1000; // src/bisync/commands.ts WATCH_DEBOUNCE_MS
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 5);
+const sizes = (process.env.BENCH_SIZES ?? '100,2000').split(',').map(Number);
+
+let failed = false;
+for (const size of sizes) {
+  const tenant = await setUpTenant();
+  try {
+    await writeNotes(tenant.localPath, size);
+    await runCli(tenant, ['cloud', 'bisync']);
+    const plainArgs = await plainBisyncArgs(tenant);
+    const plain = [];
+    for (let sample = 0; sample < 3; sample += 1) {
+      await fs.writeFile(path.join(tenant.localPath, `plain-${sample}.md`), `plain ${sample}\n`);
+      plain.push(await timed(() => runRclone(tenant, plainArgs)));
+    }
+    const s3 = new S3Client({
+      endpoint: tenant.created.endpoint_url,
+      region: tenant.created.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: tenant.created.access_key, secretAccessKey: tenant.created.secret_key },
+    });
+    const inBucket = (key) => s3.send(new HeadObjectCommand({ Bucket: tenant.bucketName, Key: key })).then(() => true, () => false);
+
+    const watch = startCli(tenant, ['cloud', 'bisync', '--watch', '--interval', '1h']);
+    let log = '';
+    watch.stderr.on('data', (chunk) => (log += chunk.toString()));
+    const syncsDone = () => (log.match(/next cloud check/g) ?? []).length;
+    const waitForSyncs = async (count) => {
+      while (syncsDone() < count) await new Promise((resolve) => setTimeout(resolve, 20));
+    };
+    await waitForSyncs(1);
+    const latencies = [];
+    for (let sample = 0; sample < SAMPLES; sample += 1) {
+      const before = syncsDone();
+      const key = `watched-${sample}.md`;
+      const started = process.hrtime.bigint();
+      await fs.writeFile(path.join(tenant.localPath, key), `written at ${Date.now()}\n`);
+      while (!(await inBucket(key))) await new Promise((resolve) => setTimeout(resolve, 25));
+      latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
+      await waitForSyncs(before + 1);
+    }
+    watch.kill('SIGINT');
+    await new Promise((resolve) => watch.on('exit', resolve));
+    const budget = DEBOUNCE_MS + 1.5 * median(plain);
+    const ok = median(latencies) <= budget;
+    failed ||= !ok;
+    console.log(`watch latency, ${size} notes`);
+    console.log(`  plain rclone bisync (one change) median ${median(plain).toFixed(0)} ms  (${plain.map((ms) => ms.toFixed(0)).join(', ')})`);
+    console.log(`  write -> in bucket  median ${median(latencies).toFixed(0)} ms  (${latencies.map((ms) => ms.toFixed(0)).join(', ')})`);
+    console.log(`  budget debounce ${DEBOUNCE_MS} + 1.5 x plain = ${budget.toFixed(0)} ms; ratio to budget ${(median(latencies) / budget).toFixed(2)}: ${ok ? 'PASS' : 'FAIL'}`);
+  } finally {
+    await tenant.cleanup();
+  }
+}
+process.exitCode = failed ? 1 : 0;
