@@ -14,19 +14,6 @@ export interface MountCredential {
   description: string;
 }
 
-interface CredentialRow {
-  id: string;
-  tenant_id: string;
-  access_key: string;
-  policy_arn: string;
-  tigris_deletion_status: MountCredential['tigrisDeletionStatus'];
-  created_at: string;
-  updated_at: string;
-  revoked_at: string | null;
-  last_used_at: string | null;
-  description: string;
-}
-
 export interface CredentialRepository {
   insert(credential: MountCredential): void;
   /** The tenant's credentials not yet revoked, oldest first. */
@@ -37,17 +24,22 @@ export interface CredentialRepository {
   touchLastUsed(accessKey: string, at: string): void;
 }
 
+// Columns read back under the property names of `MountCredential`, so rows need no mapping.
+const COLUMNS = `id, tenant_id AS tenantId, access_key AS accessKey, policy_arn AS policyArn,
+  tigris_deletion_status AS tigrisDeletionStatus, created_at AS createdAt, updated_at AS updatedAt,
+  revoked_at AS revokedAt, last_used_at AS lastUsedAt, description`;
+
 export function credentialRepository(db: Sqlite): CredentialRepository {
   const insertStatement = db.prepare(
     `INSERT INTO tenant_mount_credentials
        (id, tenant_id, access_key, policy_arn, tigris_deletion_status, created_at, updated_at, revoked_at, last_used_at, description)
      VALUES (@id, @tenantId, @accessKey, @policyArn, @tigrisDeletionStatus, @createdAt, @updatedAt, @revokedAt, @lastUsedAt, @description)`,
   );
-  const listStatement = db.prepare<[string], CredentialRow>(
-    'SELECT * FROM tenant_mount_credentials WHERE tenant_id = ? AND revoked_at IS NULL ORDER BY created_at, rowid',
+  const listStatement = db.prepare<[string], MountCredential>(
+    `SELECT ${COLUMNS} FROM tenant_mount_credentials WHERE tenant_id = ? AND revoked_at IS NULL ORDER BY created_at, rowid`,
   );
-  const findStatement = db.prepare<[string, string], CredentialRow>(
-    'SELECT * FROM tenant_mount_credentials WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL',
+  const findStatement = db.prepare<[string, string], MountCredential>(
+    `SELECT ${COLUMNS} FROM tenant_mount_credentials WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL`,
   );
   const revokeStatement = db.prepare(
     'UPDATE tenant_mount_credentials SET revoked_at = ?, updated_at = ?, tigris_deletion_status = ? WHERE id = ?',
@@ -58,11 +50,10 @@ export function credentialRepository(db: Sqlite): CredentialRepository {
       insertStatement.run(credential);
     },
     listActive(tenantId) {
-      return listStatement.all(tenantId).map(fromRow);
+      return listStatement.all(tenantId);
     },
     findActive(tenantId, id) {
-      const row = findStatement.get(tenantId, id);
-      return row && fromRow(row);
+      return findStatement.get(tenantId, id);
     },
     markRevoked(id, at, deletionStatus) {
       revokeStatement.run(at, at, deletionStatus, id);
@@ -70,20 +61,5 @@ export function credentialRepository(db: Sqlite): CredentialRepository {
     touchLastUsed(accessKey, at) {
       touchStatement.run(at, accessKey);
     },
-  };
-}
-
-function fromRow(row: CredentialRow): MountCredential {
-  return {
-    id: row.id,
-    tenantId: row.tenant_id,
-    accessKey: row.access_key,
-    policyArn: row.policy_arn,
-    tigrisDeletionStatus: row.tigris_deletion_status,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    revokedAt: row.revoked_at,
-    lastUsedAt: row.last_used_at,
-    description: row.description,
   };
 }

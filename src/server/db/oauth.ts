@@ -43,36 +43,19 @@ export interface OAuthRepository {
   revokeFamily(familyId: string, at: number): void;
 }
 
-interface DeviceRow {
-  device_code_hash: string;
-  user_code: string;
-  client_id: string;
-  scope: string | null;
-  status: DeviceStatus;
-  tenant_id: string | null;
-  interval_ms: number;
-  expires_at: number;
-  last_polled_at: number | null;
-}
-
-interface RefreshRow {
-  token_hash: string;
-  family_id: string;
-  tenant_id: string;
-  client_id: string;
-  scope: string | null;
-  expires_at: number;
-  used_at: number | null;
-  revoked_at: number | null;
-}
+// Columns read back under the property names of the records, so rows need no mapping.
+const DEVICE_COLUMNS = `device_code_hash AS deviceCodeHash, user_code AS userCode, client_id AS clientId, scope, status,
+  tenant_id AS tenantId, interval_ms AS intervalMs, expires_at AS expiresAt, last_polled_at AS lastPolledAt`;
+const REFRESH_COLUMNS = `token_hash AS tokenHash, family_id AS familyId, tenant_id AS tenantId, client_id AS clientId, scope,
+  expires_at AS expiresAt, used_at AS usedAt, revoked_at AS revokedAt`;
 
 export function oauthRepository(db: Sqlite): OAuthRepository {
   const insertDevice = db.prepare(
     `INSERT INTO device_authorizations (device_code_hash, user_code, client_id, scope, status, tenant_id, interval_ms, expires_at, last_polled_at)
      VALUES (@deviceCodeHash, @userCode, @clientId, @scope, @status, @tenantId, @intervalMs, @expiresAt, @lastPolledAt)`,
   );
-  const findDevice = db.prepare<[string], DeviceRow>('SELECT * FROM device_authorizations WHERE device_code_hash = ?');
-  const findByUserCode = db.prepare<[string], DeviceRow>('SELECT * FROM device_authorizations WHERE user_code = ?');
+  const findDevice = db.prepare<[string], DeviceAuthorization>(`SELECT ${DEVICE_COLUMNS} FROM device_authorizations WHERE device_code_hash = ?`);
+  const findByUserCode = db.prepare<[string], DeviceAuthorization>(`SELECT ${DEVICE_COLUMNS} FROM device_authorizations WHERE user_code = ?`);
   const decide = db.prepare("UPDATE device_authorizations SET status = ?, tenant_id = ? WHERE user_code = ? AND status = 'pending'");
   const poll = db.prepare('UPDATE device_authorizations SET last_polled_at = ?, interval_ms = ? WHERE device_code_hash = ?');
   const consume = db.prepare("UPDATE device_authorizations SET status = 'used' WHERE device_code_hash = ? AND status = 'approved'");
@@ -80,46 +63,19 @@ export function oauthRepository(db: Sqlite): OAuthRepository {
     `INSERT INTO refresh_tokens (token_hash, family_id, tenant_id, client_id, scope, expires_at, used_at, revoked_at)
      VALUES (@tokenHash, @familyId, @tenantId, @clientId, @scope, @expiresAt, @usedAt, @revokedAt)`,
   );
-  const findRefresh = db.prepare<[string], RefreshRow>('SELECT * FROM refresh_tokens WHERE token_hash = ?');
+  const findRefresh = db.prepare<[string], RefreshTokenRecord>(`SELECT ${REFRESH_COLUMNS} FROM refresh_tokens WHERE token_hash = ?`);
   const consumeRefresh = db.prepare('UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND revoked_at IS NULL');
   const revokeFamily = db.prepare('UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL');
   return {
     insertDevice: (authorization) => void insertDevice.run(authorization),
-    findDevice: (hash) => deviceFromRow(findDevice.get(hash)),
-    findDeviceByUserCode: (userCode) => deviceFromRow(findByUserCode.get(userCode)),
+    findDevice: (hash) => findDevice.get(hash),
+    findDeviceByUserCode: (userCode) => findByUserCode.get(userCode),
     decideDevice: (userCode, status, tenantId) => decide.run(status, tenantId, userCode).changes > 0,
     recordPoll: (hash, at, intervalMs) => void poll.run(at, intervalMs, hash),
     consumeDevice: (hash) => consume.run(hash).changes > 0,
     insertRefreshToken: (record) => void insertRefresh.run(record),
-    findRefreshToken: (hash) => refreshFromRow(findRefresh.get(hash)),
+    findRefreshToken: (hash) => findRefresh.get(hash),
     consumeRefreshToken: (hash, at) => consumeRefresh.run(at, hash).changes > 0,
     revokeFamily: (familyId, at) => void revokeFamily.run(at, familyId),
-  };
-}
-
-function deviceFromRow(row: DeviceRow | undefined): DeviceAuthorization | undefined {
-  return row && {
-    deviceCodeHash: row.device_code_hash,
-    userCode: row.user_code,
-    clientId: row.client_id,
-    scope: row.scope,
-    status: row.status,
-    tenantId: row.tenant_id,
-    intervalMs: row.interval_ms,
-    expiresAt: row.expires_at,
-    lastPolledAt: row.last_polled_at,
-  };
-}
-
-function refreshFromRow(row: RefreshRow | undefined): RefreshTokenRecord | undefined {
-  return row && {
-    tokenHash: row.token_hash,
-    familyId: row.family_id,
-    tenantId: row.tenant_id,
-    clientId: row.client_id,
-    scope: row.scope,
-    expiresAt: row.expires_at,
-    usedAt: row.used_at,
-    revokedAt: row.revoked_at,
   };
 }

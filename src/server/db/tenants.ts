@@ -10,14 +10,6 @@ export interface Tenant {
   createdAt: string;
 }
 
-interface TenantRow {
-  id: string;
-  bucket_name: string;
-  region: string;
-  status: TenantStatus;
-  created_at: string;
-}
-
 export interface TenantRepository {
   find(id: string): Tenant | undefined;
   insert(tenant: Tenant): void;
@@ -25,13 +17,12 @@ export interface TenantRepository {
 }
 
 export function tenantRepository(db: Sqlite): TenantRepository {
-  const findStatement = db.prepare<[string], TenantRow>('SELECT * FROM tenants WHERE id = ?');
+  const findStatement = db.prepare<[string], Tenant>('SELECT id, bucket_name AS bucketName, region, status, created_at AS createdAt FROM tenants WHERE id = ?');
   const insertStatement = db.prepare('INSERT INTO tenants (id, bucket_name, region, status, created_at) VALUES (?, ?, ?, ?, ?)');
   const statusStatement = db.prepare('UPDATE tenants SET status = ? WHERE id = ?');
   return {
     find(id) {
-      const row = findStatement.get(id);
-      return row && { id: row.id, bucketName: row.bucket_name, region: row.region, status: row.status, createdAt: row.created_at };
+      return findStatement.get(id);
     },
     insert(tenant) {
       insertStatement.run(tenant.id, tenant.bucketName, tenant.region, tenant.status, tenant.createdAt);
