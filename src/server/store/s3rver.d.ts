@@ -12,7 +12,6 @@ declare module '@20minutes/s3rver' {
 
   interface FilesystemStore {
     putBucket(name: string): Promise<unknown>;
-    getBucket(name: string): Promise<unknown>;
     deleteBucket(name: string): Promise<void>;
     /** Writes an object's bytes to `objectPath`; resolves to [size, md5 hex]. */
     putContent(objectPath: string, content: NodeJS.ReadableStream | Buffer): Promise<[number, string]>;
