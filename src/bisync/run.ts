@@ -84,7 +84,7 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
     notes.push('Every file on one side changed since the last sync (normal for a small folder) and nothing is to be deleted: synced anyway.');
     outcome = await runRclone(deps, target, request, { mode, force: true });
   }
-  if (outcome.kind === 'ok' && !request.dryRun && request.profile.conflictResolve === 'newer' && !versionAtLeast(version, '1.66') && outcome.conflicts.length > 0) {
+  if (outcome.kind === 'ok' && !request.dryRun && !deps.interrupts.hardStopped && request.profile.conflictResolve === 'newer' && !versionAtLeast(version, '1.66') && outcome.conflicts.length > 0) {
     const resolved = await resolveConflictsByAge(deps.rclone, target, outcome.conflicts);
     outcome = { ...outcome, conflicts: resolved };
     notes.push(`rclone ${version.raw} keeps both copies of a conflict: the newer now has the name back and the older is kept as a copy, on both sides.`);

@@ -1,24 +1,14 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestServer } from '../../support/server.js';
-import { makePair, notes, startServer, type Pair } from './helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { notes, useServer, type Pair } from './helpers.js';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  await server.cleanup();
-});
+const { newPair } = useServer();
 
 describe('cloud bisync', () => {
   let pair: Pair;
   beforeAll(async () => {
-    pair = await makePair(server);
-  });
-  afterAll(async () => {
-    await pair.user.cleanup();
+    pair = await newPair();
   });
 
   it('makes the baseline by itself on the first run, with notes on both sides', async () => {
@@ -49,12 +39,9 @@ describe('cloud bisync', () => {
 describe('cloud bisync keeps every note', () => {
   let pair: Pair;
   beforeAll(async () => {
-    pair = await makePair(server);
+    pair = await newPair();
     for (let index = 1; index <= 10; index += 1) await pair.writeLocal(`note-${index}.md`, `note ${index}\n`);
     expect((await pair.bisync()).exitCode).toBe(0);
-  });
-  afterAll(async () => {
-    await pair.user.cleanup();
   });
 
   it('carries deletes both ways and a rename', async () => {

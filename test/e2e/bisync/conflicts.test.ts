@@ -1,23 +1,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { statePaths } from '../../../src/core/paths.js';
-import type { TestServer } from '../../support/server.js';
-import { makePair, notes, startServer, type Pair } from './helpers.js';
+import { notes, useServer, type Pair } from './helpers.js';
 
-let server: TestServer;
-const pairs: Pair[] = [];
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  for (const pair of pairs) await pair.user.cleanup();
-  await server.cleanup();
-});
+const { newPair } = useServer();
 
 async function syncedPair(profile: string, files: Record<string, string>): Promise<Pair> {
-  const pair = await makePair(server, { profile });
-  pairs.push(pair);
+  const pair = await newPair({ profile });
   for (const [file, text] of Object.entries(files)) await pair.writeLocal(file, text);
   const baseline = await pair.bisync();
   expect(baseline.exitCode, baseline.stderr).toBe(0);
@@ -74,8 +64,7 @@ describe('conflicts', () => {
 
 describe('edge cases of a pair', () => {
   it('an empty folder and an empty bucket sync, and keep syncing', async () => {
-    const pair = await makePair(server);
-    pairs.push(pair);
+    const pair = await newPair();
     expect((await pair.bisync()).exitCode).toBe(0);
     const second = await pair.bisync();
     expect(second.exitCode, second.stderr).toBe(0);

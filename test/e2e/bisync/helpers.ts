@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { cliBin, makeTestUser, type TestUser } from '../../support/cli.js';
+import { afterAll, beforeAll } from 'vitest';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { provisionTenant, rcloneAs, type ProvisionedTenant } from '../../support/tenant.js';
 
@@ -20,11 +21,31 @@ export interface Pair {
   deleteCloud(file: string): Promise<void>;
 }
 
-export async function startServer(): Promise<TestServer> {
-  return startTestServer();
+/**
+ * One reference server for a test file, and fresh provisioned users on it; all cleaned up after
+ * the file. Call at the top level of the file.
+ */
+export function useServer(): { newPair: (options?: { profile?: string }) => Promise<Pair> } {
+  let server: TestServer | undefined;
+  const pairs: Pair[] = [];
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => {
+    for (const pair of pairs) await pair.user.cleanup();
+    await server?.cleanup();
+  });
+  return {
+    async newPair(options = {}) {
+      if (!server) throw new Error('useServer: the server is not started yet (call newPair inside a test or hook)');
+      const pair = await makePair(server, options);
+      pairs.push(pair);
+      return pair;
+    },
+  };
 }
 
-export async function makePair(server: TestServer, options: { profile?: string } = {}): Promise<Pair> {
+async function makePair(server: TestServer, options: { profile?: string } = {}): Promise<Pair> {
   const user = await makeTestUser();
   const tenant = await provisionTenant(server, user, { mode: 'bisync' });
   const local = tenant.localPath;

@@ -1,26 +1,16 @@
 import fs from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { statePaths } from '../../../src/core/paths.js';
-import type { TestServer } from '../../support/server.js';
-import { makePair, notes, rcloneProcessesFor, spawnCli, startServer, waitFor, type Pair } from './helpers.js';
+import { notes, rcloneProcessesFor, spawnCli, useServer, waitFor, type Pair } from './helpers.js';
 
-let server: TestServer;
-const pairs: Pair[] = [];
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  for (const pair of pairs) await pair.user.cleanup();
-  await server.cleanup();
-});
+const { newPair } = useServer();
 
 // rclone reads any flag from RCLONE_<FLAG>: a bandwidth limit makes a small tree a long sync.
 const SLOW = { RCLONE_BWLIMIT: '200k' };
 const BIG_NOTE = 'x'.repeat(40_000);
 
 async function pairWithPendingUploads(count: number): Promise<Pair> {
-  const pair = await makePair(server);
-  pairs.push(pair);
+  const pair = await newPair();
   await pair.writeLocal('start.md', 'start\n');
   expect((await pair.bisync()).exitCode).toBe(0);
   for (let index = 0; index < count; index += 1) await pair.writeLocal(`big-${index}.md`, `${index}\n${BIG_NOTE}`);
@@ -94,8 +84,7 @@ describe('Ctrl-C during a long sync', () => {
 
 describe('cloud bisync --watch', () => {
   it('picks up a local edit and a cloud edit, shows in bisync-status, and stops cleanly', async () => {
-    const pair = await makePair(server);
-    pairs.push(pair);
+    const pair = await newPair();
     await pair.writeLocal('start.md', 'start\n');
     const watch = spawnCli(pair.user, ['cloud', 'bisync', '--watch', '--interval', '2s']);
     await waitFor(async () => (await pair.readCloud('start.md')) === 'start\n', 20_000, 'the first sync').catch((error: Error) => {
