@@ -5,11 +5,11 @@ import type { Output } from '../core/output.js';
 import type { Rclone } from '../rclone/runner.js';
 import { versionAtLeast, type RcloneVersion } from '../rclone/version.js';
 import type { StatePaths } from '../core/paths.js';
-import { buildBisyncArgs, CHECK_FILENAME } from './args.js';
+import { buildBisyncArgs, CHECK_FILENAME, type Fallback } from './args.js';
 import { keepCloudVersions, resolveConflictsByAge } from './conflicts.js';
 import { filtersChangedSinceBaseline } from './filters.js';
 import type { Interrupts } from './interrupts.js';
-import { parseBisyncOutcome, type BisyncOutcome, type Conflict } from './outcome.js';
+import { parseBisyncOutcome, type BisyncOutcome, type Changes, type Conflict, type FileChange } from './outcome.js';
 import { planRun, type RunPlan } from './plan.js';
 import type { BisyncProfile } from './profiles.js';
 import { readBisyncState, recordRun, type BisyncRunRecord } from './state.js';
@@ -67,6 +67,12 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
   if (plan.mode === 'sync') await requireFolder(target.localPath);
 
   const notes: string[] = [];
+  const told = new Set(state.toldFallbacks ?? []);
+  const tell = (fallback: Fallback) => {
+    if (told.has(fallback.key)) return;
+    told.add(fallback.key);
+    output.warn(fallback.message);
+  };
   const keptConflicts: Conflict[] = [];
   if (plan.mode === 'baseline' && !request.dryRun) {
     await fs.mkdir(target.localPath, { recursive: true });
@@ -76,13 +82,13 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
   }
 
   let mode: 'sync' | 'baseline' = plan.mode;
-  let outcome = await runRclone(deps, target, request, { mode, force: false });
+  let outcome = await runRclone(deps, target, request, tell, { mode, force: false });
   if (outcome.kind === 'safety-stop' && isFalseAlarm(outcome) && !request.dryRun && !deps.interrupts.hardStopped) {
     // rclone's "all files were changed" guard trips on any small folder where every note was
     // edited. With no delete pending on either side (the delete guard ran first and passed), a
     // forced run can only copy newer versions and keep conflicts, never remove a file.
     notes.push('Every file on one side changed since the last sync (normal for a small folder) and nothing is to be deleted: synced anyway.');
-    outcome = await runRclone(deps, target, request, { mode, force: true });
+    outcome = await runRclone(deps, target, request, tell, { mode, force: true });
   }
   if (outcome.kind === 'ok' && !request.dryRun && !deps.interrupts.hardStopped && request.profile.conflictResolve === 'newer' && !versionAtLeast(version, '1.66') && outcome.conflicts.length > 0) {
     const resolved = await resolveConflictsByAge(deps.rclone, target, outcome.conflicts);
@@ -90,7 +96,7 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
     notes.push(`rclone ${version.raw} keeps both copies of a conflict: the newer now has the name back and the older is kept as a copy, on both sides.`);
     // The renames happened on both sides behind rclone's back: a baseline records them without copying.
     mode = 'baseline';
-    const refreshed = await runRclone(deps, target, request, { mode, force: false });
+    const refreshed = await runRclone(deps, target, request, tell, { mode, force: false });
     if (refreshed.kind !== 'ok') outcome = refreshed;
   }
   if (outcome.kind === 'ok' && keptConflicts.length > 0) outcome = { ...outcome, conflicts: [...keptConflicts, ...outcome.conflicts] };
@@ -108,11 +114,11 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
     result: deps.interrupts.hardStopped ? 'interrupted' : outcome.kind,
     safetyReasons: outcome.kind === 'safety-stop' ? outcome.reasons : [],
     detail: 'detail' in outcome ? outcome.detail : undefined,
-    changes: 'changes' in outcome ? outcome.changes : { toCloud: [], toLocal: [] },
+    changes: withoutCheckFile('changes' in outcome ? outcome.changes : { toCloud: [], toLocal: [] }),
     conflicts: outcome.kind === 'ok' ? outcome.conflicts : [],
   };
   if (!request.dryRun) {
-    await recordRun(deps.paths, target.tenantId, record);
+    await recordRun(deps.paths, target.tenantId, record, [...told]);
     if (outcome.kind === 'ok' && changedSomething(record)) {
       await deps.notifySync().catch((error: unknown) => output.debug(`POST /sync failed (best effort): ${(error as Error).message}`));
     }
@@ -120,7 +126,7 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
   return { plan, outcome, interrupted, notes, record };
 }
 
-async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncRequest, run: { mode: 'sync' | 'baseline'; force: boolean }): Promise<BisyncOutcome> {
+async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncRequest, tell: (fallback: Fallback) => void, run: { mode: 'sync' | 'baseline'; force: boolean }): Promise<BisyncOutcome> {
   const { args, fallbacks } = buildBisyncArgs(request.profile, {
     localPath: target.localPath,
     remotePath: target.remotePath,
@@ -131,7 +137,7 @@ async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncReques
     force: run.force,
     tigris: target.tigris,
   }, deps.version);
-  for (const fallback of fallbacks) deps.output.warnOnce(`bisync-${fallback.key}`, fallback.message);
+  for (const fallback of fallbacks) tell(fallback);
   await fs.mkdir(target.workdir, { recursive: true, mode: 0o700 });
   const child = await deps.rclone.start(args, { detached: true, onStderrLine: (line) => deps.output.debug(line) });
   deps.interrupts.track(child);
@@ -145,6 +151,12 @@ async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncReques
     localRoot: target.localPath,
     remoteRoot: target.remotePath,
   });
+}
+
+/** The check file is ours: people count their notes, not it. */
+function withoutCheckFile(changes: Changes): Changes {
+  const keep = (change: FileChange) => change.path !== CHECK_FILENAME;
+  return { toCloud: changes.toCloud.filter(keep), toLocal: changes.toLocal.filter(keep) };
 }
 
 function isFalseAlarm(outcome: Extract<BisyncOutcome, { kind: 'safety-stop' }>): boolean {
