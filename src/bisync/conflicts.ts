@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { CliError } from '../core/errors.js';
 import type { Rclone } from '../rclone/runner.js';
 import type { Conflict } from './outcome.js';
 
@@ -54,7 +55,13 @@ export async function resolveConflictsByAge(rclone: Rclone, pair: PairPaths, con
  * (rclone's own name for the cloud side of a conflict), so the baseline uploads both.
  */
 export async function keepCloudVersions(rclone: Rclone, pair: PairPaths): Promise<Conflict[]> {
-  const check = await rclone.run(['check', pair.localPath, pair.remotePath, '--filters-file', pair.filtersFile, '--differ', '-']);
+  const check = await rclone.run(['check', pair.localPath, pair.remotePath, '--filter-from', pair.filtersFile, '--differ', '-']);
+  // Exit 1 also means "differences found"; anything else unexplained must not pass for "all equal".
+  if (check.exitCode !== 0 && !/\d+ differences found/.test(check.stderr)) {
+    throw new CliError('Could not compare the folder with the cloud before rebuilding the sync baseline, so nothing was synced.', {
+      hint: `rclone said: ${lastLine(check.stderr)}. Run the command again; \`basic-memory cloud doctor\` checks the connection.`,
+    });
+  }
   const differing = check.stdout.split('\n').map((line) => line.trim()).filter(Boolean);
   const kept: Conflict[] = [];
   for (const file of differing) {
@@ -67,10 +74,16 @@ export async function keepCloudVersions(rclone: Rclone, pair: PairPaths): Promis
     if (newerSide(localStat.mtimeMs, Date.parse(cloud.ModTime)) === 'local') continue;
     const copy = await freeName(pair.localPath, `${file}..path2`);
     const copied = await rclone.run(['copyto', remoteJoin(pair.remotePath, file), path.join(pair.localPath, copy)]);
-    if (copied.exitCode !== 0) throw new Error(`could not keep the cloud's copy of ${file}: ${copied.stderr.trim().split('\n').at(-1) ?? ''}`);
+    if (copied.exitCode !== 0) {
+      throw new CliError(`Could not keep the cloud's copy of ${file} before rebuilding the sync baseline, so nothing was synced.`, { hint: `rclone said: ${lastLine(copied.stderr)}. Run the command again.` });
+    }
     kept.push({ path: file, copies: [file, copy], winner: undefined });
   }
   return kept;
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').at(-1)?.replace(/^\S+ \S+ /, '') ?? 'nothing';
 }
 
 async function freeName(folder: string, wanted: string): Promise<string> {

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { statePaths } from '../../../src/core/paths.js';
 import { notes, useServer, type Pair } from './helpers.js';
 
 const { newPair } = useServer();
@@ -101,3 +102,33 @@ describe('cloud bisync keeps every note', () => {
     expect(status.nextRunNeedsBaseline).toBe(false);
   });
 });
+
+describe('cloud bisync refuses clearly', () => {
+  it('without setup (exit 1), with a missing rclone (exit 4), with --watch --dry-run (exit 2)', async () => {
+    const pair = await newPair();
+    const paths = statePaths(pair.user.stateDir);
+    const missingRclone = await pair.user.run(['cloud', 'bisync'], { env: { BASIC_MEMORY_RCLONE: path.join(pair.user.home, 'no-rclone') } });
+    expect(missingRclone.exitCode).toBe(4);
+    expect(missingRclone.stderr).toContain('rclone was not found');
+    const usage = await pair.bisync('--watch', '--dry-run');
+    expect(usage.exitCode).toBe(2);
+    await fs.rm(paths.tenant);
+    const notSetUp = await pair.bisync();
+    expect(notSetUp.exitCode).toBe(1);
+    expect(notSetUp.stderr).toContain('cloud setup');
+    await expect(fs.access(pair.local)).rejects.toThrow();
+  });
+
+  it('never prints the secret key or the token, even with --verbose', async () => {
+    const pair = await newPair();
+    await pair.writeLocal('a.md', 'a\n');
+    const result = await pair.bisync('--verbose', '--json');
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain('rclone');
+    for (const secret of [pair.tenant.secretKey, pair.tenant.token]) {
+      expect(result.stderr).not.toContain(secret);
+      expect(result.stdout).not.toContain(secret);
+    }
+  });
+});
+

@@ -111,4 +111,39 @@ describe('edge cases of a pair', () => {
     expect(result.stderr).toContain('Cleared a stale rclone lock');
     expect(await pair.readCloud('b.md')).toBe('b\n');
   });
+
+  it('safe: a check file missing on one side stops with exit 5 until an explicit --resync', async () => {
+    const pair = await syncedPair('safe', { 'a.md': 'a\n', 'b.md': 'b\n' });
+    await pair.deleteCloud('.basic-memory-bisync');
+    await pair.writeLocal('c.md', 'c\n');
+    const stopped = await pair.bisync();
+    expect(stopped.exitCode, stopped.stderr).toBe(5);
+    expect(stopped.stderr).toContain('check file .basic-memory-bisync is missing');
+    expect(notes(await pair.cloudFiles())).toEqual(['a.md', 'b.md']);
+    expect(notes(await pair.localFiles())).toEqual(['a.md', 'b.md', 'c.md']);
+    const again = await pair.bisync();
+    expect(again.exitCode).toBe(5);
+    const resync = await pair.bisync('--resync');
+    expect(resync.exitCode, resync.stderr).toBe(0);
+    expect(await pair.cloudFiles()).toEqual(['.basic-memory-bisync', 'a.md', 'b.md', 'c.md']);
+    expect((await pair.bisync()).exitCode).toBe(0);
+  });
+
+  it('a lost baseline is rebuilt without overwriting a newer cloud version', async () => {
+    const pair = await syncedPair('balanced', { 'a.md': 'a\n', 'b.md': 'b\n', 'c.md': 'c\n', 'd.md': 'd\n' });
+    const workdir = statePaths(pair.user.stateDir).bisyncWorkdir(pair.tenant.tenantId);
+    for (const name of await fs.readdir(workdir)) {
+      if (name.endsWith('.lst')) await fs.rename(path.join(workdir, name), path.join(workdir, `${name}-err`));
+    }
+    await pair.writeLocal('a.md', 'older here\n', new Date(Date.now() - 60_000));
+    await pair.writeCloud('a.md', 'newer in the cloud\n');
+    const result = await pair.bisync('--json');
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain('recovering with a fresh baseline');
+    expect(JSON.parse(result.stdout)).toMatchObject({ mode: 'baseline', why: 'recovery', conflicts: [{ path: 'a.md', copies: ['a.md', 'a.md..path2'] }] });
+    for (const read of [pair.readLocal, pair.readCloud]) {
+      expect(await read('a.md')).toBe('older here\n');
+      expect(await read('a.md..path2')).toBe('newer in the cloud\n');
+    }
+  });
 });
