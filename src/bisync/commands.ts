@@ -29,9 +29,12 @@ export async function bisync(options: BisyncFlags, ctx: CommandContext): Promise
   if (intervalSeconds === undefined) throw new CliError(`"${options.interval ?? ''}" is not a duration.`, { hint: 'Use a duration like 30s, 5m or 1h.', exitCode: ExitCode.usage });
   if (options.interval !== undefined && !options.watch) output.warn('--interval only matters with --watch; ignored.');
 
+  // `rclone version` is a process start: let it run while the state files are read.
+  const versionCheck = requireBisyncRclone(ctx);
+  versionCheck.catch(() => undefined);
   const tenant = await requireTenantState(ctx.paths);
   const profile = loadBisyncProfile(parseProfileName(options.profile, ctx.settings.bisyncProfile));
-  const version = await requireBisyncRclone(ctx);
+  const version = await versionCheck;
   const target = resolveTarget(ctx, tenant, options.path);
 
   const mountPoint = await activeMountOver(ctx.paths, tenant.tenantId, target.localPath);
