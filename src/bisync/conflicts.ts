@@ -12,6 +12,9 @@ interface PairPaths {
 
 const remoteJoin = (remote: string, file: string) => `${remote.replace(/\/+$/, '')}/${file}`;
 
+/** Like the sync itself, outside the terminal's process group: Ctrl-C lets these short steps finish. */
+const ownGroup = { detached: true };
+
 /** Pure: which of two copies is newer; on a tie the cloud's, so an upload never hides a download. */
 export function newerSide(localModified: number, cloudModified: number): 'local' | 'cloud' {
   return localModified > cloudModified ? 'local' : 'cloud';
@@ -38,7 +41,7 @@ export async function resolveConflictsByAge(rclone: Rclone, pair: PairPaths, con
     }
     const winner = newerSide(localStat.mtimeMs, cloudStat.mtimeMs);
     const [winning, losing] = winner === 'local' ? [localCopy, cloudCopy] : [cloudCopy, localCopy];
-    const moved = await rclone.run(['moveto', remoteJoin(pair.remotePath, winning), remoteJoin(pair.remotePath, conflict.path)]);
+    const moved = await rclone.run(['moveto', remoteJoin(pair.remotePath, winning), remoteJoin(pair.remotePath, conflict.path)], ownGroup);
     if (moved.exitCode !== 0) {
       resolved.push(conflict);
       continue;
@@ -55,7 +58,7 @@ export async function resolveConflictsByAge(rclone: Rclone, pair: PairPaths, con
  * (rclone's own name for the cloud side of a conflict), so the baseline uploads both.
  */
 export async function keepCloudVersions(rclone: Rclone, pair: PairPaths): Promise<Conflict[]> {
-  const check = await rclone.run(['check', pair.localPath, pair.remotePath, '--filter-from', pair.filtersFile, '--differ', '-']);
+  const check = await rclone.run(['check', pair.localPath, pair.remotePath, '--filter-from', pair.filtersFile, '--differ', '-'], ownGroup);
   // Exit 1 also means "differences found"; anything else unexplained must not pass for "all equal".
   if (check.exitCode !== 0 && !/\d+ differences found/.test(check.stderr)) {
     throw new CliError('Could not compare the folder with the cloud before rebuilding the sync baseline, so nothing was synced.', {
@@ -67,13 +70,13 @@ export async function keepCloudVersions(rclone: Rclone, pair: PairPaths): Promis
   for (const file of differing) {
     const [localStat, listing] = await Promise.all([
       fs.stat(path.join(pair.localPath, file)).catch(() => undefined),
-      rclone.run(['lsjson', remoteJoin(pair.remotePath, file)]),
+      rclone.run(['lsjson', remoteJoin(pair.remotePath, file)], ownGroup),
     ]);
     const cloud = (JSON.parse(listing.stdout || '[]') as { ModTime?: string }[])[0];
     if (!localStat || !cloud?.ModTime) continue;
     if (newerSide(localStat.mtimeMs, Date.parse(cloud.ModTime)) === 'local') continue;
     const copy = await freeName(pair.localPath, `${file}..path2`);
-    const copied = await rclone.run(['copyto', remoteJoin(pair.remotePath, file), path.join(pair.localPath, copy)]);
+    const copied = await rclone.run(['copyto', remoteJoin(pair.remotePath, file), path.join(pair.localPath, copy)], ownGroup);
     if (copied.exitCode !== 0) {
       throw new CliError(`Could not keep the cloud's copy of ${file} before rebuilding the sync baseline, so nothing was synced.`, { hint: `rclone said: ${lastLine(copied.stderr)}. Run the command again.` });
     }
