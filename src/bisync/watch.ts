@@ -1,19 +1,34 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ExitCode, type ExitCodeValue } from '../core/errors.js';
+import { CHECK_FILENAME } from './args.js';
 import { compileFilterRules } from './filters.js';
 import { describeReport, exitCodeFor } from './report.js';
 import { syncOnce, type SyncDeps, type SyncRequest, type SyncTarget } from './run.js';
 import { SyncScheduler } from './scheduler.js';
-import { removeWatchInfo, writeWatchInfo } from './state.js';
+import { removeWatchInfo, writeWatchInfo, type BisyncRunRecord } from './state.js';
 
 export interface WatchOptions {
   intervalMs: number;
   debounceMs: number;
 }
 
-/** After a run, events for the files it wrote itself are echoes, not user edits. */
+/** Events for the files a run wrote itself are echoes, not user edits; some arrive just after it. */
 const ECHO_WINDOW_MS = 2_000;
+
+/**
+ * Pure: the folder paths a run itself wrote (downloads, deletions, conflict copies and renames, the
+ * check file, and the folders they created), whose file events are not user edits.
+ */
+export function echoesOf(run: Pick<BisyncRunRecord, 'changes' | 'conflicts'>): (file: string) => boolean {
+  const written = new Set<string>([CHECK_FILENAME]);
+  for (const file of [...run.changes.toLocal.map((change) => change.path), ...run.conflicts.flatMap((conflict) => conflict.copies)]) {
+    const parts = file.split('/');
+    for (let depth = 1; depth <= parts.length; depth += 1) written.add(parts.slice(0, depth).join('/'));
+  }
+  const conflicted = run.conflicts.map((conflict) => conflict.path);
+  return (file) => written.has(file) || conflicted.some((name) => file.startsWith(name));
+}
 
 /**
  * `cloud bisync --watch`: sync on local changes (chokidar, filtered like the sync, debounced) and
@@ -27,7 +42,8 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
     if (!relative || relative.startsWith('..')) return false;
     return excluded(relative) || excluded(`${relative}/`);
   };
-  let echoes = new Set<string>();
+  let isEcho: (file: string) => boolean = () => false;
+  let duringRun: Set<string> | undefined;
   let echoesUntil = 0;
   let lastLine = 'starting';
 
@@ -43,11 +59,13 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
     maxBackoffMs: Math.max(options.intervalMs, 5 * 60_000),
     onScheduled: status,
     run: async () => {
+      const seenDuringRun = new Set<string>();
+      duringRun = seenDuringRun;
       try {
         const report = await syncOnce(deps, target, { ...request, baseline: false });
         const lines = describeReport(report, { dryRun: false, maxDeletePercent: request.profile.maxDeletePercent });
         for (const note of report.notes) output.info(note);
-        echoes = new Set([...report.record.changes.toLocal.map((change) => change.path), ...report.record.conflicts.flatMap((conflict) => [conflict.path, ...conflict.copies])]);
+        isEcho = echoesOf(report.record);
         echoesUntil = Date.now() + ECHO_WINDOW_MS;
         const time = new Date().toLocaleTimeString();
         if (lines.ok) {
@@ -62,6 +80,10 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
         lastLine = `${new Date().toLocaleTimeString()} ✗ ${(error as Error).message}`;
         output.warn(lastLine);
         return false;
+      } finally {
+        duringRun = undefined;
+        // An edit made while rclone ran needs one more run; rclone's own downloads do not.
+        if ([...seenDuringRun].some((file) => !isEcho(file))) scheduler.localChange();
       }
     },
   });
@@ -71,8 +93,8 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
   const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
   watcher.on('all', (_event, file) => {
     const relative = path.relative(target.localPath, file).split(path.sep).join('/');
-    if (Date.now() < echoesUntil && echoes.has(relative)) return;
-    scheduler.localChange();
+    if (duringRun) duringRun.add(relative);
+    else if (Date.now() >= echoesUntil || !isEcho(relative)) scheduler.localChange();
   });
   watcher.on('error', (error) => output.debug(`watcher: ${String(error)}`));
 
