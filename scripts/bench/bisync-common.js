@@ -1,6 +1,7 @@
 // Shared by the bisync benchmarks: a reference server and a provisioned tenant in a temp HOME,
 // the same state `cloud setup` leaves behind. Run the benches after `npm run build`.
 import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -71,13 +72,15 @@ export function runRclone(tenant, args) {
   return execFileAsync('rclone', args, { env: tenant.rcloneEnv, maxBuffer: 64 * 1024 * 1024 });
 }
 
-/** The exact argv `cloud bisync` gives rclone for this tenant, from the same builder. */
+/** The exact argv `cloud bisync` gives rclone for this tenant, from the same builder, global flags included. */
 export async function plainBisyncArgs(tenant, profileName = 'balanced') {
   const { buildBisyncArgs } = await import(path.join(root, 'dist', 'bisync', 'args.js'));
+  const { rcloneEnvironment } = await import(path.join(root, 'dist', 'rclone', 'environment.js'));
+  const { globalArgs } = rcloneEnvironment(tenant.env, existsSync);
   const { loadBisyncProfile } = await import(path.join(root, 'dist', 'bisync', 'profiles.js'));
   const { parseRcloneVersion } = await import(path.join(root, 'dist', 'rclone', 'version.js'));
   const version = parseRcloneVersion((await runRclone(tenant, ['version'])).stdout);
-  return buildBisyncArgs(loadBisyncProfile(profileName), {
+  return [...globalArgs, ...buildBisyncArgs(loadBisyncProfile(profileName), {
     localPath: tenant.localPath,
     remotePath: tenant.remotePath,
     workdir: path.join(tenant.stateDir, 'bisync', tenant.tenantId),
@@ -86,7 +89,7 @@ export async function plainBisyncArgs(tenant, profileName = 'balanced') {
     dryRun: false,
     force: false,
     tigris: false,
-  }, version).args;
+  }, version).args];
 }
 
 export async function timed(task) {

@@ -81,7 +81,7 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
     keptConflicts.push(...(await keepCloudVersions(deps.rclone, target)));
   }
 
-  let mode: 'sync' | 'baseline' = plan.mode;
+  const mode = plan.mode;
   let outcome = await runRclone(deps, target, request, tell, { mode, force: false });
   if (outcome.kind === 'safety-stop' && isFalseAlarm(outcome) && !request.dryRun && !deps.interrupts.hardStopped) {
     // rclone's "all files were changed" guard trips on any small folder where every note was
@@ -94,9 +94,10 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
     const resolved = await resolveConflictsByAge(deps.rclone, target, outcome.conflicts);
     outcome = { ...outcome, conflicts: resolved };
     notes.push(`rclone ${version.raw} keeps both copies of a conflict: the newer now has the name back and the older is kept as a copy, on both sides.`);
-    // The renames happened on both sides behind rclone's back: a baseline records them without copying.
-    mode = 'baseline';
-    const refreshed = await runRclone(deps, target, request, tell, { mode, force: false });
+    // The renames happened on both sides behind rclone's back: a baseline records them without
+    // copying. A cloud edit made in the meantime is kept first, as before any baseline.
+    keptConflicts.push(...(await keepCloudVersions(deps.rclone, target)));
+    const refreshed = await runRclone(deps, target, request, tell, { mode: 'baseline', force: false });
     if (refreshed.kind !== 'ok') outcome = refreshed;
   }
   if (outcome.kind === 'ok' && keptConflicts.length > 0) outcome = { ...outcome, conflicts: [...keptConflicts, ...outcome.conflicts] };
