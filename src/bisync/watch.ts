@@ -46,6 +46,7 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
   let duringRun: Set<string> | undefined;
   let echoesUntil = 0;
   let lastLine = 'starting';
+  let firstRun = true;
 
   const status = (dueInMs: number) => {
     const next = new Date(Date.now() + dueInMs).toLocaleTimeString();
@@ -62,7 +63,9 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
       const seenDuringRun = new Set<string>();
       duringRun = seenDuringRun;
       try {
-        const report = await syncOnce(deps, target, { ...request, baseline: false });
+        // --resync applies to the first run only; later ones rebuild the baseline only when needed.
+        const report = await syncOnce(deps, target, { ...request, baseline: request.baseline && firstRun });
+        firstRun = false;
         const lines = describeReport(report, { dryRun: false, maxDeletePercent: request.profile.maxDeletePercent });
         for (const note of report.notes) output.info(note);
         isEcho = echoesOf(report.record);
