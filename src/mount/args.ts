@@ -1,0 +1,70 @@
+import { MINIMUM_RCLONE, formatVersion, versionAtLeast, type RcloneVersion } from '../rclone/version.js';
+import type { MountProfile } from './profiles.js';
+
+export type MountPlatformName = 'linux' | 'macos' | 'windows';
+
+/** Where and how one mount runs; everything here is decided before rclone starts. */
+export interface MountTarget {
+  /** `remote:bucket`. */
+  remotePath: string;
+  /** A folder, or on Windows also a drive letter such as `X:`. */
+  mountPoint: string;
+  cacheDir: string;
+  /** `127.0.0.1:<port>`: the remote control API, never on a public interface. */
+  rcAddr: string;
+}
+
+export type MountCommand =
+  | { kind: 'ready'; args: string[] }
+  | { kind: 'unsupported'; message: string; hint: string };
+
+/** rclone learnt `nfsmount` in 1.65; Homebrew's rclone has no FUSE `mount` on macOS. */
+export const MACOS_NFSMOUNT_RCLONE = '1.65';
+
+export function platformNameOf(platform: NodeJS.Platform): MountPlatformName | undefined {
+  if (platform === 'linux') return 'linux';
+  if (platform === 'darwin') return 'macos';
+  if (platform === 'win32') return 'windows';
+  return undefined;
+}
+
+/** True for `X:` or `X:\`: WinFsp mounts a drive, which Explorer shows best as a network drive. */
+export function isDriveLetter(mountPoint: string): boolean {
+  return /^[a-zA-Z]:\\?$/.test(mountPoint);
+}
+
+/**
+ * Pure: the rclone argument list for one mount, or why this platform and rclone cannot mount.
+ * The rc credentials are not here: they travel in the environment (RCLONE_RC_USER/RCLONE_RC_PASS)
+ * so no other local user can read them from the process list.
+ */
+export function buildMountArgs(platform: MountPlatformName, version: RcloneVersion, profile: MountProfile, target: MountTarget): MountCommand {
+  if (!versionAtLeast(version, MINIMUM_RCLONE)) {
+    return {
+      kind: 'unsupported',
+      message: `rclone ${formatVersion(version)} is too old to mount your bucket; ${MINIMUM_RCLONE} or newer is needed.`,
+      hint: 'Run `basic-memory cloud setup` to upgrade it, or install the latest from https://rclone.org/install/.',
+    };
+  }
+  if (platform === 'macos' && !versionAtLeast(version, MACOS_NFSMOUNT_RCLONE)) {
+    return {
+      kind: 'unsupported',
+      message: `rclone ${formatVersion(version)} cannot mount on macOS: it needs \`rclone nfsmount\`, which came in rclone ${MACOS_NFSMOUNT_RCLONE}.`,
+      hint: 'Upgrade rclone (`brew upgrade rclone`, or https://rclone.org/install/) and run the command again.',
+    };
+  }
+  const args = [platform === 'macos' ? 'nfsmount' : 'mount', target.remotePath, target.mountPoint];
+  // Without a write cache an nfsmount is read-only and a FUSE mount cannot do random-access writes.
+  args.push('--vfs-cache-mode', 'writes');
+  args.push('--dir-cache-time', profile.dirCacheTime);
+  args.push('--attr-timeout', profile.attrTimeout);
+  args.push('--vfs-cache-poll-interval', profile.vfsCachePollInterval);
+  args.push('--vfs-write-back', profile.vfsWriteBack);
+  // S3 sends no change notifications; polling would only warn that it must be below dir-cache-time.
+  args.push('--poll-interval', '0');
+  args.push('--cache-dir', target.cacheDir);
+  args.push('--rc', '--rc-addr', target.rcAddr);
+  args.push('--log-level', 'INFO');
+  if (platform === 'windows' && isDriveLetter(target.mountPoint)) args.push('--network-mode');
+  return { kind: 'ready', args };
+}
