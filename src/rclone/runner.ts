@@ -33,10 +33,15 @@ export interface Rclone {
   readonly environment: RcloneEnvironment;
   /** The installed version, or undefined when rclone is not found. Cached per process. */
   version(): Promise<RcloneVersion | undefined>;
+  /** Drops the cached version (after the installer put a new rclone in place). */
+  forgetVersion(): void;
   run(args: string[], options?: RcloneRunOptions): Promise<RcloneResult>;
   start(args: string[], options?: RcloneRunOptions): Promise<RcloneProcess>;
-  /** Starts rclone in its own session, surviving this process, with output appended to `logFile`. */
-  spawnDetached(args: string[], logFile: string): Promise<{ pid: number }>;
+  /**
+   * Starts rclone in its own session, surviving this process, with output appended to `logFile`.
+   * `extraEnv` carries values that must not show in the process list (e.g. RCLONE_RC_PASS).
+   */
+  spawnDetached(args: string[], logFile: string, extraEnv?: Record<string, string>): Promise<{ pid: number }>;
 }
 
 export interface RcloneOptions {
@@ -89,15 +94,18 @@ export function createRclone({ binary, env, output }: RcloneOptions): Rclone {
       );
       return cachedVersion;
     },
+    forgetVersion() {
+      cachedVersion = undefined;
+    },
     run,
     start,
-    async spawnDetached(args, logFile) {
+    async spawnDetached(args, logFile, extraEnv = {}) {
       trace(args);
       const { execa } = await import('execa');
       // Create the log 0600 before rclone appends to it: it may name paths the user considers private.
       closeSync(openSync(logFile, 'a', 0o600));
       const child = execa(binary, fullArgs(args), {
-        env: environment.env,
+        env: { ...environment.env, ...extraEnv },
         extendEnv: false,
         detached: true,
         cleanup: false,
