@@ -160,7 +160,8 @@ function adopt(deps: InstallDeps, dir: string | undefined): void {
   deps.rclone.forgetVersion();
 }
 
-async function findProgram(name: string, dirs: string[], platform: NodeJS.Platform, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+/** The file that would run as `name` from these folders (absolute or relative paths are taken as they are). */
+export async function findProgram(name: string, dirs: string[], platform: NodeJS.Platform, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   for (const candidate of programCandidates(name, dirs, platform, env)) {
     try {
       const stat = await fs.stat(candidate);
