@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureRclone } from '../../../src/rclone/installer.js';
 import { createRclone } from '../../../src/rclone/runner.js';
 import { capturedOutput } from '../../support/captured-output.js';
-import { repoRoot } from '../../support/cli.js';
+import { cliBin } from '../../support/cli.js';
 
 const NOBODY = 65534;
 let dir: string;
@@ -42,33 +42,13 @@ describe('the rclone installer on this Debian machine, for real', () => {
     expect((await rclone.version())?.raw).toBe(version.raw);
   }, 300_000);
 
-  it('as a user without root and without a terminal, the built installer runs nothing and prints the sudo command (exit 4)', async () => {
+  it('as a user without root and without a terminal, `cloud setup` runs nothing and prints the sudo command (exit 4)', async () => {
     const home = path.join(dir, 'nobody-home');
     await fs.mkdir(home);
     await fs.chown(home, NOBODY, NOBODY);
-    // The built modules, as `cloud setup` calls them, run by a real non-root user; the entry point's
-    // mapping of CliError to exit code and text is mirrored in these few lines.
-    const script = path.join(home, 'ensure.mjs');
-    await fs.writeFile(script, `
-      import { ensureRclone } from ${JSON.stringify(path.join(repoRoot, 'dist/rclone/installer.js'))};
-      import { createRclone } from ${JSON.stringify(path.join(repoRoot, 'dist/rclone/runner.js'))};
-      import { Output } from ${JSON.stringify(path.join(repoRoot, 'dist/core/output.js'))};
-      const output = new Output({ json: false, verbose: false, color: false, interactive: false });
-      const rclone = createRclone({ binary: 'rclone', env: process.env, output });
-      try {
-        await ensureRclone({ rclone, output, platform: 'linux', env: process.env, canPrompt: false }, { skipInstall: false });
-      } catch (error) {
-        process.stderr.write(error.message + '\\n' + error.hint + '\\n');
-        process.exitCode = error.exitCode;
-      }
-    `);
-    // apt-get is reachable, rclone is not, and there is no terminal: the installer must not run apt-get.
-    const tools = path.join(home, 'bin');
-    await fs.mkdir(tools);
-    await fs.symlink('/usr/bin/apt-get', path.join(tools, 'apt-get'));
-    const env = { HOME: home, PATH: tools, LANG: 'C.UTF-8' };
+    const env = { HOME: home, PATH: '/usr/bin:/bin', CI: '1', NO_COLOR: '1', BASIC_MEMORY_RCLONE: path.join(home, 'no-rclone'), BASIC_MEMORY_CLOUD_URL: 'http://127.0.0.1:9' };
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      execFile(process.execPath, [script], { env, uid: NOBODY, gid: NOBODY, cwd: home, timeout: 60_000 }, (error, _stdout, stderr) => {
+      execFile(process.execPath, [cliBin, 'cloud', 'setup', '--yes'], { env, uid: NOBODY, gid: NOBODY, cwd: home, timeout: 60_000 }, (error, _stdout, stderr) => {
         resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stderr });
       });
     });
