@@ -91,8 +91,8 @@ export async function checkMountSupport(facts: MountFacts): Promise<Check> {
 
 /** Network failures as advice: what answered (or did not) at the URL. */
 export function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string } }).cause;
-  const code = cause?.code ?? (error as { code?: string }).code ?? (error as { name?: string }).name;
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  const code = cause?.code ?? (error as { code?: string }).code ?? (cause?.message ? undefined : (error as { name?: string }).name);
   switch (code) {
     case 'ECONNREFUSED':
       return 'nothing is listening there (connection refused)';
@@ -103,7 +103,7 @@ export function describeNetworkError(error: unknown): string {
     case 'UND_ERR_CONNECT_TIMEOUT':
       return 'it did not answer in time';
     default:
-      return code && /CERT|SSL|TLS/.test(code) ? `the TLS certificate was refused (${code})` : `the request failed (${code ?? String(error)})`;
+      return code && /CERT|SSL|TLS/.test(code) ? `the TLS certificate was refused (${code})` : `the request failed (${code ?? cause?.message ?? String(error)})`;
   }
 }
 

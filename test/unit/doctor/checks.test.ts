@@ -80,6 +80,7 @@ describe('API check', () => {
   it.each([
     [{ cause: { code: 'ENOTFOUND' } }, 'the host name does not resolve'],
     [{ name: 'TimeoutError' }, 'it did not answer in time'],
+    [Object.assign(new TypeError('fetch failed'), { cause: new Error('bad port') }), 'the request failed (bad port)'],
     [{ cause: { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' } }, 'the request failed (UNABLE_TO_VERIFY_LEAF_SIGNATURE)'],
     [{ cause: { code: 'ERR_TLS_CERT_ALTNAME_INVALID' } }, 'the TLS certificate was refused (ERR_TLS_CERT_ALTNAME_INVALID)'],
   ])('network error %j reads as %s', (error, text) => {
