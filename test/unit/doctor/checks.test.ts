@@ -110,7 +110,7 @@ describe('environment check', () => {
     [{ env: { RCLONE_CONFIG: '/nowhere/rclone.conf' }, runnerNotes: [], remoteName: undefined, rcloneConfigDirExists: false }, 'warn', 'RCLONE_CONFIG points at /nowhere/rclone.conf, whose folder does not exist'],
     [{ env: { RCLONE_S3_PROVIDER: 'AWS', 'RCLONE_CONFIG_BASIC_MEMORY_T_1_ENDPOINT': 'x' }, runnerNotes: [], remoteName: 'basic-memory-t-1', rcloneConfigDirExists: undefined }, 'warn', "RCLONE_CONFIG_BASIC_MEMORY_T_1_ENDPOINT, RCLONE_S3_PROVIDER override the remote's settings"],
   ] as const)('%j → %s', (facts, status, detail) => {
-    const check = checkEnvironment(facts);
+    const check = checkEnvironment({ ...facts, runnerNotes: [...facts.runnerNotes] });
     expect(check.status).toBe(status);
     expect(check.detail).toContain(detail);
   });
