@@ -1,22 +1,16 @@
 import fs from 'node:fs/promises';
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Check } from '../../../src/doctor/checks.js';
-import { makeTestUser, type TestUser } from '../../support/cli.js';
-import { startTestServer, type TestServer } from '../../support/server.js';
-import { provisionTenant, type ProvisionedTenant } from '../../support/tenant.js';
+import type { TestUser } from '../../support/cli.js';
+import { useProvisionedUser } from '../../support/provisioned-user.js';
+import type { ProvisionedTenant } from '../../support/tenant.js';
 
-let server: TestServer;
+const fixture = useProvisionedUser();
 let user: TestUser;
 let tenant: ProvisionedTenant;
-beforeAll(async () => {
-  server = await startTestServer();
-  user = await makeTestUser();
-  tenant = await provisionTenant(server, user);
-});
-afterAll(async () => {
-  await user.cleanup();
-  await server.cleanup();
+beforeAll(() => {
+  ({ user, tenant } = fixture());
 });
 
 /** A loopback port nothing listens on: taken from the OS, then released. */

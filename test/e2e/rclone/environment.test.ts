@@ -2,26 +2,20 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createRclone } from '../../../src/rclone/runner.js';
-import { makeTestUser, type TestUser } from '../../support/cli.js';
-import { startTestServer, type TestServer } from '../../support/server.js';
-import { provisionTenant, rcloneAs, type ProvisionedTenant } from '../../support/tenant.js';
+import type { TestUser } from '../../support/cli.js';
+import { useProvisionedUser } from '../../support/provisioned-user.js';
+import { rcloneAs, type ProvisionedTenant } from '../../support/tenant.js';
 
 const execFileAsync = promisify(execFile);
 const caBundle = '/etc/ssl/certs/ca-certificates.crt';
 
-let server: TestServer;
+const fixture = useProvisionedUser();
 let user: TestUser;
 let tenant: ProvisionedTenant;
-beforeAll(async () => {
-  server = await startTestServer();
-  user = await makeTestUser();
-  tenant = await provisionTenant(server, user);
-});
-afterAll(async () => {
-  await user.cleanup();
-  await server.cleanup();
+beforeAll(() => {
+  ({ user, tenant } = fixture());
 });
 
 describe('rclone through our runner, with AWS_CA_BUNDLE set, against the reference store', () => {
