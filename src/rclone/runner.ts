@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import type { Output } from '../core/output.js';
 import { rcloneEnvironment, type RcloneEnvironment } from './environment.js';
@@ -99,27 +100,24 @@ export function createRclone({ binary, env, output }: RcloneOptions): Rclone {
     },
     run,
     start,
-    async spawnDetached(args, logFile, extraEnv = {}) {
+    spawnDetached(args, logFile, extraEnv = {}) {
       trace(args);
-      const { execa } = await import('execa');
       // Create the log 0600 before rclone appends to it: it may name paths the user considers private.
-      closeSync(openSync(logFile, 'a', 0o600));
-      const child = execa(binary, fullArgs(args), {
+      // rclone gets the file itself, not a pipe through us (execa's `{file}` pipes): once we exit, a
+      // write to a broken pipe would kill rclone with SIGPIPE at its next log line.
+      const logFd = openSync(logFile, 'a', 0o600);
+      const child = spawn(binary, fullArgs(args), {
         env: { ...environment.env, ...extraEnv },
-        extendEnv: false,
         detached: true,
-        cleanup: false,
-        reject: false,
-        stdin: 'ignore',
-        stdout: { file: logFile, append: true },
-        stderr: { file: logFile, append: true },
+        stdio: ['ignore', logFd, logFd],
         windowsHide: true,
       });
+      closeSync(logFd);
       child.unref();
       // Detached: its end is never awaited here; failures surface through the mount check instead.
-      child.catch(() => undefined);
-      if (child.pid === undefined) throw new Error(`could not start ${binary}`);
-      return { pid: child.pid };
+      child.on('error', () => undefined);
+      if (child.pid === undefined) return Promise.reject(new Error(`could not start ${binary}`));
+      return Promise.resolve({ pid: child.pid });
     },
   };
 }

@@ -1,0 +1,79 @@
+/**
+ * rclone's remote control API of one mount, on loopback with basic auth. Node's fetch (undici
+ * inside) is used rather than importing the undici package: its load time alone would take a
+ * quarter of `mount-status`'s 300 ms budget.
+ */
+export interface RcEndpoint {
+  rcAddr: string;
+  rcUser: string;
+  rcPass: string;
+}
+
+export type RcReply<T> = { ok: true; value: T } | { ok: false; error: string };
+
+export async function rcCall<T>(endpoint: RcEndpoint, method: string, params: object = {}, timeoutMs = 2_000): Promise<RcReply<T>> {
+  const auth = Buffer.from(`${endpoint.rcUser}:${endpoint.rcPass}`).toString('base64');
+  try {
+    const response = await fetch(`http://${endpoint.rcAddr}/${method}`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${auth}`, 'content-type': 'application/json' },
+      body: JSON.stringify(params),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const text = await response.text();
+    if (!response.ok) return { ok: false, error: `${method}: HTTP ${response.status} ${text.slice(0, 200)}` };
+    return { ok: true, value: JSON.parse(text) as T };
+  } catch (error) {
+    return { ok: false, error: `${method}: ${(error as Error).message}` };
+  }
+}
+
+/** The parts of `vfs/stats` (1.58+) we read. */
+export interface VfsStats {
+  diskCache?: { uploadsInProgress?: number; uploadsQueued?: number; erroredFiles?: number };
+}
+
+/** The parts of `core/stats` we read. */
+export interface CoreStats {
+  errors?: number;
+  lastError?: string;
+}
+
+/** `vfs/queue` (1.68+): the files waiting to upload. */
+export interface VfsQueue {
+  queue?: { name: string; uploading?: boolean; tries?: number }[];
+}
+
+export interface UploadReport {
+  queued: number;
+  inProgress: number;
+  /** Files rclone failed to upload and keeps retrying. */
+  erroredFiles: number;
+  errors: number;
+  lastError: string | null;
+  /** Names waiting to upload, when rclone can list them (1.68+). */
+  pending: string[] | null;
+}
+
+/** Pure: one upload summary from whatever the installed rclone answered. */
+export function summarizeUploads(vfs: VfsStats, core: CoreStats | undefined, queue: VfsQueue | undefined): UploadReport {
+  return {
+    queued: vfs.diskCache?.uploadsQueued ?? 0,
+    inProgress: vfs.diskCache?.uploadsInProgress ?? 0,
+    erroredFiles: vfs.diskCache?.erroredFiles ?? 0,
+    errors: core?.errors ?? 0,
+    lastError: core?.lastError ? core.lastError : null,
+    pending: queue?.queue ? queue.queue.map((item) => item.name) : null,
+  };
+}
+
+/** Asks a running mount for its uploads; undefined when its rc API does not answer. */
+export async function readUploads(endpoint: RcEndpoint, withQueue: boolean): Promise<UploadReport | undefined> {
+  const [vfs, core, queue] = await Promise.all([
+    rcCall<VfsStats>(endpoint, 'vfs/stats'),
+    rcCall<CoreStats>(endpoint, 'core/stats'),
+    withQueue ? rcCall<VfsQueue>(endpoint, 'vfs/queue') : Promise.resolve(undefined),
+  ]);
+  if (!vfs.ok) return undefined;
+  return summarizeUploads(vfs.value, core.ok ? core.value : undefined, queue?.ok ? queue.value : undefined);
+}
