@@ -118,20 +118,19 @@ export function isBusyMessage(text: string): boolean {
   return /busy|in use|EBUSY/i.test(text);
 }
 
-/** Pure: `fuser -vm` (Linux) or `lsof` lines → "name (pid)" per program. */
-export function parseHolders(platform: MountPlatformName, text: string): Holders {
+/** Pure: `lsof <mount point>` (macOS) → "name (pid N)" per program. */
+export function parseLsofHolders(text: string): Holders {
   const holders = new Set<string>();
   for (const line of text.split('\n')) {
-    if (platform === 'linux') {
-      // fuser -vm:  "/mnt:  root  1234 f.... vim"  or "  root  1234 f.... vim"
-      const match = /\s(\d+)\s+[a-zA-Z.]+\s+(\S+)\s*$/.exec(line);
-      if (match?.[1] && match[2] && match[2] !== 'kernel') holders.add(`${match[2]} (pid ${match[1]})`);
-    } else {
-      const match = /^(\S+)\s+(\d+)\s/.exec(line);
-      if (match?.[1] && match[2] && match[1] !== 'COMMAND') holders.add(`${match[1]} (pid ${match[2]})`);
-    }
+    const match = /^(\S+)\s+(\d+)\s/.exec(line);
+    if (match?.[1] && match[2]) holders.add(`${match[1]} (pid ${match[2]})`);
   }
   return [...holders];
+}
+
+/** Pure: `fuser -m` prints the pids on stdout (access letters and names go to stderr). */
+export function parseFuserPids(stdout: string): number[] {
+  return [...stdout.matchAll(/\d+/g)].map((match) => Number(match[0]));
 }
 
 async function runFirstAvailable(run: RunCommand, commands: string[][]): Promise<UnmountOutcome> {
@@ -193,8 +192,8 @@ export function linuxPlatform(env: NodeJS.ProcessEnv, run: RunCommand = runComma
       return entries;
     },
     async holders(mountPoint) {
-      const result = await run('fuser', ['-vm', mountPoint]);
-      return parseHolders('linux', `${result.stdout}\n${result.stderr}`);
+      const pids = parseFuserPids((await run('fuser', ['-m', mountPoint])).stdout);
+      return Promise.all(pids.map(async (pid) => `${(await fs.readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '?')).trim()} (pid ${pid})`));
     },
   };
 }
@@ -214,7 +213,7 @@ export function macosPlatform(run: RunCommand = runCommand): MountPlatform {
       return parsePsOutput((await run('ps', ['-axo', 'pid=,command='])).stdout);
     },
     async holders(mountPoint) {
-      return parseHolders('macos', (await run('lsof', ['+D', mountPoint])).stdout);
+      return parseLsofHolders((await run('lsof', [mountPoint])).stdout);
     },
   };
 }
