@@ -1,9 +1,150 @@
-import { CliError } from '../core/errors.js';
+import fs from 'node:fs/promises';
+import os from 'node:os';
 import type { CommandContext } from '../cli/context.js';
 import type { SetupFlags } from '../cli/program.js';
+import type { ApiClient, CreatedCredentials } from '../api/types.js';
+import { ensureLoggedIn } from '../auth/login.js';
+import { CliError, type ExitCodeValue } from '../core/errors.js';
+import { remoteNameFor } from '../core/paths.js';
+import { readTenantState, writeTenantState, type TenantState } from '../core/tenant-state.js';
+import { locateRcloneConfig, writeRemote } from '../rclone/config-file.js';
+import { ensureRclone } from '../rclone/installer.js';
+import { credentialIdFor, credentialsReplacedBy, defaultChoices, type SetupChoices } from './choices.js';
 
-// Placeholder: replaced by the real command.
-export function setup(_o: SetupFlags, _c: CommandContext): Promise<void> {
-  return Promise.reject(new CliError('Not built yet.'));
+/**
+ * From nothing to a verified remote and a first sync or mount. Safe to re-run: the remote is
+ * replaced (with a backup) and the credential it held is revoked, so the cloud lists exactly one
+ * live credential for this machine.
+ */
+export async function setup(flags: SetupFlags, ctx: CommandContext): Promise<ExitCodeValue | void> {
+  const { output } = ctx;
+  const rcloneVersion = await output.step(
+    'Checking rclone',
+    () => ensureRclone({ rclone: ctx.rclone, output, platform: ctx.platform, env: ctx.env, canPrompt: ctx.canPrompt }, { skipInstall: flags.skipInstall }),
+    (version) => `rclone ${version.raw}`,
+  );
+  await ensureLoggedIn(ctx);
+  const api = await ctx.api();
+  const info = await output.step('Fetching your tenant', () => api.getMountInfo(), (found) => `Tenant ${found.tenant_id}, bucket ${found.bucket_name}`);
+
+  const previous = await readTenantState(ctx.paths);
+  const defaults = defaultChoices({ flags, previous, tenantId: info.tenant_id, settings: ctx.settings, homeDir: ctx.homeDir, cwd: ctx.cwd });
+  const choices = ctx.canPrompt && !flags.yes ? await (await import('./prompts.js')).askSetupChoices(defaults) : defaults;
+  if (choices.mode === 'mount') await requireEmptyMountPoint(choices.localPath);
+
+  const remoteName = remoteNameFor(info.tenant_id);
+  const configPath = await output.step('Locating the rclone config', () => locateRcloneConfig(ctx.rclone), (file) => `rclone config: ${file}`);
+  const created = await output.step('Creating bucket credentials for this machine', () => api.createCredentials(`basic-memory CLI on ${os.hostname()}`), (made) => `Credentials created (access key ${made.access_key})`);
+  output.redactor.add(created.secret_key);
+
+  const written = await undoOnFailure(api, created, () =>
+    output.step(
+      `Writing the rclone remote ${remoteName}`,
+      () => writeRemote(configPath, remoteName, { endpointUrl: created.endpoint_url, region: created.region, accessKey: created.access_key, secretKey: created.secret_key }),
+      (result) => (result.backupPath ? `Remote ${remoteName} written (backup: ${result.backupPath})` : `Remote ${remoteName} written`),
+    ),
+  );
+
+  // A mount still running on the old key would break when that key is revoked below.
+  await stopOldMount(ctx, info.tenant_id);
+  const listed = await api.listCredentials();
+  const replaced = credentialsReplacedBy(listed, created.access_key, written.previous?.access_key_id);
+  for (const credential of replaced) {
+    await output.step(`Revoking the credential this machine used before (${credential.access_key})`, () => api.revokeCredential(credential.id));
+  }
+
+  await fs.mkdir(choices.localPath, { recursive: true, mode: 0o700 });
+  const state: TenantState = {
+    tenantId: info.tenant_id,
+    bucketName: info.bucket_name,
+    remoteName,
+    apiUrl: api.baseUrl,
+    endpointUrl: created.endpoint_url,
+    region: created.region,
+    accessKey: created.access_key,
+    credentialId: credentialIdFor(listed, created.access_key),
+    localPath: choices.localPath,
+    mode: choices.mode,
+    updatedAt: new Date().toISOString(),
+  };
+  await writeTenantState(ctx.paths, state);
+
+  const firstRun = await startFirstRun(ctx, choices);
+  const summary = {
+    tenantId: state.tenantId,
+    bucketName: state.bucketName,
+    remoteName,
+    rcloneConfig: configPath,
+    backupPath: written.backupPath ?? null,
+    rcloneVersion: rcloneVersion.raw,
+    localPath: choices.localPath,
+    mode: choices.mode,
+    profile: choices.profile,
+    credentialId: state.credentialId,
+    revokedCredentialIds: replaced.map((credential) => credential.id),
+    firstRunExitCode: firstRun ?? 0,
+  };
+  if (flags.json) output.result(summary);
+  else printSummary(ctx, summary);
+  return firstRun;
 }
 
+/** If anything fails after the credential exists, revoke it: no orphaned key is left behind. */
+async function undoOnFailure<T>(api: ApiClient, created: CreatedCredentials, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    const id = credentialIdFor(await api.listCredentials().catch(() => []), created.access_key);
+    if (id) await api.revokeCredential(id).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function requireEmptyMountPoint(localPath: string): Promise<void> {
+  const entries = await fs.readdir(localPath).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  });
+  if (entries.length > 0) {
+    throw new CliError(`${localPath} is not empty, so it cannot be a mount point.`, {
+      hint: 'Choose an empty or new folder with --path, or use --mode bisync to sync that folder instead.',
+    });
+  }
+}
+
+async function stopOldMount(ctx: CommandContext, tenantId: string): Promise<void> {
+  const hasMountState = await fs.access(ctx.paths.mountState(tenantId)).then(() => true, () => false);
+  if (!hasMountState) return;
+  ctx.output.info('Unmounting the current mount first: it uses the credentials being replaced.');
+  const { unmount } = await import('../mount/commands.js');
+  await unmount({ force: false }, ctx);
+}
+
+async function startFirstRun(ctx: CommandContext, choices: SetupChoices): Promise<ExitCodeValue | void> {
+  if (choices.mode === 'mount') {
+    const { mount } = await import('../mount/commands.js');
+    return mount({ profile: choices.profile, path: choices.localPath }, ctx);
+  }
+  const { bisync } = await import('../bisync/commands.js');
+  // The first bisync makes the baseline by itself; a re-run just syncs.
+  return bisync({ profile: choices.profile, path: choices.localPath, dryRun: false, resync: false, watch: false, json: false }, ctx);
+}
+
+function printSummary(ctx: CommandContext, summary: { tenantId: string; bucketName: string; remoteName: string; rcloneConfig: string; backupPath: string | null; localPath: string; mode: string; profile: string }): void {
+  const { output } = ctx;
+  output.info('');
+  output.success('Basic Memory cloud is set up.');
+  const rows: [string, string][] = [
+    ['tenant', summary.tenantId],
+    ['bucket', summary.bucketName],
+    ['remote', `${summary.remoteName}: in ${summary.rcloneConfig}`],
+    ['folder', summary.localPath],
+    ['mode', `${summary.mode} (profile ${summary.profile})`],
+  ];
+  if (summary.backupPath) rows.push(['backup', summary.backupPath]);
+  for (const [key, value] of rows) output.info(`  ${key.padEnd(8)}${value}`);
+  output.info('');
+  output.info(summary.mode === 'mount'
+    ? 'Next: open the folder; `basic-memory cloud mount-status` shows the mount, `basic-memory cloud unmount` stops it.'
+    : 'Next: `basic-memory cloud bisync --watch` keeps the folder and the cloud in sync.');
+}
