@@ -18,11 +18,9 @@ import { credentialIdFor, credentialsReplacedBy, defaultChoices, type SetupChoic
  */
 export async function setup(flags: SetupFlags, ctx: CommandContext): Promise<ExitCodeValue | void> {
   const { output } = ctx;
-  const rcloneVersion = await output.step(
-    'Checking rclone',
-    () => ensureRclone({ rclone: ctx.rclone, output, platform: ctx.platform, env: ctx.env, canPrompt: ctx.canPrompt }, { skipInstall: flags.skipInstall }),
-    (version) => `rclone ${version.raw}`,
-  );
+  // Not under a spinner: an install may ask for a sudo password on this terminal.
+  const rcloneVersion = await ensureRclone({ rclone: ctx.rclone, output, platform: ctx.platform, env: ctx.env, canPrompt: ctx.canPrompt }, { skipInstall: flags.skipInstall });
+  output.success(`rclone ${rcloneVersion.raw}`);
   await ensureLoggedIn(ctx);
   const api = await ctx.api();
   const info = await output.step('Fetching your tenant', () => api.getMountInfo(), (found) => `Tenant ${found.tenant_id}, bucket ${found.bucket_name}`);
