@@ -92,7 +92,7 @@ export function parsePsOutput(text: string): ProcessEntry[] {
  */
 export function isOurMountProcess(entry: ProcessEntry, remoteName: string, mountPoint: string): boolean {
   const words = entry.command.split(' ');
-  const isRclone = words.some((word) => path.basename(word).replace(/\.exe$/i, '') === 'rclone');
+  const isRclone = words.some((word) => /(^|[\\/])rclone(\.exe)?$/i.test(word));
   const isMount = words.includes('mount') || words.includes('nfsmount');
   const command = `${entry.command} `;
   return isRclone && isMount && words.some((word) => word.startsWith(`${remoteName}:`)) && command.includes(` ${mountPoint} `);
