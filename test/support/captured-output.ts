@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { Output } from '../../src/core/output.js';
 
 /** An Output whose stdout and stderr are kept as strings, for command and installer tests. */
-export function capturedOutput(options: Partial<{ json: boolean; verbose: boolean }> = {}): { output: Output; stdout: () => string; stderr: () => string } {
+export function capturedOutput(options: Partial<{ json: boolean; verbose: boolean; interactive: boolean }> = {}): { output: Output; stdout: () => string; stderr: () => string } {
   const out = new PassThrough();
   const err = new PassThrough();
   let stdout = '';

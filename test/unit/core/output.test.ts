@@ -1,16 +1,9 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { Output } from '../../../src/core/output.js';
+import { capturedOutput } from '../../support/captured-output.js';
 
 function capture(options: Partial<{ json: boolean; verbose: boolean; interactive: boolean }> = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const output = new Output({ json: false, verbose: false, color: false, interactive: false, ...options, stdout, stderr });
-  return { output, out: () => out, err: () => err };
+  const { output, stdout, stderr } = capturedOutput(options);
+  return { output, out: stdout, err: stderr };
 }
 
 describe('Output', () => {
