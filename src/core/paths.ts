@@ -29,6 +29,8 @@ export interface StatePaths {
   mountState: (tenantId: string) => string;
   mountLog: (tenantId: string) => string;
   mountCacheDir: (tenantId: string) => string;
+  /** `rclone version`'s answer, keyed by the binary's path, size and mtime. */
+  rcloneVersionCache: string;
 }
 
 export function statePaths(dir: string): StatePaths {
@@ -46,5 +48,6 @@ export function statePaths(dir: string): StatePaths {
     mountState: (tenantId) => `${perTenant('mount')(tenantId)}.json`,
     mountLog: (tenantId) => `${perTenant('mount')(tenantId)}.log`,
     mountCacheDir: (tenantId) => path.join(dir, 'cache', `mount-${tenantId}`),
+    rcloneVersionCache: path.join(dir, 'cache', 'rclone-version.json'),
   };
 }

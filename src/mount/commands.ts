@@ -2,6 +2,7 @@ import type { CommandContext } from '../cli/context.js';
 import { CliError, ExitCode, type ExitCodeValue } from '../core/errors.js';
 import { parseProfileName } from '../core/settings.js';
 import { remoteBucketPath, requireTenantState } from '../core/tenant-state.js';
+import { cachedRcloneVersion } from '../rclone/version-cache.js';
 import { formatVersion } from '../rclone/version.js';
 import { buildMountArgs, platformNameOf } from './args.js';
 import { platformFor } from './platform.js';
@@ -30,7 +31,7 @@ function supervisorDeps(ctx: CommandContext): SupervisorDeps {
 
 export async function mount(options: { profile?: string; path?: string }, ctx: CommandContext): Promise<void> {
   // Asked first and awaited last: `rclone version` is the slowest step before rclone can start.
-  const version = ctx.rclone.version();
+  const version = cachedRcloneVersion(ctx.rclone, ctx.paths.rcloneVersionCache, ctx.env, ctx.platform);
   const deps = supervisorDeps(ctx);
   const tenant = await requireTenantState(ctx.paths);
   const profile = loadMountProfile(parseProfileName(options.profile, ctx.settings.mountProfile));
