@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { statePaths } from '../../../src/core/paths.js';
+export { isProcessAlive as isAlive } from '../../../src/core/process.js';
 import { parseMountinfo } from '../../../src/mount/platform.js';
 import type { MountState } from '../../../src/mount/state.js';
 import type { MountStatusReport } from '../../../src/mount/status.js';
@@ -39,15 +40,6 @@ export async function processesMentioning(folder: string): Promise<number[]> {
     if (cmdline.includes(folder)) pids.push(Number(name));
   }
   return pids;
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Polls `check` every 100 ms until it returns a value, or fails after `ms`. */
