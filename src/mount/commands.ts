@@ -59,6 +59,10 @@ export async function mount(options: { profile?: string; path?: string }, ctx: C
 
   await cleanUpLeftovers(deps, tenant.tenantId, tenant.remoteName, mountPoint);
   await prepareMountPoint(deps.platform.name, mountPoint);
+  // Ctrl-C while waiting for the mount undoes it instead of leaving a detached rclone behind.
+  const interrupted = new AbortController();
+  const abort = () => interrupted.abort();
+  process.once('SIGINT', abort).once('SIGTERM', abort);
   const state = await startMount(deps, {
     tenantId: tenant.tenantId,
     remoteName: tenant.remoteName,
@@ -68,7 +72,7 @@ export async function mount(options: { profile?: string; path?: string }, ctx: C
     rcloneVersion: formatVersion(installed),
     rcAddr,
     args: built.args,
-  });
+  }, interrupted.signal).finally(() => process.off('SIGINT', abort).off('SIGTERM', abort));
   ctx.output.redactor.add(state.rcPass);
   ctx.output.success(`Mounted ${remotePath} at ${mountPoint} (profile ${profile.name}, rclone ${state.rcloneVersion}, pid ${state.pid}).`);
   ctx.output.info(`Writes upload ${profile.vfsWriteBack} after a file is closed; changes made elsewhere show here within ${profile.dirCacheTime} (S3 sends no change notifications).`);

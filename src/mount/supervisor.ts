@@ -19,7 +19,7 @@ export interface SupervisorDeps {
   paths: StatePaths;
   alive: (pid: number) => boolean;
   signal: (pid: number, signal: NodeJS.Signals) => void;
-  sleep: (ms: number) => Promise<void>;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   now: () => number;
   freePort: () => Promise<number>;
   /** Says what the supervisor did on the user's behalf (cleaned a dead mount, waited for uploads). */
@@ -45,7 +45,7 @@ export function realSupervisorDeps(platform: MountPlatform, rclone: Rclone, path
         // Gone already: that is what we wanted.
       }
     },
-    sleep: (ms) => sleep(ms),
+    sleep,
     now: () => Date.now(),
     freePort,
     note,
@@ -180,7 +180,7 @@ function randomSecret(): string {
  * it, then polls the OS every 0.5 s until the mount is there. A mount that does not come up is
  * stopped and undone, and rclone's last log lines explain why.
  */
-export async function startMount(deps: SupervisorDeps, request: MountRequest): Promise<MountState> {
+export async function startMount(deps: SupervisorDeps, request: MountRequest, interrupted?: AbortSignal): Promise<MountState> {
   const { rcAddr } = request;
   const logPath = deps.paths.mountLog(request.tenantId);
   await fs.mkdir(path.dirname(logPath), { recursive: true, mode: 0o700 });
@@ -214,13 +214,17 @@ export async function startMount(deps: SupervisorDeps, request: MountRequest): P
         hint: `Fix what rclone says above (full log: ${logPath}) and run the command again; \`basic-memory cloud doctor\` checks the usual causes.`,
       });
     }
+    if (interrupted?.aborted) {
+      await undoFailedMount(deps, request, state);
+      throw new CliError('Interrupted before the mount came up; rclone was stopped and nothing is left mounted.', { exitCode: ExitCode.interrupted });
+    }
     if (deps.now() >= deadline) {
       await undoFailedMount(deps, request, state);
       throw new CliError(`The mount did not come up within ${MOUNT_DEADLINE_MS / 1000}s.\n${await logTail(logPath)}`, {
         hint: `rclone's log is in ${logPath}; \`basic-memory cloud doctor\` checks FUSE, the remote and the network.`,
       });
     }
-    await deps.sleep(POLL_INTERVAL_MS);
+    await deps.sleep(POLL_INTERVAL_MS, interrupted);
   }
 }
 

@@ -139,6 +139,16 @@ describe('startMount with the platform injected', () => {
     expect(machine.live.size).toBe(0);
     expect(await readMountState(paths, 't1')).toBeUndefined();
   });
+  it('Ctrl-C while waiting: rclone stopped, nothing recorded, exit 130', async () => {
+    const { machine, deps } = fakeMachine(paths, 'linux');
+    machine.probe = 'absent';
+    const interrupted = new AbortController();
+    interrupted.abort();
+    const error = await startMount(deps, request('/home/u/bm'), interrupted.signal).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ exitCode: 130 });
+    expect(machine.live.size).toBe(0);
+    expect(await readMountState(paths, 't1')).toBeUndefined();
+  });
 });
 
 describe('stopMount with the platform injected', () => {
