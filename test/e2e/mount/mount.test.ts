@@ -3,6 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadMountProfile } from '../../../src/mount/profiles.js';
 import { parseDuration } from '../../../src/core/settings.js';
+import { formatVersion, parseRcloneVersion, rcloneVersion } from '../../../src/rclone/version.js';
+import { rcloneAs } from '../../support/tenant.js';
 import { bucketFiles, eventually, isAlive, putInBucket, rcloneMountsUnder, useMountServer } from './helpers.js';
 
 const { newUser } = useMountServer();
@@ -49,7 +51,7 @@ describe('cloud mount, mount-status, unmount with real rclone and FUSE', () => {
       processAlive: true,
       pid: state?.pid,
       profile: name,
-      rcloneVersion: 'v1.60.1-DEV',
+      rcloneVersion: formatVersion(parseRcloneVersion((await rcloneAs(me.user, ['version'])).stdout) ?? rcloneVersion('0.0')),
       fix: null,
       uploads: { queued: 0, inProgress: 0, errors: 0 },
     });
