@@ -8,6 +8,7 @@ import { CliError, type ExitCodeValue } from '../core/errors.js';
 import { remoteNameFor } from '../core/paths.js';
 import { readTenantState, writeTenantState, type TenantState } from '../core/tenant-state.js';
 import { locateRcloneConfig, writeRemote } from '../rclone/config-file.js';
+import { readMountState } from '../mount/state.js';
 import { ensureRclone } from '../rclone/installer.js';
 import { credentialIdFor, credentialsReplacedBy, defaultChoices, type SetupChoices } from './choices.js';
 
@@ -28,7 +29,9 @@ export async function setup(flags: SetupFlags, ctx: CommandContext): Promise<Exi
   const previous = await readTenantState(ctx.paths);
   const defaults = defaultChoices({ flags, previous, tenantId: info.tenant_id, settings: ctx.settings, homeDir: ctx.homeDir, cwd: ctx.cwd });
   const choices = ctx.canPrompt && !flags.yes ? await (await import('./prompts.js')).askSetupChoices(defaults) : defaults;
-  if (choices.mode === 'mount') await requireEmptyMountPoint(choices.localPath);
+  const currentMount = await readMountState(ctx.paths, info.tenant_id);
+  // Our own mount there is fine: it is remounted with the new key below.
+  if (choices.mode === 'mount' && currentMount?.mountPoint !== choices.localPath) await requireEmptyMountPoint(choices.localPath);
 
   const remoteName = remoteNameFor(info.tenant_id);
   const configPath = await output.step('Locating the rclone config', () => locateRcloneConfig(ctx.rclone), (file) => `rclone config: ${file}`);
@@ -44,7 +47,7 @@ export async function setup(flags: SetupFlags, ctx: CommandContext): Promise<Exi
   );
 
   // A mount still running on the old key would break when that key is revoked below.
-  await stopOldMount(ctx, info.tenant_id);
+  if (currentMount) await stopOldMount(ctx);
   const listed = await api.listCredentials();
   const replaced = credentialsReplacedBy(listed, created.access_key, written.previous?.access_key_id);
   for (const credential of replaced) {
@@ -110,9 +113,7 @@ async function requireEmptyMountPoint(localPath: string): Promise<void> {
   }
 }
 
-async function stopOldMount(ctx: CommandContext, tenantId: string): Promise<void> {
-  const hasMountState = await fs.access(ctx.paths.mountState(tenantId)).then(() => true, () => false);
-  if (!hasMountState) return;
+async function stopOldMount(ctx: CommandContext): Promise<void> {
   ctx.output.info('Unmounting the current mount first: it uses the credentials being replaced.');
   const { unmount } = await import('../mount/commands.js');
   await unmount({ force: false }, ctx);

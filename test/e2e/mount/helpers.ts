@@ -54,7 +54,7 @@ export async function eventually<T>(what: string, ms: number, check: () => Promi
 }
 
 /** Whatever a test leaves behind under a user's home: its rclone processes and its mounts. */
-async function forceCleanUp(home: string): Promise<void> {
+export async function forceCleanUp(home: string): Promise<void> {
   for (const pid of await processesMentioning(home)) {
     try {
       process.kill(pid, 'SIGKILL');
