@@ -1,8 +1,121 @@
-import { CliError } from '../core/errors.js';
 import type { CommandContext } from '../cli/context.js';
-import type { ApiClient } from './types.js';
+import { CliError, ExitCode } from '../core/errors.js';
+import type { Output } from '../core/output.js';
+import { apiErrorFor, sendRequest, type HttpMethod, type HttpResponse, type RetryPolicy } from './http.js';
+import type { ApiClient, CreatedCredentials, CredentialSummary, MountInfo } from './types.js';
 
-// Placeholder until the API client lands (issue 3).
-export function createApiClient(_ctx: Omit<CommandContext, 'api'>): Promise<ApiClient> {
-  return Promise.reject(new CliError('The cloud API client is not built yet.'));
+export interface ApiClientDeps {
+  baseUrl: string;
+  /** Called before every request, so a token that nears expiry is refreshed in between. */
+  accessToken: () => Promise<string>;
+  output: Output;
+  retry?: RetryPolicy;
+}
+
+/** The logged-in client of the run: base URL from the settings, token from the login session. */
+export async function createApiClient(ctx: Omit<CommandContext, 'api'>): Promise<ApiClient> {
+  const { openSession } = await import('../auth/session.js');
+  const session = await openSession(ctx);
+  return apiClientFor({ baseUrl: ctx.settings.apiUrl, accessToken: () => session.accessToken(), output: ctx.output });
+}
+
+export function apiClientFor(deps: ApiClientDeps): ApiClient {
+  const call = async (method: HttpMethod, path: string, json?: unknown): Promise<HttpResponse> => {
+    const token = await deps.accessToken();
+    deps.output.redactor.add(token);
+    return sendRequest(
+      { method, url: `${deps.baseUrl}${path}`, headers: { authorization: `Bearer ${token}` }, json },
+      { output: deps.output, ...(deps.retry ? { retry: deps.retry } : {}) },
+    );
+  };
+  const ok = (response: HttpResponse): unknown => {
+    if (response.status >= 200 && response.status < 300) return response.body;
+    throw apiErrorFor(response.status, response.body);
+  };
+
+  return {
+    baseUrl: deps.baseUrl,
+    async getMountInfo() {
+      return parseMountInfo(ok(await call('GET', '/tenant/mount/info')));
+    },
+    async createCredentials(description) {
+      const created = parseCreatedCredentials(ok(await call('POST', '/tenant/mount/credentials', description === undefined ? {} : { description })));
+      deps.output.redactor.add(created.secret_key);
+      return created;
+    },
+    async listCredentials() {
+      return parseCredentialList(ok(await call('GET', '/tenant/mount/credentials')));
+    },
+    async revokeCredential(id) {
+      const response = await call('DELETE', `/tenant/mount/credentials/${encodeURIComponent(id)}`);
+      if (response.status === 404) {
+        throw new CliError(`Your tenant has no active credential with id ${id}.`, {
+          hint: 'Run `basic-memory cloud credentials list` to see the ids.',
+          exitCode: ExitCode.failed,
+        });
+      }
+      ok(response);
+    },
+    async notifySync() {
+      ok(await call('POST', '/sync'));
+    },
+  };
+}
+
+/** The shapes below are checked, not trusted: a proxy's HTML page must not become `undefined` fields. */
+export function parseMountInfo(body: unknown): MountInfo {
+  const record = requireObject(body, 'tenant information');
+  return {
+    tenant_id: requireString(record, 'tenant_id', 'tenant information'),
+    bucket_name: requireString(record, 'bucket_name', 'tenant information'),
+    has_credentials: record.has_credentials === true,
+    credentials_created_at: typeof record.credentials_created_at === 'string' ? record.credentials_created_at : null,
+  };
+}
+
+export function parseCreatedCredentials(body: unknown): CreatedCredentials {
+  const what = 'new credentials';
+  const record = requireObject(body, what);
+  return {
+    tenant_id: requireString(record, 'tenant_id', what),
+    bucket_name: requireString(record, 'bucket_name', what),
+    access_key: requireString(record, 'access_key', what),
+    secret_key: requireString(record, 'secret_key', what),
+    endpoint_url: requireString(record, 'endpoint_url', what),
+    region: typeof record.region === 'string' && record.region ? record.region : 'auto',
+  };
+}
+
+/** SPEC-8 leaves the list's envelope open: a bare array and `{"credentials": [...]}` are both read. */
+export function parseCredentialList(body: unknown): CredentialSummary[] {
+  const what = 'credential list';
+  const items = Array.isArray(body) ? body : (requireObject(body, what).credentials);
+  if (!Array.isArray(items)) throw unexpectedAnswer(what);
+  return items.map((item) => {
+    const record = requireObject(item, what);
+    return {
+      id: requireString(record, 'id', what),
+      access_key: requireString(record, 'access_key', what),
+      description: typeof record.description === 'string' ? record.description : null,
+      created_at: typeof record.created_at === 'string' ? record.created_at : '',
+      last_used_at: typeof record.last_used_at === 'string' ? record.last_used_at : null,
+    };
+  });
+}
+
+function requireObject(value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw unexpectedAnswer(what);
+  return value as Record<string, unknown>;
+}
+
+function requireString(record: Record<string, unknown>, key: string, what: string): string {
+  const value = record[key];
+  if (typeof value !== 'string' || value === '') throw unexpectedAnswer(what, key);
+  return value;
+}
+
+function unexpectedAnswer(what: string, key?: string): CliError {
+  return new CliError(`The Basic Memory cloud sent ${what} this CLI cannot read${key ? ` (no "${key}")` : ''}.`, {
+    hint: 'Check --api-url points at the Basic Memory cloud, or update the CLI.',
+  });
 }

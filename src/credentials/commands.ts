@@ -1,12 +1,34 @@
-import { CliError } from '../core/errors.js';
 import type { CommandContext } from '../cli/context.js';
+import { readTenantState } from '../core/tenant-state.js';
+import { formatCredentialTable, markThisMachine } from './table.js';
 
-// Placeholder: replaced by the real command.
-export function listCredentials(_o: { json: boolean }, _c: CommandContext): Promise<void> {
-  return Promise.reject(new CliError('Not built yet.'));
+/** `cloud credentials list [--json]` */
+export async function listCredentials(options: { json: boolean }, ctx: CommandContext): Promise<void> {
+  const api = await ctx.api();
+  const [credentials, state] = await Promise.all([api.listCredentials(), readTenantState(ctx.paths)]);
+  const rows = markThisMachine(credentials, state);
+  if (options.json) {
+    ctx.output.result({ credentials: rows });
+    return;
+  }
+  if (rows.length === 0) {
+    ctx.output.info('Your tenant has no active credentials. `basic-memory cloud setup` creates one for this machine.');
+    return;
+  }
+  ctx.output.print(formatCredentialTable(rows));
+  if (rows.some((row) => row.thisMachine)) ctx.output.info('* the credential this machine uses');
 }
 
-export function revokeCredential(_id: string, _c: CommandContext): Promise<void> {
-  return Promise.reject(new CliError('Not built yet.'));
+/** `cloud credentials revoke ID`: the key stops working at once. */
+export async function revokeCredential(id: string, ctx: CommandContext): Promise<void> {
+  const api = await ctx.api();
+  const state = await readTenantState(ctx.paths);
+  // The id may be unknown to tenant.json (the real cloud's create answer has none): match by key too.
+  const ownId = state ? (state.credentialId ?? (await api.listCredentials()).find((credential) => credential.access_key === state.accessKey)?.id) : undefined;
+  await api.revokeCredential(id);
+  ctx.output.success(`Revoked credential ${id}: its key no longer works.`);
+  if (state && id === ownId) {
+    ctx.output.warn(`That was this machine's credential: the rclone remote ${state.remoteName} stops working now.`);
+    ctx.output.info('Run `basic-memory cloud setup` to create a new one for this machine.');
+  }
 }
-

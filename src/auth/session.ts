@@ -1,0 +1,72 @@
+import type { CommandContext } from '../cli/context.js';
+import type { Output } from '../core/output.js';
+import { loginExpiredError, notLoggedInError, refreshLogin, tokenFreshness } from './oauth.js';
+import { readableStores, type StoredLogin, type TokenStore } from './token-store.js';
+
+/** The login an API client uses: where it came from, and a token that is fresh when asked for. */
+export interface Session {
+  source: 'env' | TokenStore['kind'];
+  accessToken(): Promise<string>;
+}
+
+type SessionContext = Pick<CommandContext, 'env' | 'settings' | 'paths' | 'platform' | 'output'>;
+
+/** A found login and the store that holds it (a rotated refresh token goes back there). */
+export interface FoundLogin {
+  login: StoredLogin;
+  store: TokenStore;
+}
+
+export async function findStoredLogin(ctx: SessionContext): Promise<FoundLogin | undefined> {
+  const stores = await readableStores({ credentialsFile: ctx.paths.credentials, apiUrl: ctx.settings.apiUrl, platform: ctx.platform });
+  for (const store of stores) {
+    const login = await store.load();
+    if (login) {
+      ctx.output.redactor.add(login.accessToken);
+      ctx.output.redactor.add(login.refreshToken);
+      ctx.output.debug(`Using the login stored in ${store.describe()}.`);
+      return { login, store };
+    }
+  }
+  return undefined;
+}
+
+/** BASIC_MEMORY_TOKEN wins over any stored login; otherwise the stored one, or exit 3. */
+export async function openSession(ctx: SessionContext): Promise<Session> {
+  const fromEnv = ctx.env.BASIC_MEMORY_TOKEN?.trim();
+  if (fromEnv) {
+    ctx.output.redactor.add(fromEnv);
+    ctx.output.debug('Using the token from BASIC_MEMORY_TOKEN.');
+    return { source: 'env', accessToken: () => Promise.resolve(fromEnv) };
+  }
+  const found = await findStoredLogin(ctx);
+  if (!found) throw notLoggedInError();
+  return storedSession(found, ctx.output);
+}
+
+/**
+ * Hands out the stored access token, refreshing it first when it expires within a minute; the
+ * rotated tokens are saved at once (the old refresh token is spent). Concurrent callers share one refresh.
+ */
+export function storedSession(found: FoundLogin, output: Output, now = Date.now): Session {
+  let login = found.login;
+  let refreshing: Promise<StoredLogin> | undefined;
+  return {
+    source: found.store.kind,
+    async accessToken() {
+      const freshness = tokenFreshness(login, now());
+      if (freshness === 'expired') throw loginExpiredError();
+      if (freshness === 'refresh') {
+        refreshing ??= refreshLogin(login, output, now).then(async (renewed) => {
+          await found.store.save(renewed);
+          output.debug(`Renewed the access token (saved in ${found.store.describe()}).`);
+          return renewed;
+        }).finally(() => {
+          refreshing = undefined;
+        });
+        login = await refreshing;
+      }
+      return login.accessToken;
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import type { CredentialSummary } from '../api/types.js';
+
+export interface CredentialRow extends CredentialSummary {
+  /** The credential this machine's rclone remote uses. */
+  thisMachine: boolean;
+}
+
+/** Marks this machine's credential: by id when setup found it, else by access key. */
+export function markThisMachine(credentials: CredentialSummary[], mine: { credentialId: string | null; accessKey: string } | undefined): CredentialRow[] {
+  return credentials.map((credential) => ({
+    ...credential,
+    thisMachine: mine !== undefined && (credential.id === mine.credentialId || credential.access_key === mine.accessKey),
+  }));
+}
+
+/** A plain, aligned table for people; `*` marks this machine. */
+export function formatCredentialTable(rows: CredentialRow[]): string {
+  const header = ['', 'ID', 'ACCESS KEY', 'DESCRIPTION', 'CREATED', 'LAST USED'];
+  const lines = rows.map((row) => [row.thisMachine ? '*' : '', row.id, row.access_key, row.description ?? '', shortDate(row.created_at), row.last_used_at ? shortDate(row.last_used_at) : 'never']);
+  const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column]?.length ?? 0)));
+  const render = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
+  return [render(header), ...lines.map(render)].join('\n');
+}
+
+/** `2025-09-22T16:48:50.414694` → `2025-09-22 16:48` (minutes are enough to tell keys apart). */
+export function shortDate(iso: string): string {
+  const match = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})/.exec(iso);
+  return match ? `${match[1]} ${match[2]}` : iso;
+}
