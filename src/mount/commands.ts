@@ -1,7 +1,7 @@
 import type { CommandContext } from '../cli/context.js';
 import { CliError, ExitCode, type ExitCodeValue } from '../core/errors.js';
 import { parseProfileName } from '../core/settings.js';
-import { remoteBucketPath, requireTenantState } from '../core/tenant-state.js';
+import { readTenantState, remoteBucketPath, requireTenantState } from '../core/tenant-state.js';
 import { cachedRcloneVersion } from '../rclone/version-cache.js';
 import { formatVersion } from '../rclone/version.js';
 import { buildMountArgs, platformNameOf } from './args.js';
@@ -79,8 +79,13 @@ export async function mount(options: { profile?: string; path?: string }, ctx: C
 }
 
 export async function unmount(options: { force: boolean }, ctx: CommandContext): Promise<void> {
+  const tenant = await readTenantState(ctx.paths);
+  // Never set up means never mounted by us, and "not mounted" is not an error.
+  if (!tenant) {
+    ctx.output.info('Not mounted: nothing to do.');
+    return;
+  }
   const deps = supervisorDeps(ctx);
-  const tenant = await requireTenantState(ctx.paths);
   const record = await readMountState(ctx.paths, tenant.tenantId);
   if (record) ctx.output.redactor.add(record.rcPass);
   const result = await stopMount(deps, tenant.tenantId, tenant.remoteName, resolveMountPoint(tenant.localPath, ctx.cwd), options.force);

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadMountProfile } from '../../../src/mount/profiles.js';
 import { parseDuration } from '../../../src/core/settings.js';
 import { formatVersion, parseRcloneVersion, rcloneVersion } from '../../../src/rclone/version.js';
+import { makeTestUser } from '../../support/cli.js';
 import { rcloneAs } from '../../support/tenant.js';
 import { bucketFiles, eventually, isAlive, putInBucket, rcloneMountsUnder, useMountServer } from './helpers.js';
 
@@ -126,5 +127,16 @@ describe('cloud mount, mount-status, unmount with real rclone and FUSE', () => {
     const result = await me.cli('unmount');
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toContain('Not mounted');
+  });
+
+  it('unmount on a machine that was never set up is not an error either', async () => {
+    const stranger = await makeTestUser();
+    try {
+      const result = await stranger.run(['cloud', 'unmount']);
+      expect(result.exitCode).toBe(0);
+      expect(result.stderr).toContain('Not mounted');
+    } finally {
+      await stranger.cleanup();
+    }
   });
 });
