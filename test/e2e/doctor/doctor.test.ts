@@ -83,6 +83,14 @@ describe('cloud doctor, built CLI against the reference server', () => {
     expect(result.exitCode).toBe(1);
   });
 
+  it('with a rejected token the login check fails with the command to run, exit 1', async () => {
+    const result = await doctorJson({ BASIC_MEMORY_TOKEN: `${tenant.token.slice(0, -4)}AAAA` });
+    expect(result.byName.API).toMatchObject({ status: 'ok' });
+    expect(result.byName.login).toMatchObject({ status: 'fail', fix: expect.stringContaining('basic-memory cloud login') });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout + result.stderr).not.toContain(tenant.token.slice(0, -4));
+  });
+
   it('stale locks and changed filters are reported with their fixes', async () => {
     const workdir = `${user.stateDir}/bisync/${tenant.tenantId}`;
     await fs.mkdir(workdir, { recursive: true });
