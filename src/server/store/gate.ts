@@ -1,10 +1,12 @@
 import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Transform } from 'node:stream';
+import { AwsChunkedDecoder, decodedBodyHeaders, planChunkedBody } from './aws-chunked.js';
 import type { KeyStore } from './key-store.js';
-import { EMPTY_PAYLOAD_SHA256, withCheckedBody } from './payload-hash.js';
+import { EMPTY_PAYLOAD_SHA256, PayloadHashCheck, withCheckedBody } from './payload-hash.js';
 import { sendS3Error, type S3ErrorCode } from './s3-errors.js';
 import { decideAccess, resolveTarget } from './scope.js';
-import { checkTiming, parseAuth, verifySignature, type SignedRequestParts } from './sigv4.js';
+import { checkTiming, chunkSigningContext, parseAuth, verifySignature, type ParsedAuth, type SignedRequestParts } from './sigv4.js';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -13,8 +15,8 @@ export interface GateOptions {
   /** The object store behind the gate; it sees only requests the gate let through, made anonymous. */
   next: RequestHandler;
   storeHostnames: readonly string[];
-  /** Builds the error the emulator reports when a body does not match its signed SHA-256. */
-  payloadMismatchError: (computed: string, expected: string) => Error;
+  /** Builds the error a checked body fails with (wrong hash, bad chunk signature or checksum), which the store answers as S3 XML. */
+  bodyError: (code: S3ErrorCode, message: string) => Error;
   onKeyUsed?: (accessKey: string) => void;
   now?: () => Date;
 }
@@ -28,7 +30,6 @@ class Denied extends Error {
   }
 }
 
-const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
 const AUTH_QUERY_PARAMS = new Set(['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature', 'X-Amz-Security-Token']);
 
 /**
@@ -43,7 +44,7 @@ export function createGate(options: GateOptions): RequestHandler {
     const parts = requestParts(req);
     const auth = parseAuth(parts);
     if (auth.kind === 'anonymous') throw new Denied('AccessDenied', 'Anonymous access is not allowed: sign the request with AWS Signature Version 4.');
-    if (auth.kind === 'malformed') throw new Denied('AccessDenied', auth.reason);
+    if (auth.kind === 'malformed') throw new Denied(auth.code ?? 'AccessDenied', auth.reason);
     const timing = checkTiming(auth, now());
     if (timing === 'skewed') throw new Denied('RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.');
     if (timing === 'expired') throw new Denied('AccessDenied', 'Request has expired.');
@@ -56,28 +57,19 @@ export function createGate(options: GateOptions): RequestHandler {
     const target = resolveTarget(parts.rawPath, req.headers.host, options.storeHostnames);
     const decision = decideAccess(parts.method, target, key.bucketName);
     if (!decision.allowed) throw new Denied('AccessDenied', decision.reason);
-    if (auth.kind === 'header' && auth.payloadHash.startsWith('STREAMING-')) {
-      throw new Denied('NotImplemented', 'Chunked (STREAMING-*) payload signing is not supported: send a hex SHA-256 or UNSIGNED-PAYLOAD.');
-    }
-    const signedBodyHash = auth.kind === 'header' && HEX_SHA256.test(auth.payloadHash) ? auth.payloadHash.toLowerCase() : undefined;
-    if (signedBodyHash && !hasBody(req) && signedBodyHash !== EMPTY_PAYLOAD_SHA256) {
-      throw new Denied('XAmzContentSHA256Mismatch', 'The provided x-amz-content-sha256 header does not match what was computed.');
-    }
+    const body = bodyCheck(auth, req, key.secretKey, options.bodyError);
     options.onKeyUsed?.(key.accessKey);
     req.url = anonymousUrl(target.pathStylePath, req.url ?? '/');
     delete req.headers.authorization;
-    if (signedBodyHash && hasBody(req)) {
-      const expected = signedBodyHash;
-      // If the emulator answers without reading the body (no such bucket, say), drop the rest of it.
-      res.once('finish', () => {
-        if (!req.complete) {
-          req.unpipe();
-          req.resume();
-        }
-      });
-      return withCheckedBody(req, expected, (computed) => options.payloadMismatchError(computed, expected));
-    }
-    return req;
+    if (!body) return req;
+    // If the store answers without reading the body (no such bucket, say), drop the rest of it.
+    res.once('finish', () => {
+      if (!req.complete) {
+        req.unpipe();
+        req.resume();
+      }
+    });
+    return withCheckedBody(req, body.check, body.headers);
   }
 
   return (req, res) => {
@@ -117,6 +109,39 @@ function anonymousUrl(pathStylePath: string, originalUrl: string): string {
     .split('&')
     .filter((pair) => !AUTH_QUERY_PARAMS.has(decodeURIComponent(pair.split('=')[0] ?? '')));
   return kept.length > 0 ? `${pathStylePath}?${kept.join('&')}` : pathStylePath;
+}
+
+const PAYLOAD_MISMATCH = 'The provided x-amz-content-sha256 header does not match what was computed.';
+
+/**
+ * The stream the body must pass through to be the one the client signed (and the headers the store
+ * then sees), or nothing when the signature covers no body (UNSIGNED-PAYLOAD).
+ */
+function bodyCheck(
+  auth: Extract<ParsedAuth, { kind: 'header' | 'presigned' }>,
+  req: IncomingMessage,
+  secretKey: string,
+  bodyError: GateOptions['bodyError'],
+): { check: Transform; headers: IncomingMessage['headers'] } | undefined {
+  const payload = auth.payload;
+  switch (payload.kind) {
+    case 'unsigned':
+      return undefined;
+    case 'sha256':
+      if (!hasBody(req)) {
+        if (payload.hex !== EMPTY_PAYLOAD_SHA256) throw new Denied('XAmzContentSHA256Mismatch', PAYLOAD_MISMATCH);
+        return undefined;
+      }
+      return { check: new PayloadHashCheck(payload.hex, () => bodyError('XAmzContentSHA256Mismatch', PAYLOAD_MISMATCH)), headers: req.headers };
+    case 'signed-chunks':
+    case 'unsigned-chunks-trailer': {
+      const plan = planChunkedBody(payload, req.headers);
+      if ('refused' in plan) throw new Denied(plan.refused, plan.reason);
+      const signing = payload.kind === 'signed-chunks' && auth.kind === 'header' ? { ...chunkSigningContext(auth, secretKey), seedSignature: auth.signature } : undefined;
+      const decoder = new AwsChunkedDecoder({ signing, trailer: plan.trailer, decodedLength: plan.decodedLength, fail: bodyError });
+      return { check: decoder, headers: decodedBodyHeaders(req.headers, plan.decodedLength) };
+    }
+  }
 }
 
 function hasBody(req: IncomingMessage): boolean {

@@ -4,18 +4,53 @@ import { Transform, type TransformCallback } from 'node:stream';
 
 export const EMPTY_PAYLOAD_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
+/** What the client's `x-amz-content-sha256` says about the body, as S3 reads that header. */
+export type PayloadSigning =
+  | { kind: 'sha256'; hex: string }
+  | { kind: 'unsigned' }
+  /** aws-chunked, every chunk signed in a chain from the request's signature; `trailer`: a signed trailer follows. */
+  | { kind: 'signed-chunks'; trailer: boolean }
+  /** aws-chunked without chunk signatures, ending in a checksum trailer. */
+  | { kind: 'unsigned-chunks-trailer' };
+
+export type PayloadSigningRefusal = { refused: 'InvalidArgument' | 'NotImplemented'; reason: string };
+
+const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
+
+export function parsePayloadSigning(value: string): PayloadSigning | PayloadSigningRefusal {
+  if (HEX_SHA256.test(value)) return { kind: 'sha256', hex: value.toLowerCase() };
+  switch (value) {
+    case 'UNSIGNED-PAYLOAD':
+      return { kind: 'unsigned' };
+    case 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD':
+      return { kind: 'signed-chunks', trailer: false };
+    case 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER':
+      return { kind: 'signed-chunks', trailer: true };
+    case 'STREAMING-UNSIGNED-PAYLOAD-TRAILER':
+      return { kind: 'unsigned-chunks-trailer' };
+    case 'STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD':
+    case 'STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER':
+      return { refused: 'NotImplemented', reason: `${value} (Signature Version 4A) is not supported: sign with AWS4-HMAC-SHA256.` };
+    default:
+      return {
+        refused: 'InvalidArgument',
+        reason: 'x-amz-content-sha256 must be a hex SHA-256 of the body, UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or STREAMING-UNSIGNED-PAYLOAD-TRAILER.',
+      };
+  }
+}
+
 /**
  * Passes a request body through while hashing it, and fails the stream at its end when the body is
- * not the one whose SHA-256 the client signed: the emulator reading it then fails the request with
- * `mismatchError()` instead of committing the object's metadata.
+ * not the one whose SHA-256 the client signed: the store reading it then fails the request with
+ * `mismatchError()` instead of committing the object.
  */
-class PayloadHashCheck extends Transform {
+export class PayloadHashCheck extends Transform {
   private readonly hash = crypto.createHash('sha256');
 
   constructor(
     /** Lower-case hex. */
     private readonly expectedHex: string,
-    private readonly mismatchError: (computed: string) => Error,
+    private readonly mismatchError: () => Error,
   ) {
     super();
   }
@@ -26,25 +61,26 @@ class PayloadHashCheck extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
-    const computed = this.hash.digest('hex');
-    callback(computed === this.expectedHex ? null : this.mismatchError(computed));
+    callback(this.hash.digest('hex') === this.expectedHex ? null : this.mismatchError());
   }
 }
 
 /**
- * The request with its body replaced by a checked stream. The emulator reads the request the way a
- * Node handler does (headers, url, method, socket, then the body as a stream), so the checked stream
- * carries those fields of the original.
+ * The request with its body replaced by `check` (a stream the body is piped through). The store
+ * reads the request the way a Node handler does (headers, url, method, socket, then the body as a
+ * stream), so the checked stream carries those fields of the original; `headers` lets the caller
+ * describe the body the store will see (a decoded aws-chunked body has another length).
  */
-export function withCheckedBody(req: IncomingMessage, expectedHex: string, mismatchError: (computed: string) => Error): IncomingMessage {
-  const checked = new PayloadHashCheck(expectedHex, mismatchError);
-  // A short body ends (and fails its check) before the emulator starts reading it; the error stays
-  // recorded on the stream and reaches the emulator when it does, so it must not go unhandled here.
-  checked.on('error', () => undefined);
-  req.on('error', (error) => checked.destroy(error));
-  req.pipe(checked);
+export function withCheckedBody(req: IncomingMessage, check: Transform, headers: IncomingMessage['headers'] = req.headers): IncomingMessage {
+  // A short body ends (and fails its check) before the store starts reading it; the error stays
+  // recorded on the stream and reaches the store when it does, so it must not go unhandled here.
+  check.on('error', () => undefined);
+  req.on('error', (error) => check.destroy(error));
+  // A client that goes away mid-body must not look like a body that ended cleanly.
+  req.on('aborted', () => check.destroy(new Error('The client closed the connection before the body was complete.')));
+  req.pipe(check);
   const fields: Partial<IncomingMessage> = {
-    headers: req.headers,
+    headers,
     rawHeaders: req.rawHeaders,
     method: req.method,
     url: req.url,
@@ -53,5 +89,5 @@ export function withCheckedBody(req: IncomingMessage, expectedHex: string, misma
     httpVersionMinor: req.httpVersionMinor,
     socket: req.socket,
   };
-  return Object.assign(checked, fields, { connection: req.socket }) as unknown as IncomingMessage;
+  return Object.assign(check, fields, { connection: req.socket }) as unknown as IncomingMessage;
 }

@@ -25,7 +25,7 @@ function authOf(parts: SignedRequestParts): Extract<ParsedAuth, { kind: 'header'
 describe('parseAuth', () => {
   it('reads the header form', async () => {
     const auth = authOf(await signed('/bucket/key'));
-    expect(auth).toMatchObject({ kind: 'header', accessKey: 'tid_test', date: '20250922', region: 'auto', service: 's3', payloadHash: EMPTY });
+    expect(auth).toMatchObject({ kind: 'header', accessKey: 'tid_test', date: '20250922', region: 'auto', service: 's3', payload: { kind: 'sha256', hex: EMPTY } });
     expect(auth.signedHeaders).toEqual(['host', 'x-amz-content-sha256', 'x-amz-date']);
   });
 
@@ -86,7 +86,7 @@ describe('checkTiming', () => {
   });
 
   it('ends a presigned URL at its expiry', () => {
-    const auth: ParsedAuth = { kind: 'presigned', accessKey: 'k', date: '20250922', region: 'auto', service: 's3', signedAt: signingDate, signedHeaders: ['host'], signature: 'a'.repeat(64), expiresSeconds: 60 };
+    const auth: ParsedAuth = { kind: 'presigned', accessKey: 'k', date: '20250922', region: 'auto', service: 's3', signedAt: signingDate, signedHeaders: ['host'], signature: 'a'.repeat(64), payload: { kind: 'unsigned' }, expiresSeconds: 60 };
     expect(checkTiming(auth, at('2025-09-22T16:49:50Z'))).toBe('ok');
     expect(checkTiming(auth, at('2025-09-22T16:49:51Z'))).toBe('expired');
   });
