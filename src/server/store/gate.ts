@@ -57,10 +57,10 @@ export function createGate(options: GateOptions): RequestHandler {
     const target = resolveTarget(parts.rawPath, req.headers.host, options.storeHostnames);
     const decision = decideAccess(parts.method, target, key.bucketName);
     if (!decision.allowed) throw new Denied('AccessDenied', decision.reason);
+    delete req.headers.authorization;
     const body = bodyCheck(auth, req, key.secretKey, options.bodyError);
     options.onKeyUsed?.(key.accessKey);
     req.url = anonymousUrl(target.pathStylePath, req.url ?? '/');
-    delete req.headers.authorization;
     if (!body) return req;
     // If the store answers without reading the body (no such bucket, say), drop the rest of it.
     res.once('finish', () => {
