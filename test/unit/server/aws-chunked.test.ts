@@ -16,14 +16,11 @@ import {
 } from '../../../src/server/store/aws-chunked.js';
 import type { S3ErrorCode } from '../../../src/server/store/s3-errors.js';
 import { chunkSigningContext, parseAuth, verifySignature } from '../../../src/server/store/sigv4.js';
+import { chunkContextFor, encodeAwsChunked as encode } from '../../support/aws-chunked.js';
 
 // AWS's published example for chunked uploads: its credentials, date, scope and signatures.
 const AWS_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
-const awsContext: ChunkSigningContext = {
-  signingKey: ['20130524', 'us-east-1', 's3', 'aws4_request'].reduce<Buffer>((key, part) => crypto.createHmac('sha256', key).update(part).digest(), Buffer.from(`AWS4${AWS_SECRET}`)),
-  amzDate: '20130524T000000Z',
-  scope: '20130524/us-east-1/s3/aws4_request',
-};
+const awsContext: ChunkSigningContext = chunkContextFor(AWS_SECRET, '20130524T000000Z', 'us-east-1');
 const sha256Hex = (data: Buffer) => crypto.createHash('sha256').update(data).digest('hex');
 const object = Buffer.alloc(66560, 'a');
 
@@ -36,37 +33,6 @@ class BodyError extends Error {
   }
 }
 const fail = (code: S3ErrorCode, message: string) => new BodyError(code, message);
-
-interface Encoding {
-  signing?: ChunkSigningContext & { seedSignature: string };
-  trailer?: { name: string; value: string };
-  chunkSize?: number;
-}
-
-/** A body encoded the way clients send aws-chunked (signatures from the module, anchored by AWS's vectors below). */
-function encode(data: Buffer, encoding: Encoding = {}): Buffer {
-  const parts: Buffer[] = [];
-  let previous = encoding.signing?.seedSignature ?? '';
-  const chunkSize = encoding.chunkSize ?? 65536;
-  const chunks: Buffer[] = [];
-  for (let offset = 0; offset < data.length; offset += chunkSize) chunks.push(data.subarray(offset, offset + chunkSize));
-  chunks.push(Buffer.alloc(0));
-  for (const chunk of chunks) {
-    let extension = '';
-    if (encoding.signing) {
-      previous = chunkSignature(encoding.signing, previous, sha256Hex(chunk));
-      extension = `;chunk-signature=${previous}`;
-    }
-    parts.push(Buffer.from(`${chunk.length.toString(16)}${extension}\r\n`), chunk);
-    if (chunk.length > 0) parts.push(Buffer.from('\r\n'));
-  }
-  if (encoding.trailer) {
-    parts.push(Buffer.from(`${encoding.trailer.name}:${encoding.trailer.value}\r\n`));
-    if (encoding.signing) parts.push(Buffer.from(`x-amz-trailer-signature:${trailerSignature(encoding.signing, previous, [encoding.trailer])}\r\n`));
-  }
-  parts.push(Buffer.from('\r\n'));
-  return Buffer.concat(parts);
-}
 
 interface Decoded {
   data: Buffer;
