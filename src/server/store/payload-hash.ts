@@ -75,9 +75,8 @@ export function withCheckedBody(req: IncomingMessage, check: Transform, headers:
   // A short body ends (and fails its check) before the store starts reading it; the error stays
   // recorded on the stream and reaches the store when it does, so it must not go unhandled here.
   check.on('error', () => undefined);
+  // A client that goes away mid-body errors the request (ECONNRESET), never ends it cleanly.
   req.on('error', (error) => check.destroy(error));
-  // A client that goes away mid-body must not look like a body that ended cleanly.
-  req.on('aborted', () => check.destroy(new Error('The client closed the connection before the body was complete.')));
   req.pipe(check);
   const fields: Partial<IncomingMessage> = {
     headers,
