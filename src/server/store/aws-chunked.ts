@@ -1,8 +1,7 @@
 import crypto from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { Crc32, Crc32c, Crc64Nvme } from '@aws-sdk/checksums/crc';
-import { Sha1, Sha256 } from '@aws-sdk/checksums/sha';
 import type { IncomingHttpHeaders } from 'node:http';
+import { checksumAlgorithmOf, createChecksum, type ChecksumAlgorithm, type Checksum } from './checksums.js';
 import { EMPTY_PAYLOAD_SHA256, type PayloadSigning } from './payload-hash.js';
 import type { S3ErrorCode } from './s3-errors.js';
 
@@ -14,33 +13,6 @@ import type { S3ErrorCode } from './s3-errors.js';
  * signature) and the SHA-256 of the chunk's data; a signed trailer chains from the last chunk's.
  * The parsing and signing pieces are pure; `AwsChunkedDecoder` is the stream that applies them.
  */
-
-export type ChecksumAlgorithm = 'crc32' | 'crc32c' | 'crc64nvme' | 'sha1' | 'sha256';
-
-interface Checksum {
-  update(data: Uint8Array): void;
-  digest(): Promise<Uint8Array>;
-}
-
-const checksumFactories: Record<ChecksumAlgorithm, () => Checksum> = {
-  crc32: () => new Crc32(),
-  crc32c: () => new Crc32c(),
-  crc64nvme: () => new Crc64Nvme(),
-  sha1: () => new Sha1(),
-  sha256: () => new Sha256(),
-};
-
-/** The checksum a trailer (or header) name such as `x-amz-checksum-crc32` carries, if it is one S3 knows. */
-export function checksumAlgorithmOf(headerName: string): ChecksumAlgorithm | undefined {
-  const match = /^x-amz-checksum-(crc32|crc32c|crc64nvme|sha1|sha256)$/.exec(headerName.trim().toLowerCase());
-  return match?.[1] as ChecksumAlgorithm | undefined;
-}
-
-export async function checksumBase64(algorithm: ChecksumAlgorithm, data: Uint8Array): Promise<string> {
-  const checksum = checksumFactories[algorithm]();
-  checksum.update(data);
-  return Buffer.from(await checksum.digest()).toString('base64');
-}
 
 export interface ChunkedBodyPlan {
   decodedLength: number;
@@ -173,7 +145,7 @@ export class AwsChunkedDecoder extends Transform {
   constructor(private readonly options: AwsChunkedOptions) {
     super();
     this.previousSignature = options.signing?.seedSignature;
-    this.checksum = options.trailer ? checksumFactories[options.trailer.algorithm]() : undefined;
+    this.checksum = options.trailer ? createChecksum(options.trailer.algorithm) : undefined;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {

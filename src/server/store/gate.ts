@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Transform } from 'node:stream';
 import { AwsChunkedDecoder, decodedBodyHeaders, planChunkedBody } from './aws-chunked.js';
 import type { KeyStore } from './key-store.js';
-import { EMPTY_PAYLOAD_SHA256, PayloadHashCheck, withCheckedBody } from './payload-hash.js';
+import { checksumHeaderOf, createChecksum } from './checksums.js';
+import { DigestCheck, EMPTY_PAYLOAD_SHA256, withCheckedBody, type DigestExpectation } from './payload-hash.js';
 import { sendS3Error, type S3ErrorCode } from './s3-errors.js';
 import { decideAccess, resolveTarget } from './scope.js';
 import { checkTiming, chunkSigningContext, parseAuth, verifySignature, type ParsedAuth, type SignedRequestParts } from './sigv4.js';
@@ -58,7 +59,7 @@ export function createGate(options: GateOptions): RequestHandler {
     const decision = decideAccess(parts.method, target, key.bucketName);
     if (!decision.allowed) throw new Denied('AccessDenied', decision.reason);
     delete req.headers.authorization;
-    const body = bodyCheck(auth, req, key.secretKey, options.bodyError);
+    const body = bodyCheck(auth, req, parts, key.secretKey, options.bodyError);
     options.onKeyUsed?.(key.accessKey);
     req.url = anonymousUrl(target.pathStylePath, req.url ?? '/');
     if (!body) return req;
@@ -69,7 +70,7 @@ export function createGate(options: GateOptions): RequestHandler {
         req.resume();
       }
     });
-    return withCheckedBody(req, body.check, body.headers);
+    return withCheckedBody(req, body.checks, body.headers);
   }
 
   return (req, res) => {
@@ -114,34 +115,51 @@ function anonymousUrl(pathStylePath: string, originalUrl: string): string {
 const PAYLOAD_MISMATCH = 'The provided x-amz-content-sha256 header does not match what was computed.';
 
 /**
- * The stream the body must pass through to be the one the client signed (and the headers the store
- * then sees), or nothing when the signature covers no body (UNSIGNED-PAYLOAD).
+ * The streams the body must pass through to be the one the client signed and described (and the
+ * headers the store then sees), or nothing when nothing about the body can be checked.
  */
 function bodyCheck(
   auth: Extract<ParsedAuth, { kind: 'header' | 'presigned' }>,
   req: IncomingMessage,
+  parts: SignedRequestParts,
   secretKey: string,
   bodyError: GateOptions['bodyError'],
-): { check: Transform; headers: IncomingMessage['headers'] } | undefined {
+): { checks: [Transform, ...Transform[]]; headers: IncomingMessage['headers'] } | undefined {
+  const declared = checksumHeaderDescribesBody(parts) ? checksumHeaderOf(req.headers) : undefined;
+  if (declared && 'refused' in declared) throw new Denied('InvalidRequest', declared.refused);
+  const expectations: DigestExpectation[] = declared
+    ? [{ checksum: createChecksum(declared.algorithm), expected: declared.value, encoding: 'base64', mismatch: () => bodyError('BadDigest', `The ${declared.algorithm.toUpperCase()} you specified did not match the calculated checksum.`) }]
+    : [];
   const payload = auth.payload;
   switch (payload.kind) {
     case 'unsigned':
-      return undefined;
+      return expectations.length > 0 ? { checks: [new DigestCheck(expectations)], headers: req.headers } : undefined;
     case 'sha256':
       if (!hasBody(req)) {
         if (payload.hex !== EMPTY_PAYLOAD_SHA256) throw new Denied('XAmzContentSHA256Mismatch', PAYLOAD_MISMATCH);
-        return undefined;
+        if (expectations.length === 0) return undefined;
       }
-      return { check: new PayloadHashCheck(payload.hex, () => bodyError('XAmzContentSHA256Mismatch', PAYLOAD_MISMATCH)), headers: req.headers };
+      expectations.push({ checksum: createChecksum('sha256'), expected: payload.hex, encoding: 'hex', mismatch: () => bodyError('XAmzContentSHA256Mismatch', PAYLOAD_MISMATCH) });
+      return { checks: [new DigestCheck(expectations)], headers: req.headers };
     case 'signed-chunks':
     case 'unsigned-chunks-trailer': {
       const plan = planChunkedBody(payload, req.headers);
       if ('refused' in plan) throw new Denied(plan.refused, plan.reason);
       const signing = payload.kind === 'signed-chunks' && auth.kind === 'header' ? { ...chunkSigningContext(auth, secretKey), seedSignature: auth.signature } : undefined;
       const decoder = new AwsChunkedDecoder({ signing, trailer: plan.trailer, decodedLength: plan.decodedLength, fail: bodyError });
-      return { check: decoder, headers: decodedBodyHeaders(req.headers, plan.decodedLength) };
+      return { checks: expectations.length > 0 ? [decoder, new DigestCheck(expectations)] : [decoder], headers: decodedBodyHeaders(req.headers, plan.decodedLength) };
     }
   }
+}
+
+/**
+ * Whether an `x-amz-checksum-*` header is a checksum of this request's body: on uploads (PutObject,
+ * UploadPart) and posted documents (DeleteObjects), not on copies (no body) nor on
+ * CompleteMultipartUpload, where it is the checksum of the assembled object.
+ */
+function checksumHeaderDescribesBody(parts: SignedRequestParts): boolean {
+  if (parts.method === 'PUT') return parts.headers['x-amz-copy-source'] === undefined;
+  return parts.method === 'POST' && parts.query.uploadId === undefined;
 }
 
 function hasBody(req: IncomingMessage): boolean {

@@ -1,6 +1,6 @@
-import crypto from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import type { Checksum } from './checksums.js';
 
 export const EMPTY_PAYLOAD_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
@@ -39,45 +39,58 @@ export function parsePayloadSigning(value: string): PayloadSigning | PayloadSign
   }
 }
 
-/**
- * Passes a request body through while hashing it, and fails the stream at its end when the body is
- * not the one whose SHA-256 the client signed: the store reading it then fails the request with
- * `mismatchError()` instead of committing the object.
- */
-export class PayloadHashCheck extends Transform {
-  private readonly hash = crypto.createHash('sha256');
+export interface DigestExpectation {
+  checksum: Checksum;
+  expected: string;
+  encoding: 'hex' | 'base64';
+  /** The error the stream fails with when the body's digest is another. */
+  mismatch: () => Error;
+}
 
-  constructor(
-    /** Lower-case hex. */
-    private readonly expectedHex: string,
-    private readonly mismatchError: () => Error,
-  ) {
+/**
+ * Passes a request body through while digesting it, and fails the stream at its end when the body is
+ * not the one the client signed (SHA-256) or described (an `x-amz-checksum-*` header): the store
+ * reading it then fails the request instead of committing the object.
+ */
+export class DigestCheck extends Transform {
+  constructor(private readonly expectations: readonly DigestExpectation[]) {
     super();
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.hash.update(chunk);
+    for (const { checksum } of this.expectations) checksum.update(chunk);
     callback(null, chunk);
   }
 
   override _flush(callback: TransformCallback): void {
-    callback(this.hash.digest('hex') === this.expectedHex ? null : this.mismatchError());
+    Promise.all(this.expectations.map(async ({ checksum, encoding }) => Buffer.from(await checksum.digest()).toString(encoding))).then(
+      (computed) => {
+        const failed = this.expectations.find((expectation, index) => computed[index] !== expectation.expected);
+        callback(failed ? failed.mismatch() : null);
+      },
+      (error: unknown) => callback(error as Error),
+    );
   }
 }
 
 /**
- * The request with its body replaced by `check` (a stream the body is piped through). The store
- * reads the request the way a Node handler does (headers, url, method, socket, then the body as a
- * stream), so the checked stream carries those fields of the original; `headers` lets the caller
- * describe the body the store will see (a decoded aws-chunked body has another length).
+ * The request with its body replaced by the last of `checks` (streams the body is piped through in
+ * turn; an error in one fails the last). The store reads the request the way a Node handler does
+ * (headers, url, method, socket, then the body as a stream), so the checked stream carries those
+ * fields of the original; `headers` lets the caller describe the body the store will see (a decoded
+ * aws-chunked body has another length).
  */
-export function withCheckedBody(req: IncomingMessage, check: Transform, headers: IncomingMessage['headers'] = req.headers): IncomingMessage {
-  // A short body ends (and fails its check) before the store starts reading it; the error stays
-  // recorded on the stream and reaches the store when it does, so it must not go unhandled here.
-  check.on('error', () => undefined);
-  // A client that goes away mid-body errors the request (ECONNRESET), never ends it cleanly.
-  req.on('error', (error) => check.destroy(error));
-  req.pipe(check);
+export function withCheckedBody(req: IncomingMessage, checks: readonly [Transform, ...Transform[]], headers: IncomingMessage['headers'] = req.headers): IncomingMessage {
+  let source: Readable = req;
+  for (const check of checks) {
+    // A short body ends (and fails its check) before the store starts reading it; the error stays
+    // recorded on the stream and reaches the store when it does, so it must not go unhandled here.
+    check.on('error', () => undefined);
+    // A client that goes away mid-body errors the request (ECONNRESET), never ends it cleanly.
+    source.on('error', (error) => check.destroy(error));
+    source.pipe(check);
+    source = check;
+  }
   const fields: Partial<IncomingMessage> = {
     headers,
     rawHeaders: req.rawHeaders,
@@ -88,5 +101,5 @@ export function withCheckedBody(req: IncomingMessage, check: Transform, headers:
     httpVersionMinor: req.httpVersionMinor,
     socket: req.socket,
   };
-  return Object.assign(check, fields, { connection: req.socket }) as unknown as IncomingMessage;
+  return Object.assign(source, fields, { connection: req.socket }) as unknown as IncomingMessage;
 }

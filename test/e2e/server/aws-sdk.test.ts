@@ -6,8 +6,10 @@ import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
@@ -28,7 +30,7 @@ describe('@aws-sdk/client-s3 at its default settings against the store', () => {
   let credential: Credential;
   let client: S3Client;
   /** What the SDK put on the wire, per request, so each test can show which signing form it used. */
-  const sent: { method: string; path: string; payload: string | undefined; trailer: string | undefined }[] = [];
+  const sent: { method: string; path: string; payload: string | undefined; trailer: string | undefined; checksum: string | undefined }[] = [];
 
   beforeAll(async () => {
     server = await startTestServer();
@@ -43,7 +45,7 @@ describe('@aws-sdk/client-s3 at its default settings against the store', () => {
     client.middlewareStack.add(
       (next) => async (args) => {
         const request = args.request as { method: string; path: string; headers: Record<string, string> };
-        sent.push({ method: request.method, path: request.path, payload: request.headers['x-amz-content-sha256'], trailer: request.headers['x-amz-trailer'] });
+        sent.push({ method: request.method, path: request.path, payload: request.headers['x-amz-content-sha256'], trailer: request.headers['x-amz-trailer'], checksum: request.headers['x-amz-checksum-crc32'] });
         return next(args);
       },
       { step: 'finalizeRequest', priority: 'low' },
@@ -67,7 +69,7 @@ describe('@aws-sdk/client-s3 at its default settings against the store', () => {
   it('PutObject with a buffer (checksum header) and GetObject read the same bytes back', async () => {
     const content = crypto.randomBytes(300_000);
     await put({ Key: 'buffer.bin', Body: content });
-    expect(lastSent('PUT', 'buffer.bin')?.payload).toMatch(/^[0-9a-f]{64}$/);
+    expect(lastSent('PUT', 'buffer.bin')).toMatchObject({ payload: expect.stringMatching(/^[0-9a-f]{64}$/), checksum: expect.any(String) });
     expect((await readBack('buffer.bin')).equals(content)).toBe(true);
   });
 
@@ -108,5 +110,17 @@ describe('@aws-sdk/client-s3 at its default settings against the store', () => {
     await put({ Key: 'original.md', Body: content });
     await client.send(new CopyObjectCommand({ Bucket: bucket(), Key: 'copy.md', CopySource: `${bucket()}/original.md` }));
     expect((await readBack('copy.md')).equals(content)).toBe(true);
+  });
+
+  it('DeleteObjects (its XML body carries a CRC32 header) deletes what it names and nothing else', async () => {
+    await put({ Key: 'doomed-1.md', Body: 'one' });
+    await put({ Key: 'doomed-2.md', Body: 'two' });
+    const reply = await client.send(new DeleteObjectsCommand({ Bucket: bucket(), Delete: { Objects: [{ Key: 'doomed-1.md' }, { Key: 'doomed-2.md' }] } }));
+    expect(reply.Errors ?? []).toEqual([]);
+    expect(sent.filter((request) => request.method === 'POST').at(-1)?.checksum).toEqual(expect.any(String));
+    const keys = (await client.send(new ListObjectsV2Command({ Bucket: bucket() }))).Contents?.map((object) => object.Key);
+    expect(keys).not.toContain('doomed-1.md');
+    expect(keys).not.toContain('doomed-2.md');
+    expect(keys).toContain('original.md');
   });
 });

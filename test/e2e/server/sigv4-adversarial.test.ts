@@ -4,7 +4,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checksumBase64 } from '../../../src/server/store/aws-chunked.js';
+import { checksumBase64 } from '../../../src/server/store/checksums.js';
 import { chunkContextFor, encodeAwsChunked, type ChunkedEncoding } from '../../support/aws-chunked.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { createCredential, type Credential } from './helpers.js';
@@ -138,6 +138,26 @@ describe('SigV4 as AWS checks it, against a hostile tenant', () => {
       expect(reply.status).toBe(status);
       expect(reply.body).toContain(`<Code>${code}</Code>`);
       expect((await read(alice, 'note.md')).body).toBe(ALICE_NOTE);
+    });
+  });
+
+  describe('an x-amz-checksum-* header describes the body', () => {
+    it.each([
+      ['with a signed SHA-256 of the body', undefined],
+      ['with UNSIGNED-PAYLOAD', 'UNSIGNED-PAYLOAD'],
+    ])('a wrong CRC32 %s: 400 BadDigest, A’s object unchanged', async (_name, payloadHash) => {
+      const reply = await as(alice, { method: 'PUT', path: `/${alice.bucket_name}/note.md`, body: Buffer.from('corrupted in transit'), payloadHash, headers: { 'x-amz-checksum-crc32': 'AAAAAA==' } });
+      expect(reply.status).toBe(400);
+      expect(reply.body).toContain('<Code>BadDigest</Code>');
+      expect((await read(alice, 'note.md')).body).toBe(ALICE_NOTE);
+    });
+
+    it('two checksum headers: 400, nothing stored', async () => {
+      const body = Buffer.from('x');
+      const reply = await as(alice, { method: 'PUT', path: `/${alice.bucket_name}/two.md`, body, headers: { 'x-amz-checksum-crc32': await checksumBase64('crc32', body), 'x-amz-checksum-sha1': await checksumBase64('sha1', body) } });
+      expect(reply.status).toBe(400);
+      expect(reply.body).toContain('<Code>InvalidRequest</Code>');
+      expect(await list(alice)).toEqual(['note.md']);
     });
   });
 

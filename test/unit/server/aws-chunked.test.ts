@@ -2,8 +2,6 @@ import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   AwsChunkedDecoder,
-  checksumAlgorithmOf,
-  checksumBase64,
   chunkSignature,
   decodedBodyHeaders,
   parseChunkHeader,
@@ -11,9 +9,9 @@ import {
   planChunkedBody,
   trailerSignature,
   type AwsChunkedOptions,
-  type ChecksumAlgorithm,
   type ChunkSigningContext,
 } from '../../../src/server/store/aws-chunked.js';
+import { checksumAlgorithmOf, checksumBase64, checksumHeaderOf, type ChecksumAlgorithm } from '../../../src/server/store/checksums.js';
 import type { S3ErrorCode } from '../../../src/server/store/s3-errors.js';
 import { chunkSigningContext, parseAuth, verifySignature } from '../../../src/server/store/sigv4.js';
 import { chunkContextFor, encodeAwsChunked as encode } from '../../support/aws-chunked.js';
@@ -212,6 +210,16 @@ describe('parseTrailerLine and checksumAlgorithmOf', () => {
     ['x-amz-meta-crc32', undefined],
   ])('%s names %s', (name, algorithm) => {
     expect(checksumAlgorithmOf(name)).toBe(algorithm);
+  });
+});
+
+describe('checksumHeaderOf', () => {
+  it.each([
+    ['no checksum header', { 'x-amz-checksum-algorithm': 'CRC32', 'x-amz-checksum-type': 'FULL_OBJECT' }, undefined],
+    ['one', { 'x-amz-checksum-crc32': ' sOO8/Q== ' }, { algorithm: 'crc32', name: 'x-amz-checksum-crc32', value: 'sOO8/Q==' }],
+    ['two', { 'x-amz-checksum-crc32': 'a', 'x-amz-checksum-sha1': 'b' }, { refused: 'Expecting a single x-amz-checksum- header, not x-amz-checksum-crc32 and x-amz-checksum-sha1.' }],
+  ])('%s', (_name, headers, expected) => {
+    expect(checksumHeaderOf(headers)).toEqual(expected);
   });
 });
 
