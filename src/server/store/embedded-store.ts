@@ -8,6 +8,7 @@ import S3rver from '@20minutes/s3rver';
 import { fixEmulatorXml } from './emulator-xml.js';
 import { createGate } from './gate.js';
 import { openKeyStore, type KeyStore } from './key-store.js';
+import { s3ErrorStatus } from './s3-errors.js';
 import { listen, closeServer, urlOf } from '../net.js';
 
 /** `<data-dir>/s3/`: the store's key database and, under `buckets/`, the emulator's files. */
@@ -81,7 +82,7 @@ export interface EmbeddedStoreOptions {
 }
 
 const require = createRequire(import.meta.url);
-// The emulator's error type: a body-hash failure thrown as one is answered with S3's XML, status 400.
+// The emulator's error type: a failed body check thrown as one is answered with S3's XML and its status.
 const EmulatorError = require('@20minutes/s3rver/lib/models/error.js') as new (code: string, message: string, detail?: object) => Error & { status: number; expose: boolean };
 
 /** The embedded S3 store: one HTTP server whose every request passes the SigV4 gate, then the emulator in-process. */
@@ -96,12 +97,9 @@ export async function startEmbeddedStore(options: EmbeddedStoreOptions): Promise
       emulatorHandler(req, res);
     },
     storeHostnames: [...new Set([options.host, 'localhost', os.hostname()])],
-    payloadMismatchError: (computed, expected) => {
-      const error = new EmulatorError('XAmzContentSHA256Mismatch', 'The provided x-amz-content-sha256 header does not match what was computed.', {
-        ClientComputedContentSHA256: expected,
-        S3ComputedContentSHA256: computed,
-      });
-      error.status = 400;
+    bodyError: (code, message) => {
+      const error = new EmulatorError(code, message);
+      error.status = s3ErrorStatus(code);
       error.expose = true;
       return error;
     },

@@ -7,7 +7,12 @@ export type S3ErrorCode =
   | 'RequestTimeTooSkewed'
   | 'AuthorizationHeaderMalformed'
   | 'XAmzContentSHA256Mismatch'
-  | 'NotImplemented';
+  | 'NotImplemented'
+  | 'InvalidArgument'
+  | 'InvalidRequest'
+  | 'BadDigest'
+  | 'IncompleteBody'
+  | 'MissingContentLength';
 
 const statusByCode: Record<S3ErrorCode, number> = {
   AccessDenied: 403,
@@ -17,7 +22,16 @@ const statusByCode: Record<S3ErrorCode, number> = {
   AuthorizationHeaderMalformed: 400,
   XAmzContentSHA256Mismatch: 400,
   NotImplemented: 501,
+  InvalidArgument: 400,
+  InvalidRequest: 400,
+  BadDigest: 400,
+  IncompleteBody: 400,
+  MissingContentLength: 411,
 };
+
+export function s3ErrorStatus(code: S3ErrorCode): number {
+  return statusByCode[code];
+}
 
 /** S3's own error document, so S3 clients (rclone included) report the real reason. */
 export function s3ErrorXml(code: S3ErrorCode, message: string, resource: string, requestId: string): string {
