@@ -39,15 +39,6 @@ function deviceLogin(answer: (userCode: string) => Promise<void>): Promise<{ exi
   });
 }
 
-async function deny(userCode: string): Promise<void> {
-  const response = await fetch(`${server.apiUrl}/device`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ user_code: userCode, tenant_id: 'new', action: 'deny' }).toString(),
-  });
-  if (!response.ok) throw new Error(`deny failed: ${response.status}`);
-}
-
 const credentialsFile = () => path.join(user.stateDir, 'credentials.json');
 
 describe('cloud login and logout', () => {
@@ -69,7 +60,7 @@ describe('cloud login and logout', () => {
   });
 
   it('stops with exit 3 when the request is denied in the browser, storing nothing', async () => {
-    const result = await deviceLogin(deny);
+    const result = await deviceLogin((code) => server.denyDevice(code));
     expect(result.exitCode).toBe(3);
     await expect(fs.access(credentialsFile())).rejects.toThrow();
   });
