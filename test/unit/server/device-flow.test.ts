@@ -62,7 +62,7 @@ describe('device flow and tenant service against a real database, with a fake cl
     const authorization = flow.authorize(DEFAULT_CLIENT_ID, undefined, 'http://x/device');
     now += authorization.expires_in * 1000;
     await expect(flow.exchangeDeviceCode(DEFAULT_CLIENT_ID, authorization.device_code)).rejects.toMatchObject({ code: 'expired_token' });
-    expect(() => flow.approve(authorization.user_code, tenantId)).toThrow(expect.objectContaining({ code: 'invalid_grant' }));
+    expect(() => flow.approve(authorization.user_code, tenantId)).toThrow(/unknown, expired or already used/);
   });
 
   it('refuses an expired refresh token', async () => {
@@ -105,7 +105,7 @@ describe('device flow and tenant service against a real database, with a fake cl
   it('refuses a second tenant of the same id, and approves only for an existing tenant', async () => {
     await expect(tenants.createTenant(tenantId)).rejects.toMatchObject({ status: 409 });
     const authorization = flow.authorize(DEFAULT_CLIENT_ID, undefined, 'http://x/device');
-    expect(() => flow.approve(authorization.user_code, 'new')).toThrow(expect.objectContaining({ status: 403 }));
+    expect(() => flow.approve(authorization.user_code, 'new')).toThrow('Tenant not found.');
     expect(flow.isPending(authorization.user_code)).toBe(true);
   });
 
@@ -152,7 +152,7 @@ describe('device flow and tenant service against a real database, with a fake cl
     expect(await tokens.verify(await jwt.sign(signingKey.privateKey))).toBe(accepted ? tenantId : null);
   });
 
-  it('purges device codes once expired, and only those', async () => {
+  it('purges device codes once expired, and only those', () => {
     const old = flow.authorize(DEFAULT_CLIENT_ID, undefined, 'http://x/device');
     now += defaultDeviceFlowSettings.deviceCodeTtlSeconds * 1000;
     const fresh = flow.authorize(DEFAULT_CLIENT_ID, undefined, 'http://x/device');
