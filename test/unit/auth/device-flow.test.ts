@@ -102,6 +102,14 @@ describe('token freshness', () => {
     expect(tokenFreshness(login, now)).toBe(expected);
   });
 
+  it('uses a 15-minute access token as is for its first 14 minutes, then refreshes it before it expires', () => {
+    const login = { ...loginFromTokens({ access_token: 'a', refresh_token: 'r', expires_in: 900 }, { apiUrl: 'http://a', tokenEndpoint: 'http://t' }, now) };
+    expect(tokenFreshness(login, now)).toBe('fresh');
+    expect(tokenFreshness(login, now + 839_000)).toBe('fresh');
+    expect(tokenFreshness(login, now + 841_000)).toBe('refresh');
+    expect(tokenFreshness(login, now + 901_000)).toBe('refresh');
+  });
+
   it('takes the expiry from expires_in, else from the JWT itself', () => {
     const jwt = `e30.${Buffer.from(JSON.stringify({ exp: 2_000_000_000 })).toString('base64url')}.sig`;
     expect(jwtExpiryMs(jwt)).toBe(2_000_000_000_000);
