@@ -74,7 +74,8 @@ describe('passwords', () => {
     expect(await verifyPassword('correct horse battery', first)).toBe(true);
     expect(await verifyPassword('correct horse batterY', first)).toBe(false);
     expect(await verifyPassword('anything', 'plain-text')).toBe(false);
-  });
+    // Four hashes of 128 MiB each: deliberately slow, more so on a busy machine.
+  }, 30_000);
 
   it('refuses short passwords', () => {
     expect(passwordProblem('short')).toMatch(/at least 12/);
