@@ -75,6 +75,8 @@ describe('OAuth answers', () => {
   it('requires a device endpoint in the RFC 8414 metadata', () => {
     expect(parseMetadata({ device_authorization_endpoint: 'http://a/d', token_endpoint: 'http://a/t' }, 'http://a')).toMatchObject({ issuer: 'http://a', token_endpoint: 'http://a/t' });
     expect(() => parseMetadata({ token_endpoint: 'http://a/t' }, 'http://a')).toThrow(/device login/);
+    expect(parseMetadata({ device_authorization_endpoint: 'http://a/d', token_endpoint: 'http://a/t', revocation_endpoint: 'http://a/r' }, 'http://a').revocation_endpoint).toBe('http://a/r');
+    expect(parseMetadata({ device_authorization_endpoint: 'http://a/d', token_endpoint: 'http://a/t' }, 'http://a')).not.toHaveProperty('revocation_endpoint');
   });
 
   it('defaults interval to 5 s and reads verification_url as Google spells it', () => {
