@@ -46,6 +46,7 @@ export class RotatingLog {
       write: (chunk: Buffer | string, _encoding, done) => {
         for (const text of String(chunk).split('\n')) {
           // The watch loop's in-place status line uses carriage returns and ANSI erase codes.
+          // eslint-disable-next-line no-control-regex -- matching the ESC of those codes is the point
           const plain = text.replace(/\r|\x1b\[[0-9;]*[A-Za-z]/g, '').trimEnd();
           if (plain) this.line(clock(), plain);
         }
@@ -67,13 +68,13 @@ export class RotatingLog {
 }
 
 /** The last `count` lines over the rotated files, oldest first. */
-export function tailLog(file: string, count: number, options: RotationOptions = DEFAULT_ROTATION): string[] {
+export async function tailLog(file: string, count: number, options: RotationOptions = DEFAULT_ROTATION): Promise<string[]> {
   const lines: string[] = [];
   for (const name of rotatedNames(file, options.files)) {
     if (lines.length >= count) break;
     let text: string;
     try {
-      text = fs.readFileSync(name, 'utf8');
+      text = await fs.promises.readFile(name, 'utf8');
     } catch {
       continue;
     }
