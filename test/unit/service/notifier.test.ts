@@ -1,16 +1,17 @@
 import { describe, expect, it } from 'vitest';
+import type { Conflict } from '../../../src/bisync/outcome.js';
 import type { BisyncRunRecord } from '../../../src/bisync/state.js';
 import type { CommandResult } from '../../../src/mount/platform.js';
 import { desktopNotifier, mayNotify, notificationCommand, notificationsFor, REPEATED_FAILURES } from '../../../src/service/notifier.js';
 
-const conflict = { path: 'notes/plan.md', copies: ['notes/plan.md.conflict1', 'notes/plan.md.conflict2'], winner: undefined };
+const conflict: Conflict = { path: 'notes/plan.md', copies: ['notes/plan.md.conflict1', 'notes/plan.md.conflict2'], winner: undefined };
 type RunFacts = Pick<BisyncRunRecord, 'result' | 'conflicts' | 'detail'>;
 const run = (facts: Partial<RunFacts>): RunFacts => ({ result: 'ok', conflicts: [], detail: undefined, ...facts });
 
 describe('notificationsFor', () => {
   it.each<[string, RunFacts, number, string[]]>([
     ['a clean run', run({}), 0, []],
-    ['conflicts', run({ conflicts: [conflict as never] }), 0, ['conflicts']],
+    ['conflicts', run({ conflicts: [conflict] }), 0, ['conflicts']],
     ['a safety stop', run({ result: 'safety-stop' }), 1, ['safety-stop']],
     ['a lost baseline', run({ result: 'needs-baseline' }), 1, ['lost-baseline']],
     ['one failure (usually the network)', run({ result: 'failed', detail: 'connection refused' }), 1, []],
@@ -23,7 +24,7 @@ describe('notificationsFor', () => {
   });
 
   it('names the conflicted notes', () => {
-    expect(notificationsFor(run({ conflicts: [conflict as never] }), 0)[0]?.body).toContain('notes/plan.md');
+    expect(notificationsFor(run({ conflicts: [conflict] }), 0)[0]?.body).toContain('notes/plan.md');
   });
 });
 
