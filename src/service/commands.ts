@@ -5,7 +5,7 @@ import type { RunCommand } from '../mount/platform.js';
 import { DEFAULT_ROTATION, tailLog } from './log.js';
 import { managerFor, type ManagerStep, type ServiceManager } from './managers.js';
 import { buildServiceSpec, FOREGROUND_COMMAND } from './spec.js';
-import { clearPause, isPaused, pauseFor, readHealth, readPause, serviceFiles, writePause, type ServiceHealth } from './state.js';
+import { clearPause, isPaused, pauseFor, readHealth, readPause, removeServiceState, serviceFiles, writeInstallRecord, writePause, type ServiceHealth } from './state.js';
 
 /** What the service commands need from the outside world, passed in. */
 export interface ServiceDeps {
@@ -59,6 +59,7 @@ export async function installService(options: JsonOption, deps: ServiceDeps): Pr
     await manager.uninstall();
     requireDone(step, 'install');
   }
+  await writeInstallRecord(serviceFiles(deps.stateDir), { manager: manager.name, nodePath: spec.nodePath, cliPath: spec.cliPath, installedAt: deps.clock().toISOString(), files: manager.files });
   if (options.json) deps.output.result({ installed: true, manager: manager.name, files: manager.files });
   else deps.output.success(`Sync service installed and started (${manager.name}): ${manager.files.join(', ')}.`);
   return ExitCode.ok;
@@ -67,6 +68,7 @@ export async function installService(options: JsonOption, deps: ServiceDeps): Pr
 export async function uninstallService(options: JsonOption, deps: ServiceDeps): Promise<ExitCodeValue> {
   const manager = managerOf(deps);
   requireDone(await manager.uninstall(), 'uninstall');
+  await removeServiceState(serviceFiles(deps.stateDir));
   if (options.json) deps.output.result({ installed: false, removed: manager.files });
   else deps.output.success('Sync service stopped and removed.');
   return ExitCode.ok;

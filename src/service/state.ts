@@ -8,6 +8,8 @@ export interface ServiceFiles {
   health: string;
   pause: string;
   log: string;
+  /** What install recorded (manager, node and CLI paths, files written), for status, doctor and uninstall. */
+  install: string;
 }
 
 export function serviceFiles(stateDir: string): ServiceFiles {
@@ -15,6 +17,7 @@ export function serviceFiles(stateDir: string): ServiceFiles {
     health: path.join(stateDir, 'bisync-service-health.json'),
     pause: path.join(stateDir, 'bisync-service-pause.json'),
     log: path.join(serviceLogDir(stateDir), 'bisync-service.log'),
+    install: path.join(stateDir, 'bisync-service.json'),
   };
 }
 
@@ -77,4 +80,25 @@ export async function readHealth(files: ServiceFiles): Promise<ServiceHealth | u
 
 export async function writeHealth(files: ServiceFiles, health: ServiceHealth): Promise<void> {
   await writeJsonFile(files.health, health, 0o644);
+}
+
+export interface InstallRecord {
+  manager: string;
+  nodePath: string;
+  cliPath: string;
+  installedAt: string;
+  files: string[];
+}
+
+export async function readInstallRecord(files: ServiceFiles): Promise<InstallRecord | undefined> {
+  return readJsonFile<InstallRecord>(files.install).catch(() => undefined);
+}
+
+export async function writeInstallRecord(files: ServiceFiles, record: InstallRecord): Promise<void> {
+  await writeJsonFile(files.install, record, 0o644);
+}
+
+/** Everything the service left in the state dir (the log files are kept: they explain what happened). */
+export async function removeServiceState(files: ServiceFiles): Promise<void> {
+  for (const file of [files.install, files.health, files.pause]) await fs.rm(file, { force: true });
 }

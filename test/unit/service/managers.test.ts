@@ -213,9 +213,10 @@ describe('start, status and uninstall commands', () => {
     await expect(startService({ json: false }, deps({ exec }))).rejects.toThrow('The sync service is not installed.');
   });
 
-  it('uninstall removes every file install wrote', async () => {
+  it('uninstall removes every file install wrote (the unit and the install record)', async () => {
     const context = deps({});
     await installService({ json: true }, context);
+    expect((await filesUnder(home)).sort()).toEqual(['.basic-memory/bisync-service.json', '.config/systemd/user/basic-memory-bisync.service']);
     await uninstallService({ json: true }, context);
     expect(await filesUnder(home)).toEqual([]);
   });
