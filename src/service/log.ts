@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { Output } from '../core/output.js';
 
 export interface RotationOptions {
   maxBytes: number;
@@ -81,4 +82,13 @@ export async function tailLog(file: string, count: number, options: RotationOpti
     lines.unshift(...text.split('\n').filter((line) => line !== ''));
   }
   return lines.slice(-count);
+}
+
+/**
+ * The Output the service hands the watch loop: both streams into the rotating log, no colour, no
+ * in-place status line, secrets redacted as everywhere else.
+ */
+export function serviceOutput(log: RotatingLog, clock: () => Date, verbose = false): Output {
+  const stream = log.stream(clock);
+  return new Output({ json: false, verbose, color: false, interactive: false, stdout: stream, stderr: stream });
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RotatingLog, tailLog } from '../../../src/service/log.js';
+import { RotatingLog, serviceOutput, tailLog } from '../../../src/service/log.js';
 import { isPaused, pauseFor } from '../../../src/service/state.js';
 
 let dir: string;
@@ -65,5 +65,17 @@ describe('RotatingLog', () => {
     await fs.writeFile(file, 'three\n');
     expect(await tailLog(file, 2)).toEqual(['two', 'three']);
     expect(await tailLog(path.join(dir, 'none.log'), 5)).toEqual([]);
+  });
+});
+
+describe('serviceOutput', () => {
+  it("sends the watch loop's lines to the log, redacting secrets", async () => {
+    const file = path.join(dir, 'service.log');
+    const output = serviceOutput(new RotatingLog(file), () => new Date('2026-11-29T12:00:00Z'));
+    output.redactor.add('s3cr3t-key');
+    output.live('12:00 ✓ Synced: 1 to the cloud');
+    output.warn('rclone said s3cr3t-key');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await fs.readFile(file, 'utf8')).toBe('2026-11-29T12:00:00.000Z 12:00 ✓ Synced: 1 to the cloud\n2026-11-29T12:00:00.000Z ! rclone said ***\n');
   });
 });
