@@ -41,6 +41,11 @@ function requireDone(step: ManagerStep, what: string): void {
   if (step.kind === 'failed') throw new CliError(`Could not ${what} the sync service: ${step.detail}.`, { hint: 'Run `basic-memory cloud bisync-service status` to see its state.' });
 }
 
+/** Pure: a CLI run through `npx` lives in a cache npm clears: a service must not point there. */
+export function isEphemeralCliPath(cliPath: string): boolean {
+  return /[\\/]_npx[\\/]/.test(cliPath);
+}
+
 /**
  * `bisync-service install`. Exit 1 where the OS has no usable service manager (no systemd user
  * session in a container or WSL1): the command was right, the machine cannot do it, and the user's
@@ -53,6 +58,9 @@ export async function installService(options: JsonOption, deps: ServiceDeps): Pr
     throw new CliError(`The sync service cannot be installed: ${availability.reason}.`, { hint: `Run \`${FOREGROUND_COMMAND}\` in a terminal (or your own supervisor) instead.`, exitCode: ExitCode.failed });
   }
   const spec = buildServiceSpec({ nodePath: deps.nodePath, cliPath: deps.cliPath, stateDir: deps.stateDir, homeDir: deps.homeDir, settings: deps.settings, env: deps.env });
+  if (isEphemeralCliPath(spec.cliPath)) {
+    deps.output.warn(`The CLI runs from npx's cache (${spec.cliPath}), which npm may clear; the service would then stop working. Install it (\`npm install -g basic-memory-cloud\`) and run \`basic-memory cloud bisync-service install\` again.`);
+  }
   const step = await manager.install(spec);
   if (step.kind === 'failed') {
     // Nothing half-installed: what was written is removed again.

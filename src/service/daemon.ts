@@ -117,8 +117,11 @@ export async function runDaemon(options: DaemonOptions, deps: DaemonDeps): Promi
   while (!deps.stop.aborted) {
     const pause = await pausedNow();
     if (pause) {
-      if (health.state !== 'paused') log.line(clock(), `paused${pause.until ? ` until ${pause.until}` : ' until resumed'}`);
-      await save({ state: 'paused', pausedUntil: pause.until, nextRunAt: null });
+      // Written on a change only: a long pause must not rewrite the file every second.
+      if (health.state !== 'paused' || health.pausedUntil !== pause.until) {
+        log.line(clock(), `paused${pause.until ? ` until ${pause.until}` : ' until resumed'}`);
+        await save({ state: 'paused', pausedUntil: pause.until, nextRunAt: null });
+      }
       await deps.sleep(options.pollMs, deps.stop);
       continue;
     }

@@ -96,10 +96,14 @@ export function systemdManager(exec: RunCommand, homeDir: string, env: NodeJS.Pr
       return steps(exec, [systemctl('daemon-reload'), systemctl('enable', unit), systemctl('restart', unit)]);
     },
     async uninstall() {
-      const installed = await exists(unitFile);
-      if (installed) await exec('systemctl', ['--user', 'disable', '--now', unit]);
-      await removeFiles([unitFile]);
-      return installed ? steps(exec, [systemctl('daemon-reload')]) : { kind: 'done' };
+      // Best effort with systemctl: where the user manager is gone (a container), removing the
+      // file is all there is to do.
+      if (await exists(unitFile)) {
+        await exec('systemctl', ['--user', 'disable', '--now', unit]);
+        await removeFiles([unitFile]);
+        await exec('systemctl', ['--user', 'daemon-reload']);
+      }
+      return { kind: 'done' };
     },
     start: () => steps(exec, [systemctl('start', unit)]),
     stop: () => steps(exec, [systemctl('stop', unit)]),

@@ -79,7 +79,7 @@ export async function readHealth(files: ServiceFiles): Promise<ServiceHealth | u
 }
 
 export async function writeHealth(files: ServiceFiles, health: ServiceHealth): Promise<void> {
-  await writeJsonFile(files.health, health, 0o644);
+  await writeJsonFile(files.health, health);
 }
 
 export interface InstallRecord {
@@ -95,7 +95,7 @@ export async function readInstallRecord(files: ServiceFiles): Promise<InstallRec
 }
 
 export async function writeInstallRecord(files: ServiceFiles, record: InstallRecord): Promise<void> {
-  await writeJsonFile(files.install, record, 0o644);
+  await writeJsonFile(files.install, record);
 }
 
 /** Everything the service left in the state dir (the log files are kept: they explain what happened). */

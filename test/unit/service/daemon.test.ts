@@ -116,8 +116,11 @@ describe('runDaemon', () => {
     await waitFor('the watch to stop', () => watchSignals[0]!.aborted);
     await waitFor('paused health', async () => (await health()).state === 'paused');
     expect(await health()).toMatchObject({ pausedUntil: null, nextRunAt: null });
+    const pausedAt = (await health()).updatedAt;
+    now = new Date(now.getTime() + 5_000);
     await sleep(30);
     expect(watchSignals).toHaveLength(1);
+    expect((await health()).updatedAt, 'a pause is written once, not at every poll').toBe(pausedAt);
     await clearPause(files);
     await waitFor('a new watch', () => watchSignals.length === 2);
     await waitFor('watching health', async () => (await health()).state === 'watching');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../../src/core/errors.js';
 import { runCommand, type CommandResult, type RunCommand } from '../../../src/mount/platform.js';
-import { installService, serviceStatus, startService, uninstallService, type ServiceDeps } from '../../../src/service/commands.js';
+import { installService, isEphemeralCliPath, serviceStatus, startService, uninstallService, type ServiceDeps } from '../../../src/service/commands.js';
 import { launchdManager, parseLaunchctlPrint, parseSchtasksQuery, parseSystemctlShow, systemdManager, systemdUnitPath, taskSchedulerManager } from '../../../src/service/managers.js';
 import { buildServiceSpec } from '../../../src/service/spec.js';
 import { capturedOutput } from '../../support/captured-output.js';
@@ -89,6 +89,15 @@ describe('systemd user unit', () => {
     expect(exec.calls).toEqual(['systemctl --user disable --now basic-memory-bisync.service', 'systemctl --user daemon-reload']);
     expect(await filesUnder(home)).toEqual([]);
     expect(await manager.uninstall()).toEqual({ kind: 'done' });
+  });
+
+  it('uninstall where the user manager is gone (a container) still removes the unit', async () => {
+    const exec = fakeExec();
+    const manager = systemdManager(exec, home, {});
+    await manager.install(buildServiceSpec({ nodePath: '/usr/bin/node', cliPath: '/opt/cli.js', stateDir: path.join(home, 's'), homeDir: home, settings, env: {} }));
+    const gone = systemdManager(fakeExec(() => ({ exitCode: 1, stdout: '', stderr: 'Failed to connect to bus' })), home, {});
+    expect(await gone.uninstall()).toEqual({ kind: 'done' });
+    expect(await filesUnder(home)).toEqual([]);
   });
 
   it('is unavailable without a user manager, saying why', async () => {
@@ -200,6 +209,15 @@ describe('installService', () => {
     expect(unit).toContain(`Environment="BASIC_MEMORY_CONFIG_DIR=${path.join(home, '.basic-memory')}"`);
     expect(unit).not.toContain('tok-secret');
     expect(JSON.parse(context.stdout())).toEqual({ installed: true, manager: 'systemd', files: [systemdUnitPath(home, {})] });
+  });
+
+  it('warns when the CLI runs from the npx cache, which npm may clear', async () => {
+    const context = deps({ cliPath: '/home/ann/.npm/_npx/1a2b/node_modules/basic-memory-cloud/bin/basic-memory.js' });
+    const captured = capturedOutput();
+    await installService({ json: false }, { ...context, output: captured.output });
+    expect(captured.stderr()).toContain("The CLI runs from npx's cache");
+    expect(isEphemeralCliPath('C:\\Users\\ann\\AppData\\Local\\npm-cache\\_npx\\9f\\cli.js')).toBe(true);
+    expect(isEphemeralCliPath('/usr/lib/node_modules/basic-memory-cloud/bin/basic-memory.js')).toBe(false);
   });
 
   it('refuses an OS without a supported service manager, naming the foreground command', async () => {
