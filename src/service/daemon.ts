@@ -132,9 +132,10 @@ export async function runDaemon(options: DaemonOptions, deps: DaemonDeps): Promi
     const stopWatch = () => controller.abort();
     deps.stop.addEventListener('abort', stopWatch, { once: true });
     let ended = false;
+    // Resolves to what made the watch end by itself, if it threw.
     const watching = deps.watch(controller.signal).then(
-      (exitCode) => ({ exitCode, error: undefined }),
-      (error: unknown) => ({ exitCode: ExitCode.failed as ExitCodeValue, error }),
+      () => undefined,
+      (error: unknown) => error,
     ).finally(() => {
       ended = true;
     });
@@ -144,7 +145,7 @@ export async function runDaemon(options: DaemonOptions, deps: DaemonDeps): Promi
       if (!controller.signal.aborted && (await pausedNow())) controller.abort();
     }
     deps.stop.removeEventListener('abort', stopWatch);
-    const { error } = await watching;
+    const error = await watching;
     await observeRuns();
     if (controller.signal.aborted) {
       restarts = 0;
