@@ -18,11 +18,11 @@ import {
   parseLatestVersion,
   releaseAsset,
   releaseUrls,
-  reportedVersion,
+  releaseNumber,
   type ReleaseAsset,
 } from './official-release.js';
 import { createRclone } from './runner.js';
-import { formatVersion, type RcloneVersion } from './version.js';
+import { formatVersion, parseRcloneVersion, type RcloneVersion } from './version.js';
 
 export interface OfficialInstallDeps {
   output: Output;
@@ -69,7 +69,7 @@ export async function installOfficialRclone(deps: OfficialInstallDeps): Promise<
   const binDir = officialInstallDir(deps.paths.dir);
   const binary = path.join(binDir, asset.binaryName);
   const already = await versionOf(binary, deps.env);
-  const upToDate = already !== undefined && reportedVersion(already.raw) === asset.version;
+  const upToDate = already !== undefined && releaseNumber(already) === asset.version;
   if (upToDate) deps.output.info(`rclone ${formatVersion(already)} in ${binDir} is already the newest release.`);
   const version = upToDate ? already : await downloadVerified(asset, baseUrl, binary, deps, target);
 
@@ -106,9 +106,11 @@ async function downloadVerified(asset: ReleaseAsset, baseUrl: string, binary: st
 
     const staged = path.join(staging, asset.binaryName);
     await extractEntry(archive, asset.binaryEntry, staged);
-    const version = await versionOf(staged, deps.env);
-    if (!version || reportedVersion(version.raw) !== asset.version) {
-      throw refused(`The rclone in ${asset.archiveName} does not run on this machine or is not v${asset.version}: nothing was installed.`);
+    const ran = await createRclone({ binary: staged, env: deps.env }).run(['version'], { timeoutMs: 30_000 });
+    const version = ran.exitCode === 0 ? parseRcloneVersion(ran.stdout) : undefined;
+    if (!version || releaseNumber(version) !== asset.version) {
+      const why = version ? `it says it is ${formatVersion(version)}` : (lastLine(ran.stderr) ?? `it exited with code ${ran.exitCode}`);
+      throw refused(`The rclone in ${asset.archiveName} is not a working rclone v${asset.version} for this machine (${why}): nothing was installed.`);
     }
     await fs.rename(staged, binary);
     deps.output.success(`rclone ${formatVersion(version)} installed in ${binary} (checked against its published SHA256 sum).`);
@@ -225,6 +227,10 @@ async function readSettingsObject(file: string): Promise<Record<string, unknown>
     throw new CliError(`The settings file ${file} must hold a JSON object.`, { hint: 'Fix or remove the file and run the command again.', exitCode: ExitCode.usage });
   }
   return value as Record<string, unknown>;
+}
+
+function lastLine(text: string): string | undefined {
+  return text.split(/\r?\n/).map((line) => line.trim()).filter(Boolean).at(-1);
 }
 
 function refused(message: string): CliError {

@@ -1,4 +1,4 @@
-import { parseRcloneVersion, versionAtLeast, type RcloneVersion } from './version.js';
+import { versionAtLeast, type RcloneVersion } from './version.js';
 
 /**
  * rclone's own release archives, as data and pure functions. The site keeps each release in a
@@ -129,15 +129,9 @@ export function shouldOfferOfficial(platform: NodeJS.Platform, version: RcloneVe
   return platform === 'linux' && !versionAtLeast(version, OFFICIAL_OFFER_BELOW);
 }
 
-/** True when the installed rclone is already the newest release (or newer): nothing to download. */
-export function isUpToDate(installed: RcloneVersion | undefined, latest: string): boolean {
-  return installed !== undefined && versionAtLeast(installed, latest);
-}
-
-/** The version an installed binary reports, for comparing with the release it came from. */
-export function reportedVersion(versionOutput: string): string | undefined {
-  const parsed = parseRcloneVersion(versionOutput);
-  return parsed ? `${parsed.major}.${parsed.minor}.${parsed.patch}` : undefined;
+/** `1.75.2` for rclone v1.75.2 (a build suffix such as `-DEV` dropped), to compare with a release number. */
+export function releaseNumber(version: RcloneVersion): string {
+  return `${version.major}.${version.minor}.${version.patch}`;
 }
 
 function trimSlashes(url: string): string {
