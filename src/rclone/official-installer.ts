@@ -42,6 +42,7 @@ export interface OfficialRclone {
 }
 
 const DOWNLOAD_TIMEOUT_MS = 60_000;
+const STAGING_PREFIX = '.rclone-install-';
 
 /** The folder the official rclone is installed in: the user's own, so no sudo is ever needed. */
 export function officialInstallDir(stateDir: string): string {
@@ -92,9 +93,10 @@ async function downloadVerified(asset: ReleaseAsset, baseUrl: string, binary: st
 
   const binDir = path.dirname(binary);
   await fs.mkdir(binDir, { recursive: true, mode: 0o755 });
+  await removeLeftovers(binDir);
   // Everything is staged in a private folder beside the target: rename is atomic only within one
   // filesystem, and removing the folder on failure leaves nothing half-made behind.
-  const staging = await fs.mkdtemp(path.join(binDir, '.rclone-install-'));
+  const staging = await fs.mkdtemp(path.join(binDir, STAGING_PREFIX));
   try {
     const archive = path.join(staging, asset.archiveName);
     deps.output.info(`Downloading ${urls.archive}`);
@@ -117,6 +119,13 @@ async function downloadVerified(asset: ReleaseAsset, baseUrl: string, binary: st
     return version;
   } finally {
     await fs.rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** A run killed mid-download (Ctrl-C, a closed laptop) never reached its cleanup: finish it now. */
+async function removeLeftovers(binDir: string): Promise<void> {
+  for (const name of await fs.readdir(binDir)) {
+    if (name.startsWith(STAGING_PREFIX)) await fs.rm(path.join(binDir, name), { recursive: true, force: true });
   }
 }
 
