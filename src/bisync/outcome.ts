@@ -1,9 +1,12 @@
+import { diskFullPaths, failedOnLocalWrites } from './disk-space.js';
+
 /** What a bisync run did or why it stopped, as a value the command decides on. */
 export type BisyncOutcome =
   | { kind: 'ok'; changes: Changes; conflicts: Conflict[] }
   | { kind: 'safety-stop'; reasons: SafetyReason[]; changes: Changes; pendingDeletes: { local: number; cloud: number } }
   | { kind: 'needs-baseline'; reason: BaselineReason; detail: string }
   | { kind: 'lock-held'; detail: string }
+  | { kind: 'disk-full'; files: string[]; detail: string }
   | { kind: 'failed'; transient: boolean; detail: string };
 
 export type SafetyReason = 'max-delete' | 'all-files-changed' | 'check-access';
@@ -56,6 +59,7 @@ export function parseBisyncOutcome(facts: RunFacts): BisyncOutcome {
   const lastError = [...lines].reverse().find((line) => /ERROR|Failed to bisync/.test(line))?.replace(/^.*?(ERROR\s*:|Failed to bisync:)\s*/, '') ?? `rclone exited with code ${facts.exitCode}`;
 
   if (facts.exitCode === 0 && !facts.signal) return { kind: 'ok', changes, conflicts };
+  if (failedOnLocalWrites(facts.log)) return { kind: 'disk-full', files: diskFullPaths(facts.log), detail: lastError };
   if (has(/prior lock file found/)) return { kind: 'lock-held', detail: lastError };
   if (has(/Access test failed|check file check failed/)) {
     return { kind: 'safety-stop', reasons: ['check-access'], changes, pendingDeletes: countDeletes(changes) };

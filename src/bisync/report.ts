@@ -10,6 +10,7 @@ export function exitCodeFor(report: Pick<SyncReport, 'outcome' | 'interrupted'>)
     case 'safety-stop': return ExitCode.safetyStop;
     case 'needs-baseline': return ExitCode.needsResync;
     case 'lock-held':
+    case 'disk-full':
     case 'failed': return ExitCode.failed;
   }
 }
@@ -63,6 +64,13 @@ export function describeReport(report: SyncReport, options: { dryRun: boolean; m
     }
     case 'needs-baseline':
       return { ok: false, headline: `The sync baseline was lost (${outcome.reason}): ${outcome.detail}`, hint: 'Run `basic-memory cloud bisync` again: it rebuilds the baseline by itself, keeping every file.', details };
+    case 'disk-full':
+      return {
+        ok: false,
+        headline: `The disk holding ${record.localPath} is full: rclone could not write ${outcome.files.length === 0 ? 'the notes it was pulling' : outcome.files.join(', ')}; no note was emptied.`,
+        hint: 'Free some space on that disk, then run the command again: it checks the space first and finishes the sync, keeping every version.',
+        details,
+      };
     case 'lock-held':
       return { ok: false, headline: `rclone found another bisync of this folder running: ${outcome.detail}`, hint: 'Wait for it to finish, or run `basic-memory cloud doctor` to find stale locks.', details };
     case 'failed':

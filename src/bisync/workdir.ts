@@ -16,6 +16,11 @@ export async function readListingState(workdir: string, session: string): Promis
   return listingStateOf(await readDirNames(workdir), session);
 }
 
+/** rclone's listing of the cloud side from the last run, or undefined when there is none. */
+export async function readPriorCloudListing(workdir: string, session: string): Promise<string | undefined> {
+  return fs.readFile(path.join(workdir, `${session}.path2.lst`), 'utf8').catch(() => undefined);
+}
+
 /** A lock file whose process is gone: ours (`bisync-<tenant>.lock`) or rclone's (`<session>.lck`). */
 export interface StaleLock {
   file: string;
