@@ -11,6 +11,7 @@ import { bisyncSessionName, isTigrisEndpoint } from './args.js';
 import { filtersChangedSinceBaseline, seedFilters } from './filters.js';
 import { Interrupts } from './interrupts.js';
 import { acquireBisyncLock } from './lock.js';
+import { stopOrphanedRclones } from './orphans.js';
 import { activeMountOver } from './mount-guard.js';
 import { loadBisyncProfile } from './profiles.js';
 import { describeReport, exitCodeFor } from './report.js';
@@ -49,11 +50,14 @@ export async function bisync(options: BisyncFlags, ctx: CommandContext): Promise
   const interrupts = new Interrupts(output, versionAtLeast(version, '1.66'));
   interrupts.install();
   try {
-    // Ours is held now, so any rclone lock of a dead process is left over from a crash.
+    // Ours is held now, so an rclone bisync on our workdir was left running by a killed CLI.
+    const orphans = await stopOrphanedRclones(ctx.paths.bisyncWorkdir(tenant.tenantId));
+    if (orphans.length > 0) output.info(`Stopped the rclone a killed earlier run left running (pid ${orphans.join(', ')}).`);
+    // Any rclone lock of a dead process is left over from a crash.
     for (const stale of await findStaleLocks(ctx.paths, tenant.tenantId)) {
       if (stale.file === ctx.paths.bisyncLock(tenant.tenantId)) continue;
       await fs.rm(stale.file, { force: true });
-      output.info(`Cleared a stale rclone lock left by a process that is gone (pid ${stale.pid ?? 'unknown'}).`);
+      output.info(`Cleared a stale rclone lock left by a process that is gone (pid ${stale.pid ?? 'unknown'}${stale.reused ? ', now another program' : ''}).`);
     }
     const deps = {
       rclone: ctx.rclone,
