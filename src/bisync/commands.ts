@@ -13,7 +13,9 @@ import { Interrupts } from './interrupts.js';
 import { acquireBisyncLock } from './lock.js';
 import { stopOrphanedRclones } from './orphans.js';
 import { activeMountOver } from './mount-guard.js';
-import { loadBisyncProfile } from './profiles.js';
+import type { BisyncOutcome } from './outcome.js';
+import { loadBisyncProfile, loadBisyncProfiles } from './profiles.js';
+import { deleteStopAdvice, deletesToApply, writeDeleteLists } from './safety-advice.js';
 import { describeReport, exitCodeFor } from './report.js';
 import { syncOnce, type SyncTarget } from './run.js';
 import { readBisyncState, runningWatch } from './state.js';
@@ -75,7 +77,7 @@ export async function bisync(options: BisyncFlags, ctx: CommandContext): Promise
     }
 
     const report = await syncOnce(deps, target, request);
-    const lines = describeReport(report, { dryRun: options.dryRun, maxDeletePercent: profile.maxDeletePercent });
+    const lines = describeReport(report, { dryRun: options.dryRun, maxDeletePercent: profile.maxDeletePercent, deleteAdvice: await adviseOnDeleteStop(report.outcome, target, ctx) });
     for (const note of report.notes) output.info(note);
     const showFiles = options.dryRun || output.verbose || report.record.conflicts.length > 0;
     for (const line of lines.details) if (showFiles || !line.startsWith('  ↑') && !line.startsWith('  ↓')) output.info(line);
@@ -124,13 +126,22 @@ export async function bisyncStatus(options: { json: boolean }, ctx: CommandConte
     ['cloud', remote],
     ['last run', run ? `${run.finishedAt} (${run.result}${run.mode === 'baseline' ? `, baseline: ${run.why ?? ''}` : ''}, ${run.profile}, ${(run.durationMs / 1000).toFixed(1)}s)` : 'never'],
     ['changes', run ? `${run.changes.toCloud.length} to the cloud, ${run.changes.toLocal.length} to this folder` : '-'],
-    ['conflicts', run && run.conflicts.length > 0 ? run.conflicts.map((conflict) => `${conflict.path} (kept: ${conflict.copies.join(', ')})`).join('; ') : 'none'],
+    ['conflicts', run && run.conflicts.length > 0 ? run.conflicts.map((conflict) => (conflict.copies.length > 0 ? `${conflict.path} (kept: ${conflict.copies.join(', ')})` : conflict.path)).join('; ') : 'none'],
     ['last success', state.lastSuccessAt ?? 'never'],
     ['watch', watch ? `running (pid ${watch.pid}, since ${watch.startedAt})` : 'not running'],
     ['next run', baselineReason ? `makes a new baseline (${baselineReason})` : 'a normal sync'],
   ];
   if (staleLocks.length > 0) rows.push(['stale locks', `${staleLocks.length} (cleared by the next run)`]);
   ctx.output.print(rows.map(([key, value]) => `${`${key}:`.padEnd(14)}${value}`).join('\n'));
+}
+
+/** After a delete stop: the command that allows it (a profile, or the listed deletes applied by hand). */
+async function adviseOnDeleteStop(outcome: BisyncOutcome, target: SyncTarget, ctx: CommandContext): Promise<string | undefined> {
+  if (outcome.kind !== 'safety-stop' || !outcome.reasons.includes('max-delete')) return undefined;
+  const shares = outcome.deleteShares ?? [];
+  const apply = deletesToApply(shares, outcome.changes, target, target.workdir);
+  await writeDeleteLists(apply);
+  return deleteStopAdvice({ shares, profiles: loadBisyncProfiles(), apply, rclone: [ctx.rclone.binary, ...ctx.rclone.environment.globalArgs] });
 }
 
 async function requireBisyncRclone(ctx: CommandContext): Promise<RcloneVersion> {

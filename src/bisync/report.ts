@@ -31,14 +31,14 @@ const verbs = (dryRun: boolean) => ({
 });
 
 /** Pure: what to tell people about a run. */
-export function describeReport(report: SyncReport, options: { dryRun: boolean; maxDeletePercent: number }): ReportLines {
+export function describeReport(report: SyncReport, options: { dryRun: boolean; maxDeletePercent: number; deleteAdvice?: string }): ReportLines {
   const { dryRun } = options;
   const { outcome, record } = report;
   const words = verbs(dryRun);
   const details = [
     ...record.changes.toCloud.map((change: FileChange) => `  ↑ ${words.toCloud[change.action]}: ${change.path}`),
     ...record.changes.toLocal.map((change: FileChange) => `  ↓ ${words.toLocal[change.action]}: ${change.path}`),
-    ...record.conflicts.map((conflict) => `  ⚠ conflict: ${conflict.path}${conflict.winner ? ` (the ${conflict.winner} copy was newer and kept the name)` : ''}; kept: ${conflict.copies.join(', ')}`),
+    ...record.conflicts.map((conflict) => `  ⚠ conflict: ${conflict.path}${conflict.winner ? ` (the ${conflict.winner} copy was newer and kept the name)` : ''}; ${conflict.copies.length > 0 ? `kept: ${conflict.copies.join(', ')}` : 'rclone named no copy: check both versions with `basic-memory cloud bisync --dry-run --verbose`'}`),
   ];
   const counts = `${record.changes.toCloud.length} to the cloud, ${record.changes.toLocal.length} to this folder${record.conflicts.length ? `, ${record.conflicts.length} conflict${record.conflicts.length > 1 ? 's' : ''} (both versions kept)` : ''}`;
   if (report.interrupted) {
@@ -58,7 +58,7 @@ export function describeReport(report: SyncReport, options: { dryRun: boolean; m
         headline: `Safety stop: ${why}; nothing was deleted.`,
         hint: outcome.reasons.includes('check-access')
           ? 'Check that the folder and the bucket both hold your notes, then run `basic-memory cloud bisync --resync`.'
-          : 'If those deletions are intended, run `basic-memory cloud bisync --profile fast` (50%) or `--resync` (keeps every file on both sides); `--dry-run` shows the list.',
+          : options.deleteAdvice ?? 'Run `basic-memory cloud bisync` once by hand: it names the command that applies those deletions; `--dry-run` shows the list.',
         details,
       };
     }
