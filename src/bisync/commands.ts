@@ -6,6 +6,7 @@ import type { BisyncFlags } from '../cli/program.js';
 import { CliError, ExitCode, type ExitCodeValue } from '../core/errors.js';
 import { parseDuration, parseProfileName } from '../core/settings.js';
 import { remoteBucketPath, requireTenantState, type TenantState } from '../core/tenant-state.js';
+import { DROPPED } from '../rclone/environment.js';
 import { MINIMUM_RCLONE, versionAtLeast, type RcloneVersion } from '../rclone/version.js';
 import { bisyncSessionName, isTigrisEndpoint } from './args.js';
 import { filtersChangedSinceBaseline, seedFilters } from './filters.js';
@@ -141,7 +142,10 @@ async function adviseOnDeleteStop(outcome: BisyncOutcome, target: SyncTarget, ct
   const shares = outcome.deleteShares ?? [];
   const apply = deletesToApply(shares, outcome.changes, target, target.workdir);
   await writeDeleteLists(apply);
-  return deleteStopAdvice({ shares, profiles: loadBisyncProfiles(), apply, rclone: [ctx.rclone.binary, ...ctx.rclone.environment.globalArgs] });
+  // The same rclone the CLI runs: its global flags, without the variables it hides from rclone.
+  const unset = process.platform === 'win32' ? [] : DROPPED.filter((name) => ctx.env[name] !== undefined).flatMap((name) => ['-u', name]);
+  const rclone = [...(unset.length > 0 ? ['env', ...unset] : []), ctx.rclone.binary, ...ctx.rclone.environment.globalArgs];
+  return deleteStopAdvice({ shares, profiles: loadBisyncProfiles(), apply, rclone });
 }
 
 async function requireBisyncRclone(ctx: CommandContext): Promise<RcloneVersion> {

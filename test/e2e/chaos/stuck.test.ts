@@ -67,4 +67,62 @@ describe('chaos: no stuck states', () => {
     const after = await pair.user.run(['cloud', 'doctor', '--json']);
     expect((JSON.parse(after.stdout) as { checks: Check[] }).checks.find((check) => check.name === 'locks')).toMatchObject({ status: 'ok' });
   });
+
+  it('B2: a note changed to the same content on both sides is no conflict unless rclone kept copies, and every "kept" copy exists', async () => {
+    const pair = await newPair();
+    await pair.writeLocal('same.md', 'v1\n');
+    expect((await pair.bisync()).exitCode).toBe(0);
+    await pair.writeLocal('same.md', 'v2 typed on both machines\n', new Date(Date.now() - 60_000));
+    await pair.writeCloud('same.md', 'v2 typed on both machines\n');
+    const result = await pair.bisync('--json');
+    expect(result.exitCode, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as { conflicts: { path: string; copies: string[] }[] };
+    for (const conflict of report.conflicts) {
+      expect(conflict.copies.length, `${conflict.path} counted as a conflict with no copy kept`).toBeGreaterThan(0);
+      for (const copy of conflict.copies) expect(await pair.readLocal(copy), copy).toBeDefined();
+    }
+    expect(result.stderr).not.toMatch(/kept:\s*$/m);
+    expect(await pair.readLocal('same.md')).toBe('v2 typed on both machines\n');
+    expect(await pair.readCloud('same.md')).toBe('v2 typed on both machines\n');
+  });
+
+  it('B6: the same name in NFC here and NFD in the cloud ends in a working pair within two runs, both versions kept, no empty "kept:"', async () => {
+    const pair = await newPair();
+    await pair.writeLocal('x.md', 'x\n');
+    expect((await pair.bisync()).exitCode).toBe(0);
+    await pair.writeLocal('café.md'.normalize('NFC'), 'written here (NFC)\n');
+    await pair.writeCloud('café.md'.normalize('NFD'), 'written in the cloud (NFD)\n');
+    const first = await pair.bisync();
+    const second = first.exitCode === 0 ? first : await pair.bisync();
+    expect(second.exitCode, `${first.stderr}\n---\n${second.stderr}`).toBe(0);
+    for (const output of [first.stderr, second.stderr]) expect(output).not.toMatch(/kept:\s*($|\))/m);
+    const third = await pair.bisync();
+    expect(third.exitCode, third.stderr).toBe(0);
+    const contents = async (files: string[], read: (file: string) => Promise<string | undefined>) => Promise.all(notes(files).map(read));
+    for (const side of [await contents(await pair.localFiles(), pair.readLocal), await contents(await pair.cloudFiles(), pair.readCloud)]) {
+      expect(side).toContain('written here (NFC)\n');
+      expect(side).toContain('written in the cloud (NFD)\n');
+    }
+  });
+
+  it('a 90% delete here stops (exit 5) with a command that allows it; that command and --resync apply it, keeping the rest', async () => {
+    const pair = await newPair();
+    for (let index = 0; index < 10; index += 1) await pair.writeLocal(`n${index}.md`, `note ${index}\n`);
+    expect((await pair.bisync()).exitCode).toBe(0);
+    for (let index = 1; index < 10; index += 1) await fs.rm(path.join(pair.local, `n${index}.md`));
+    const stopped = await pair.bisync();
+    expect(stopped.exitCode, stopped.stderr).toBe(5);
+    expect(notes(await pair.cloudFiles())).toHaveLength(10);
+    expect(stopped.stderr).not.toContain('--profile fast');
+    const command = /apply them to the other side with `([^`]+)`/.exec(stopped.stderr)?.[1];
+    expect(command, stopped.stderr).toBeDefined();
+    const applied = await new Promise<number>((resolve) => spawn('sh', ['-c', command ?? 'false'], { env: pair.user.env, stdio: 'ignore' }).on('exit', (code) => resolve(code ?? 1)));
+    expect(applied).toBe(0);
+    expect(stopped.stderr).toContain('`basic-memory cloud bisync --resync`');
+    const resync = await pair.bisync('--resync');
+    expect(resync.exitCode, resync.stderr).toBe(0);
+    expect(notes(await pair.cloudFiles())).toEqual(['n0.md']);
+    expect(notes(await pair.localFiles())).toEqual(['n0.md']);
+    expect((await pair.bisync()).exitCode).toBe(0);
+  });
 });
