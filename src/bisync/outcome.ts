@@ -9,7 +9,7 @@ export type BisyncOutcome =
   | { kind: 'disk-full'; files: string[]; detail: string }
   | { kind: 'failed'; transient: boolean; detail: string };
 
-export type SafetyReason = 'max-delete' | 'all-files-changed' | 'check-access';
+export type SafetyReason = 'max-delete' | 'all-files-changed' | 'check-access' | 'empty-side';
 export type BaselineReason = 'interrupted' | 'filters-changed' | 'empty-listing' | 'missing-listings' | 'critical-error';
 
 /** rclone's "too many deletes (>25%, 9 of 10) on Path1": Path1 is the folder, so its deletes would go to the cloud. */
@@ -73,16 +73,20 @@ export function parseBisyncOutcome(facts: RunFacts): BisyncOutcome {
   if (facts.listings !== 'present') {
     const reason: BaselineReason = has(/Bisync interrupted/) || facts.signal ? 'interrupted'
       : has(/filters file (has changed|md5 hash not found)/) ? 'filters-changed'
-        : has(/Empty (prior|current) Path[12] listing/) ? 'empty-listing'
+        : has(EMPTY_LISTING) ? 'empty-listing'
           : facts.listings === 'missing' ? 'missing-listings' : 'critical-error';
     return { kind: 'needs-baseline', reason, detail: lastError };
   }
   const reasons: SafetyReason[] = [];
+  // rclone 1.64+ (--resilient) keeps its listings and refuses every run: the user must decide.
+  if (has(EMPTY_LISTING)) reasons.push('empty-side');
   if (has(/Safety abort: too many deletes/)) reasons.push('max-delete');
   if (has(/Safety abort: all files were changed/)) reasons.push('all-files-changed');
   if (reasons.length > 0) return { kind: 'safety-stop', reasons, changes, pendingDeletes: countDeletes(changes), deleteShares: parseDeleteShares(lines) };
   return { kind: 'failed', transient: has(/retrying may help|retryable/i), detail: lastError };
 }
+
+const EMPTY_LISTING = /empty (prior|current) Path[12] listing/i;
 
 const TOO_MANY_DELETES = /too many deletes \(>\d+%, (\d+) of (\d+)\) on Path([12])/;
 

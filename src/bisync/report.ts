@@ -52,12 +52,13 @@ export function describeReport(report: SyncReport, options: { dryRun: boolean; m
         'max-delete': `more than ${options.maxDeletePercent}% of the files on one side would be deleted (${outcome.pendingDeletes.cloud} in the cloud, ${outcome.pendingDeletes.local} here)`,
         'all-files-changed': 'every file on one side changed since the last sync',
         'check-access': 'the check file .basic-memory-bisync is missing on one side',
+        'empty-side': 'one side (the folder or the cloud) is empty now, as if emptied from elsewhere',
       })[reason]).join(', and ');
       return {
         ok: false,
         headline: `Safety stop: ${why}; nothing was deleted.`,
-        hint: outcome.reasons.includes('check-access')
-          ? 'Check that the folder and the bucket both hold your notes, then run `basic-memory cloud bisync --resync`.'
+        hint: outcome.reasons.includes('check-access') || outcome.reasons.includes('empty-side')
+          ? 'Check that the folder and the bucket both hold your notes, then run `basic-memory cloud bisync --resync` (it copies the notes to the empty side and deletes nothing).'
           : options.deleteAdvice ?? 'Run `basic-memory cloud bisync` once by hand: it names the command that applies those deletions; `--dry-run` shows the list.',
         details,
       };

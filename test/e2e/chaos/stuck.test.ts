@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { statePaths } from '../../../src/core/paths.js';
+import { rcloneAs } from '../../support/tenant.js';
 import type { Check } from '../../../src/doctor/checks.js';
 import { notes, rcloneProcessesFor, spawnCli, useServer, waitFor } from '../bisync/helpers.js';
 
@@ -123,6 +124,26 @@ describe('chaos: no stuck states', () => {
     expect(resync.exitCode, resync.stderr).toBe(0);
     expect(notes(await pair.cloudFiles())).toEqual(['n0.md']);
     expect(notes(await pair.localFiles())).toEqual(['n0.md']);
+    expect((await pair.bisync()).exitCode).toBe(0);
+  });
+
+  it('B5: the bucket emptied from elsewhere ends in a working pair within two runs or one sentence with exit 5, never "usually temporary"', async () => {
+    const pair = await newPair();
+    for (let index = 0; index < 5; index += 1) await pair.writeLocal(`n${index}.md`, `note ${index}\n`);
+    expect((await pair.bisync()).exitCode).toBe(0);
+    await rcloneAs(pair.user, ['delete', `${pair.tenant.remoteName}:${pair.tenant.bucketName}`]);
+    const first = await pair.bisync();
+    expect(first.stderr).not.toContain('usually temporary');
+    expect([5, 6], first.stderr).toContain(first.exitCode);
+    if (first.exitCode === 5) {
+      expect(first.stderr).toContain('one side (the folder or the cloud) is empty now');
+      expect(first.stderr).toContain('`basic-memory cloud bisync --resync`');
+      expect((await pair.bisync()).exitCode, 'the same stop, not a loop of failures').toBe(5);
+    }
+    const second = await pair.bisync(...(first.exitCode === 5 ? ['--resync'] : []));
+    expect(second.exitCode, second.stderr).toBe(0);
+    expect(notes(await pair.cloudFiles())).toHaveLength(5);
+    expect(notes(await pair.localFiles())).toHaveLength(5);
     expect((await pair.bisync()).exitCode).toBe(0);
   });
 });

@@ -154,3 +154,8 @@ INFO  : Bisync successful`;
     expect(parseBisyncOutcome(facts(log))).toMatchObject({ kind: 'ok', conflicts: [{ path: nfc, copies: [`${nfd}.conflict1`], winner: 'cloud' }] });
   });
 });
+
+it('B5: an empty side with listings kept (1.64+ --resilient) is a safety stop (exit 5), not a retryable failure', () => {
+  const log = 'ERROR : Empty current Path2 listing. Cannot sync to an empty directory: remote:bucket\nNOTICE: Failed to bisync: bisync aborted';
+  expect(parseBisyncOutcome(facts(log, { exitCode: 1 }))).toMatchObject({ kind: 'safety-stop', reasons: ['empty-side'] });
+});
