@@ -9,6 +9,7 @@ import { buildBisyncArgs, CHECK_FILENAME, type Fallback } from './args.js';
 import { keepCloudVersions, resolveConflictsByAge } from './conflicts.js';
 import { freeBytesAt, removePartialFiles, requireDiskSpace } from './disk-space.js';
 import { filtersChangedSinceBaseline } from './filters.js';
+import { exactExcludeRule, readRefusedNames, refusedLongNames, refusedNamesNote, rememberRefusedNames } from './refused-names.js';
 import type { Interrupts } from './interrupts.js';
 import { parseBisyncOutcome, type BisyncOutcome, type Changes, type Conflict, type FileChange } from './outcome.js';
 import { planRun, type RunPlan } from './plan.js';
@@ -107,6 +108,8 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
     const removed = await removePartialFiles(deps.rclone, target, outcome.files);
     if (removed.length > 0) notes.push(`Removed ${removed.length} empty ${removed.length === 1 ? 'copy' : 'copies'} the full disk left (${removed.join(', ')}); the cloud keeps ${removed.length === 1 ? 'its' : 'their'} content and the next run downloads ${removed.length === 1 ? 'it' : 'them'}.`);
   }
+  const refused = await readRefusedNames(target.workdir, target.localPath);
+  if (refused.length > 0) notes.push(refusedNamesNote(refused));
   if (outcome.kind === 'ok' && keptConflicts.length > 0) outcome = { ...outcome, conflicts: [...keptConflicts, ...outcome.conflicts] };
 
   const interrupted = deps.interrupts.stopping;
@@ -144,6 +147,7 @@ async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncReques
     dryRun: request.dryRun,
     force: run.force,
     tigris: target.tigris,
+    excludes: (await readRefusedNames(target.workdir, target.localPath)).map(exactExcludeRule),
   }, deps.version);
   for (const fallback of fallbacks) tell(fallback);
   await fs.mkdir(target.workdir, { recursive: true, mode: 0o700 });
@@ -151,6 +155,7 @@ async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncReques
   deps.interrupts.track(child);
   const result = await child.result;
   deps.interrupts.track(undefined);
+  if (result.exitCode !== 0) await rememberRefusedNames(target.workdir, target.localPath, refusedLongNames(result.stderr));
   return parseBisyncOutcome({
     exitCode: result.exitCode,
     signal: result.signal,
