@@ -14,6 +14,7 @@ import type { Interrupts } from './interrupts.js';
 import { parseBisyncOutcome, type BisyncOutcome, type Changes, type Conflict, type FileChange } from './outcome.js';
 import { planRun, type RunPlan } from './plan.js';
 import type { BisyncProfile } from './profiles.js';
+import { clashCandidates, moveClashingFolders } from './type-clash.js';
 import { readBisyncState, recordRun, type BisyncRunRecord } from './state.js';
 import { readListingState, readPriorCloudListing } from './workdir.js';
 
@@ -155,7 +156,12 @@ async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncReques
   deps.interrupts.track(child);
   const result = await child.result;
   deps.interrupts.track(undefined);
-  if (result.exitCode !== 0) await rememberRefusedNames(target.workdir, target.localPath, refusedLongNames(result.stderr));
+  if (result.exitCode !== 0) {
+    await rememberRefusedNames(target.workdir, target.localPath, refusedLongNames(result.stderr));
+    for (const { from, to } of await moveClashingFolders(deps.rclone, target, clashCandidates(result.stderr))) {
+      deps.output.info(`The cloud has a file ${from} where this folder had a folder: the folder is now ${to} (nothing in it was lost), so the next run keeps both.`);
+    }
+  }
   return parseBisyncOutcome({
     exitCode: result.exitCode,
     signal: result.signal,

@@ -172,4 +172,24 @@ describe('chaos: no stuck states', () => {
     expect(renamed.stderr).not.toContain('Not synced');
     expect(await pair.readCloud('short.md')).toBe('long\n');
   }, 240_000);
+
+  it('B3: a folder replaced by a file of the same name in the cloud ends in a working pair within two runs, keeping the file and the folder\'s notes', async () => {
+    const pair = await newPair();
+    await pair.writeLocal('proj/a.md', 'a\n');
+    await pair.writeLocal('proj/unsynced-yet.md', 'typed here\n');
+    for (let index = 0; index < 10; index += 1) await pair.writeLocal(`n${index}.md`, `note ${index}\n`);
+    expect((await pair.bisync()).exitCode).toBe(0);
+    await pair.deleteCloud('proj/a.md');
+    await pair.deleteCloud('proj/unsynced-yet.md');
+    await pair.writeCloud('proj', 'now a file\n');
+    const first = await pair.bisync();
+    const second = first.exitCode === 0 ? first : await pair.bisync();
+    expect(second.exitCode, `${first.stderr}\n---\n${second.stderr}`).toBe(0);
+    expect(first.stderr + second.stderr).toContain('The cloud has a file proj where this folder had a folder: the folder is now proj (folder)');
+    expect((await pair.bisync()).exitCode).toBe(0);
+    for (const read of [pair.readLocal, pair.readCloud]) {
+      expect(await read('proj')).toBe('now a file\n');
+      expect(await read('proj (folder)/unsynced-yet.md')).toBe('typed here\n');
+    }
+  });
 });
