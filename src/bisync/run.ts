@@ -156,7 +156,7 @@ async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncReques
   deps.interrupts.track(child);
   const result = await child.result;
   deps.interrupts.track(undefined);
-  if (result.exitCode !== 0) {
+  if (result.exitCode !== 0 && !request.dryRun) {
     await rememberRefusedNames(target.workdir, target.localPath, refusedLongNames(result.stderr));
     for (const { from, to } of await moveClashingFolders(deps.rclone, target, clashCandidates(result.stderr))) {
       deps.output.info(`The cloud has a file ${from} where this folder had a folder: the folder is now ${to} (nothing in it was lost), so the next run keeps both.`);
