@@ -93,8 +93,6 @@ export interface SafetyNet {
 interface Capture {
   path: string;
   file: string;
-  /** Taken before the run (may be the synced version) or while it ran (always a fresh edit). */
-  beforeRun: boolean;
 }
 
 export async function openSafetyNet(options: SafetyNetOptions): Promise<SafetyNet> {
@@ -106,11 +104,18 @@ export async function openSafetyNet(options: SafetyNetOptions): Promise<SafetyNe
   const pending = new Set<Promise<void>>();
   let sequence = 0;
   let linksWork = options.rcloneRenames;
+  // A hard link changes the file's link count, which the watcher reports as a change: the same
+  // content (same inode, size and time) is kept once.
+  const lastKept = new Map<string, string>();
 
-  const keep = async (relative: string, beforeRun: boolean) => {
+  const keep = async (relative: string) => {
     const source = path.join(localPath, relative);
     const file = path.join(netDir, String((sequence += 1)));
     try {
+      const stat = await fs.lstat(source);
+      const identity = `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+      if (!stat.isFile() || lastKept.get(relative) === identity) return;
+      lastKept.set(relative, identity);
       if (linksWork) {
         try {
           await fs.link(source, file);
@@ -121,7 +126,7 @@ export async function openSafetyNet(options: SafetyNetOptions): Promise<SafetyNe
           await fs.copyFile(source, file);
         }
       } else await fs.copyFile(source, file);
-      captures.push({ path: relative, file, beforeRun });
+      captures.push({ path: relative, file });
     } catch (error) {
       // Gone between the event and the capture: nothing to keep.
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
@@ -140,7 +145,7 @@ export async function openSafetyNet(options: SafetyNetOptions): Promise<SafetyNe
   });
   watcher.on('all', (event, file) => {
     if (event !== 'add' && event !== 'change') return;
-    const task = keep(relativeOf(file), false).catch(() => undefined);
+    const task = keep(relativeOf(file)).catch(() => undefined);
     pending.add(task);
     void task.finally(() => pending.delete(task));
   });
@@ -152,8 +157,7 @@ export async function openSafetyNet(options: SafetyNetOptions): Promise<SafetyNe
       for (const name of names) {
         const relative = relativeOf(path.join(dir, name));
         if (relative.startsWith('..') || !linksWork) continue;
-        const stat = await fs.lstat(path.join(localPath, relative)).catch(() => undefined);
-        if (stat?.isFile()) await keep(relative, true);
+        await keep(relative);
       }
     }
   }
@@ -168,7 +172,7 @@ export async function openSafetyNet(options: SafetyNetOptions): Promise<SafetyNe
           if (!rcloneWrote(capture.path)) continue;
           const [md5, stat] = await Promise.all([md5Of(capture.file), fs.stat(capture.file)]);
           const entry = listed.get(capture.path);
-          const synced = capture.beforeRun && entry !== undefined && (entry.md5 ? entry.md5 === md5 : entry.size === stat.size && Math.abs(entry.modifiedMs - stat.mtimeMs) < 1);
+          const synced = entry !== undefined && (entry.md5 ? entry.md5 === md5 : entry.size === stat.size && Math.abs(entry.modifiedMs - stat.mtimeMs) < 1);
           held.push({ path: capture.path, md5, synced, file: capture.file });
         }
         const finalHashes = await hashesBeside(localPath, [...new Set(held.map((version) => version.path))]);

@@ -129,7 +129,7 @@ describe('edge cases of a pair', () => {
     expect((await pair.bisync()).exitCode).toBe(0);
   });
 
-  it('a lost baseline is rebuilt without overwriting a newer cloud version', async () => {
+  it('a lost baseline is rebuilt keeping both versions: the newer takes the name', async () => {
     const pair = await syncedPair('balanced', { 'a.md': 'a\n', 'b.md': 'b\n', 'c.md': 'c\n', 'd.md': 'd\n' });
     const workdir = statePaths(pair.user.stateDir).bisyncWorkdir(pair.tenant.tenantId);
     for (const name of await fs.readdir(workdir)) {
@@ -140,10 +140,13 @@ describe('edge cases of a pair', () => {
     const result = await pair.bisync('--json');
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toContain('recovering with a fresh baseline');
-    expect(JSON.parse(result.stdout)).toMatchObject({ mode: 'baseline', why: 'recovery', conflicts: [{ path: 'a.md', copies: ['a.md', 'a.md..path2'] }] });
+    const report = JSON.parse(result.stdout) as Report & { mode: string; why: string };
+    expect(report).toMatchObject({ mode: 'baseline', why: 'recovery', conflicts: [{ path: 'a.md', winner: 'cloud' }] });
+    const copy = report.conflicts[0]?.copies[0] ?? '';
+    expect(copy).toMatch(/^a\.conflict-\d{8}-\d{6}\.md$/);
     for (const read of [pair.readLocal, pair.readCloud]) {
-      expect(await read('a.md')).toBe('older here\n');
-      expect(await read('a.md..path2')).toBe('newer in the cloud\n');
+      expect(await read('a.md')).toBe('newer in the cloud\n');
+      expect(await read(copy)).toBe('older here\n');
     }
   });
 });

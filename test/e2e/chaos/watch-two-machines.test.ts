@@ -22,7 +22,7 @@ describe('two machines in watch mode with random edits', () => {
 
     const watches = tenant.machines.map((machine) => spawnCli(machine.user, ['cloud', 'bisync', '--watch', '--interval', '3s']));
     try {
-      await waitFor(async () => watches.every((watch) => watch.stderr().includes('Watching')), 30_000, 'both watches to start');
+      await waitFor(() => Promise.resolve(watches.every((watch) => watch.stderr().includes('Watching'))), 30_000, 'both watches to start');
       for (let edit = 0; edit < EDITS; edit += 1) {
         const machine = Math.random() < 0.5 ? a : b;
         await ledger.edit(machine.folder, note(Math.floor(Math.random() * NOTES)), machine.name);
