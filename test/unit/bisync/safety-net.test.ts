@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { baselineWinner, conflictCopyName } from '../../../src/bisync/conflicts.js';
+import { baselineWinner, conflictCopyName, type VersionFacts } from '../../../src/bisync/conflicts.js';
 import type { BisyncOutcome } from '../../../src/bisync/outcome.js';
 import { writtenByRclone } from '../../../src/bisync/run.js';
 import { openSafetyNet, parseListing, versionsToRestore, type HeldVersion } from '../../../src/bisync/safety-net.js';
@@ -29,7 +29,7 @@ describe('baselineWinner', () => {
     [{ size: 5, modifiedMs: 1 }, { size: 5, modifiedMs: 1 }, 'cloud', 'a tie goes to the cloud'],
     [{ size: 0, modifiedMs: 9 }, { size: 5, modifiedMs: 1 }, 'cloud', 'an empty file never takes the name of a non-empty one'],
     [{ size: 5, modifiedMs: 1 }, { size: 0, modifiedMs: 9 }, 'local', 'an empty file never takes the name of a non-empty one'],
-  ] as const)('%o vs %o → %s (%s)', (local, cloud, expected) => {
+  ] satisfies [VersionFacts, VersionFacts, 'local' | 'cloud', string][])('%o vs %o → %s (%s)', (local, cloud, expected) => {
     expect(baselineWinner(local, cloud)).toBe(expected);
   });
 });
