@@ -29,7 +29,7 @@ describe('baselineWinner', () => {
     [{ size: 5, modifiedMs: 1 }, { size: 5, modifiedMs: 1 }, 'cloud', 'a tie goes to the cloud'],
     [{ size: 0, modifiedMs: 9 }, { size: 5, modifiedMs: 1 }, 'cloud', 'an empty file never takes the name of a non-empty one'],
     [{ size: 5, modifiedMs: 1 }, { size: 0, modifiedMs: 9 }, 'local', 'an empty file never takes the name of a non-empty one'],
-  ] satisfies [VersionFacts, VersionFacts, 'local' | 'cloud', string][])('%o vs %o → %s (%s)', (local, cloud, expected) => {
+  ] satisfies [VersionFacts, VersionFacts, 'local' | 'cloud', string][])('%o vs %o → %s (%s)', (local, cloud, expected, _why) => {
     expect(baselineWinner(local, cloud)).toBe(expected);
   });
 });
