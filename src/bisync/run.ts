@@ -85,26 +85,33 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
   const net = request.dryRun ? undefined : await openNet(deps, target);
   const outcomes: BisyncOutcome[] = [];
   const mode = plan.mode;
-  let outcome = await runRclone(deps, target, request, tell, { mode, force: false });
-  outcomes.push(outcome);
-  if (outcome.kind === 'safety-stop' && isFalseAlarm(outcome) && !request.dryRun && !deps.interrupts.hardStopped) {
-    // rclone's "all files were changed" guard trips on any small folder where every note was
-    // edited. With no delete pending on either side (the delete guard ran first and passed), a
-    // forced run can only copy newer versions and keep conflicts, never remove a file.
-    notes.push('Every file on one side changed since the last sync (normal for a small folder) and nothing is to be deleted: synced anyway.');
-    outcome = await runRclone(deps, target, request, tell, { mode, force: true });
+  let outcome: BisyncOutcome;
+  try {
+    outcome = await runRclone(deps, target, request, tell, { mode, force: false });
     outcomes.push(outcome);
-  }
-  if (outcome.kind === 'ok' && !request.dryRun && !deps.interrupts.hardStopped && request.profile.conflictResolve === 'newer' && !versionAtLeast(version, '1.66') && outcome.conflicts.length > 0) {
-    const resolved = await resolveConflictsByAge(deps.rclone, target, outcome.conflicts);
-    outcome = { ...outcome, conflicts: resolved };
-    notes.push(`rclone ${version.raw} keeps both copies of a conflict: the newer now has the name back and the older is kept as a copy, on both sides.`);
-    // The renames happened on both sides behind rclone's back: a baseline records them without
-    // copying. A cloud edit made in the meantime is kept first, as before any baseline.
-    keptConflicts.push(...(await keepBothBeforeBaseline(deps.rclone, target)));
-    const refreshed = await runRclone(deps, target, request, tell, { mode: 'baseline', force: false });
-    outcomes.push(refreshed);
-    if (refreshed.kind !== 'ok') outcome = refreshed;
+    if (outcome.kind === 'safety-stop' && isFalseAlarm(outcome) && !request.dryRun && !deps.interrupts.hardStopped) {
+      // rclone's "all files were changed" guard trips on any small folder where every note was
+      // edited. With no delete pending on either side (the delete guard ran first and passed), a
+      // forced run can only copy newer versions and keep conflicts, never remove a file.
+      notes.push('Every file on one side changed since the last sync (normal for a small folder) and nothing is to be deleted: synced anyway.');
+      outcome = await runRclone(deps, target, request, tell, { mode, force: true });
+      outcomes.push(outcome);
+    }
+    if (outcome.kind === 'ok' && !request.dryRun && !deps.interrupts.hardStopped && request.profile.conflictResolve === 'newer' && !versionAtLeast(version, '1.66') && outcome.conflicts.length > 0) {
+      const resolved = await resolveConflictsByAge(deps.rclone, target, outcome.conflicts);
+      outcome = { ...outcome, conflicts: resolved };
+      notes.push(`rclone ${version.raw} keeps both copies of a conflict: the newer now has the name back and the older is kept as a copy, on both sides.`);
+      // The renames happened on both sides behind rclone's back: a baseline records them without
+      // copying. A cloud edit made in the meantime is kept first, as before any baseline.
+      keptConflicts.push(...(await keepBothBeforeBaseline(deps.rclone, target)));
+      const refreshed = await runRclone(deps, target, request, tell, { mode: 'baseline', force: false });
+      outcomes.push(refreshed);
+      if (refreshed.kind !== 'ok') outcome = refreshed;
+    }
+  } catch (error) {
+    // Whatever stopped the run, the versions the net holds are kept before the error is told.
+    await net?.close(() => true);
+    throw error;
   }
   if (net) {
     const restored = await net.close(writtenByRclone(outcomes, keptConflicts));

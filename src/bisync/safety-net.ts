@@ -149,6 +149,8 @@ export async function openSafetyNet(options: SafetyNetOptions): Promise<SafetyNe
     pending.add(task);
     void task.finally(() => pending.delete(task));
   });
+  // A watcher that fails (inotify limits) leaves the hard links taken before the run: the sync goes on.
+  watcher.on('error', () => undefined);
   await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
 
   // Copies of every note before each run would cost a full copy of the folder: only links are cheap.
