@@ -53,6 +53,35 @@ export async function resolveConflictsByAge(rclone: Rclone, pair: PairPaths, con
 }
 
 /**
+ * rclone before 1.66 names both copies of every conflict `name..path1` / `name..path2`, so the next
+ * conflict of the same note replaces the copies of the last one (seen losing versions under a writer
+ * loop). Give each copy the one naming scheme instead, unique and keeping the extension, on both sides.
+ */
+export async function renameRcloneCopies(rclone: Rclone, pair: PairPaths, conflicts: Conflict[], now: Date = new Date()): Promise<Conflict[]> {
+  const renamed: Conflict[] = [];
+  for (const conflict of conflicts) {
+    const copies: string[] = [];
+    for (const copy of conflict.copies) {
+      const exists = await fs.lstat(path.join(pair.localPath, copy)).then((stat) => stat.isFile(), () => false);
+      if (!/\.\.path[12]$/.test(copy) || !exists) {
+        copies.push(copy);
+        continue;
+      }
+      const name = await freeCopyName(pair.localPath, conflict.path, now);
+      const moved = await rclone.run(['moveto', remoteJoin(pair.remotePath, copy), remoteJoin(pair.remotePath, name)], ownGroup);
+      if (moved.exitCode !== 0) {
+        copies.push(copy);
+        continue;
+      }
+      await fs.rename(path.join(pair.localPath, copy), path.join(pair.localPath, name));
+      copies.push(name);
+    }
+    renamed.push({ ...conflict, copies });
+  }
+  return renamed;
+}
+
+/**
  * Pure: the name a kept version gets, the same on every rclone version and keeping the extension so
  * the note still opens as a note: `plan.md` → `plan.conflict-20261129-134601.md` (`-2`, `-3`… when taken).
  */

@@ -6,7 +6,7 @@ import type { Rclone } from '../rclone/runner.js';
 import { versionAtLeast, type RcloneVersion } from '../rclone/version.js';
 import type { StatePaths } from '../core/paths.js';
 import { buildBisyncArgs, CHECK_FILENAME, type Fallback } from './args.js';
-import { keepBothBeforeBaseline, resolveConflictsByAge } from './conflicts.js';
+import { keepBothBeforeBaseline, renameRcloneCopies, resolveConflictsByAge } from './conflicts.js';
 import { compileFilterRules, filtersChangedSinceBaseline } from './filters.js';
 import type { Interrupts } from './interrupts.js';
 import { parseBisyncOutcome, type BisyncOutcome, type Changes, type Conflict, type FileChange } from './outcome.js';
@@ -97,10 +97,11 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
       outcome = await runRclone(deps, target, request, tell, { mode, force: true });
       outcomes.push(outcome);
     }
-    if (outcome.kind === 'ok' && !request.dryRun && !deps.interrupts.hardStopped && request.profile.conflictResolve === 'newer' && !versionAtLeast(version, '1.66') && outcome.conflicts.length > 0) {
-      const resolved = await resolveConflictsByAge(deps.rclone, target, outcome.conflicts);
-      outcome = { ...outcome, conflicts: resolved };
-      notes.push(`rclone ${version.raw} keeps both copies of a conflict: the newer now has the name back and the older is kept as a copy, on both sides.`);
+    if (outcome.kind === 'ok' && !request.dryRun && !deps.interrupts.hardStopped && !versionAtLeast(version, '1.66') && outcome.conflicts.length > 0) {
+      const newerWins = request.profile.conflictResolve === 'newer';
+      const resolved = newerWins ? await resolveConflictsByAge(deps.rclone, target, outcome.conflicts) : outcome.conflicts;
+      outcome = { ...outcome, conflicts: await renameRcloneCopies(deps.rclone, target, resolved) };
+      if (newerWins) notes.push(`rclone ${version.raw} keeps both copies of a conflict: the newer now has the name back and the older is kept as a copy, on both sides.`);
       // The renames happened on both sides behind rclone's back: a baseline records them without
       // copying. A cloud edit made in the meantime is kept first, as before any baseline.
       keptConflicts.push(...(await keepBothBeforeBaseline(deps.rclone, target)));
