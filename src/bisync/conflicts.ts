@@ -69,7 +69,8 @@ export async function renameRcloneCopies(rclone: Rclone, pair: PairPaths, confli
       }
       const name = await freeCopyName(pair.localPath, conflict.path, now);
       const moved = await rclone.run(['moveto', remoteJoin(pair.remotePath, copy), remoteJoin(pair.remotePath, name)], ownGroup);
-      if (moved.exitCode !== 0) {
+      // Not in the cloud (a run that stopped before uploading it) is fine: the baseline uploads it.
+      if (moved.exitCode !== 0 && !/not found|doesn't exist|directory not found/i.test(moved.stderr)) {
         copies.push(copy);
         continue;
       }
@@ -79,6 +80,24 @@ export async function renameRcloneCopies(rclone: Rclone, pair: PairPaths, confli
     renamed.push({ ...conflict, copies });
   }
   return renamed;
+}
+
+/**
+ * Before a baseline on rclone < 1.66: copies `name..path1`/`name..path2` left by a run that did not
+ * finish get unique names too (the next conflict of the same note would replace them).
+ */
+export async function renameLeftoverCopies(rclone: Rclone, pair: PairPaths, now: Date = new Date()): Promise<Conflict[]> {
+  const entries = await fs.readdir(pair.localPath, { recursive: true, withFileTypes: true }).catch(() => []);
+  const byNote = new Map<string, Conflict>();
+  for (const entry of entries) {
+    if (!entry.isFile() || !/\.\.path[12]$/.test(entry.name)) continue;
+    const copy = path.relative(pair.localPath, path.join(entry.parentPath, entry.name)).split(path.sep).join('/');
+    const note = copy.replace(/\.\.path[12]$/, '');
+    const conflict = byNote.get(note) ?? { path: note, copies: [], winner: undefined };
+    conflict.copies.push(copy);
+    byNote.set(note, conflict);
+  }
+  return renameRcloneCopies(rclone, pair, [...byNote.values()], now);
 }
 
 /**

@@ -6,7 +6,7 @@ import type { Rclone } from '../rclone/runner.js';
 import { versionAtLeast, type RcloneVersion } from '../rclone/version.js';
 import type { StatePaths } from '../core/paths.js';
 import { buildBisyncArgs, CHECK_FILENAME, type Fallback } from './args.js';
-import { keepBothBeforeBaseline, renameRcloneCopies, resolveConflictsByAge } from './conflicts.js';
+import { keepBothBeforeBaseline, renameLeftoverCopies, renameRcloneCopies, resolveConflictsByAge } from './conflicts.js';
 import { compileFilterRules, filtersChangedSinceBaseline } from './filters.js';
 import type { Interrupts } from './interrupts.js';
 import { parseBisyncOutcome, type BisyncOutcome, type Changes, type Conflict, type FileChange } from './outcome.js';
@@ -78,6 +78,7 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
   if (plan.mode === 'baseline' && !request.dryRun) {
     await fs.mkdir(target.localPath, { recursive: true });
     await ensureCheckFile(target.localPath);
+    if (!versionAtLeast(version, '1.66')) keptConflicts.push(...(await renameLeftoverCopies(deps.rclone, target)));
     // rclone's baseline lets the folder's copy overwrite every differing cloud copy: keep both first.
     keptConflicts.push(...(await keepBothBeforeBaseline(deps.rclone, target)));
   }
