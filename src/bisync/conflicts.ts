@@ -53,11 +53,88 @@ export async function resolveConflictsByAge(rclone: Rclone, pair: PairPaths, con
 }
 
 /**
- * Before a baseline: rclone's --resync lets the folder's copy of a file overwrite a different cloud
- * copy. Where the cloud's copy is the newer one, keep it beside the folder's as `name..path2`
- * (rclone's own name for the cloud side of a conflict), so the baseline uploads both.
+ * rclone before 1.66 names both copies of every conflict `name..path1` / `name..path2`, so the next
+ * conflict of the same note replaces the copies of the last one (seen losing versions under a writer
+ * loop). Give each copy the one naming scheme instead, unique and keeping the extension, on both sides.
  */
-export async function keepCloudVersions(rclone: Rclone, pair: PairPaths): Promise<Conflict[]> {
+export async function renameRcloneCopies(rclone: Rclone, pair: PairPaths, conflicts: Conflict[], now: Date = new Date()): Promise<Conflict[]> {
+  const renamed: Conflict[] = [];
+  for (const conflict of conflicts) {
+    const copies: string[] = [];
+    for (const copy of conflict.copies) {
+      const exists = await fs.lstat(path.join(pair.localPath, copy)).then((stat) => stat.isFile(), () => false);
+      if (!/\.\.path[12]$/.test(copy) || !exists) {
+        copies.push(copy);
+        continue;
+      }
+      const name = await freeCopyName(pair.localPath, conflict.path, now);
+      const moved = await rclone.run(['moveto', remoteJoin(pair.remotePath, copy), remoteJoin(pair.remotePath, name)], ownGroup);
+      // Not in the cloud (a run that stopped before uploading it) is fine: the baseline uploads it.
+      if (moved.exitCode !== 0 && !/not found|doesn't exist|directory not found/i.test(moved.stderr)) {
+        copies.push(copy);
+        continue;
+      }
+      await fs.rename(path.join(pair.localPath, copy), path.join(pair.localPath, name));
+      copies.push(name);
+    }
+    renamed.push({ ...conflict, copies });
+  }
+  return renamed;
+}
+
+/**
+ * Before a baseline on rclone < 1.66: copies `name..path1`/`name..path2` left by a run that did not
+ * finish get unique names too (the next conflict of the same note would replace them).
+ */
+export async function renameLeftoverCopies(rclone: Rclone, pair: PairPaths, now: Date = new Date()): Promise<Conflict[]> {
+  const entries = await fs.readdir(pair.localPath, { recursive: true, withFileTypes: true }).catch(() => []);
+  const byNote = new Map<string, Conflict>();
+  for (const entry of entries) {
+    if (!entry.isFile() || !/\.\.path[12]$/.test(entry.name)) continue;
+    const copy = path.relative(pair.localPath, path.join(entry.parentPath, entry.name)).split(path.sep).join('/');
+    const note = copy.replace(/\.\.path[12]$/, '');
+    const conflict = byNote.get(note) ?? { path: note, copies: [], winner: undefined };
+    conflict.copies.push(copy);
+    byNote.set(note, conflict);
+  }
+  return renameRcloneCopies(rclone, pair, [...byNote.values()], now);
+}
+
+/**
+ * Pure: the name a kept version gets, the same on every rclone version and keeping the extension so
+ * the note still opens as a note: `plan.md` → `plan.conflict-20261129-134601.md` (`-2`, `-3`… when taken).
+ */
+export function conflictCopyName(file: string, when: Date, attempt = 1): string {
+  const stamp = when.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const slash = file.lastIndexOf('/');
+  const dot = file.lastIndexOf('.');
+  const hasExtension = dot > slash + 1;
+  const stem = hasExtension ? file.slice(0, dot) : file;
+  const extension = hasExtension ? file.slice(dot) : '';
+  return `${stem}.conflict-${stamp}${attempt > 1 ? `-${attempt}` : ''}${extension}`;
+}
+
+export interface VersionFacts {
+  size: number;
+  modifiedMs: number;
+}
+
+/**
+ * Pure: which side's version keeps the name before a baseline. A non-empty version always beats an
+ * empty one (a failed download leaves 0-byte files); otherwise the newer wins. The loser is kept too.
+ */
+export function baselineWinner(local: VersionFacts, cloud: VersionFacts): 'local' | 'cloud' {
+  if ((local.size === 0) !== (cloud.size === 0)) return local.size === 0 ? 'cloud' : 'local';
+  return newerSide(local.modifiedMs, cloud.modifiedMs);
+}
+
+/**
+ * Before a baseline: rclone's --resync lets the folder's copy of every differing file overwrite the
+ * cloud's, whatever its age. Keep both instead: the winner (see `baselineWinner`) gets the name in
+ * the folder, the other version is saved beside it as a conflict copy, and the baseline that follows
+ * uploads both.
+ */
+export async function keepBothBeforeBaseline(rclone: Rclone, pair: PairPaths, now: Date = new Date()): Promise<Conflict[]> {
   const check = await rclone.run(['check', pair.localPath, pair.remotePath, '--filter-from', pair.filtersFile, '--differ', '-'], ownGroup);
   // Exit 1 also means "differences found"; anything else unexplained must not pass for "all equal".
   if (check.exitCode !== 0 && !/\d+ differences found/.test(check.stderr)) {
@@ -68,19 +145,24 @@ export async function keepCloudVersions(rclone: Rclone, pair: PairPaths): Promis
   const differing = check.stdout.split('\n').map((line) => line.trim()).filter(Boolean);
   const kept: Conflict[] = [];
   for (const file of differing) {
+    const localFile = path.join(pair.localPath, file);
     const [localStat, listing] = await Promise.all([
-      fs.stat(path.join(pair.localPath, file)).catch(() => undefined),
+      fs.stat(localFile).catch(() => undefined),
       rclone.run(['lsjson', remoteJoin(pair.remotePath, file)], ownGroup),
     ]);
-    const cloud = (JSON.parse(listing.stdout || '[]') as { ModTime?: string }[])[0];
+    const cloud = (JSON.parse(listing.stdout || '[]') as { ModTime?: string; Size?: number }[])[0];
     if (!localStat || !cloud?.ModTime) continue;
-    if (newerSide(localStat.mtimeMs, Date.parse(cloud.ModTime)) === 'local') continue;
-    const copy = await freeName(pair.localPath, `${file}..path2`);
-    const copied = await rclone.run(['copyto', remoteJoin(pair.remotePath, file), path.join(pair.localPath, copy)], ownGroup);
+    const winner = baselineWinner({ size: localStat.size, modifiedMs: localStat.mtimeMs }, { size: cloud.Size ?? 0, modifiedMs: Date.parse(cloud.ModTime) });
+    const copy = await freeCopyName(pair.localPath, file, now);
+    if (winner === 'cloud') await fs.rename(localFile, path.join(pair.localPath, copy));
+    const download = winner === 'cloud' ? file : copy;
+    const copied = await rclone.run(['copyto', remoteJoin(pair.remotePath, file), path.join(pair.localPath, download)], ownGroup);
     if (copied.exitCode !== 0) {
+      // The folder's version keeps its name whatever happens: put it back before saying so.
+      if (winner === 'cloud') await fs.rename(path.join(pair.localPath, copy), localFile);
       throw new CliError(`Could not keep the cloud's copy of ${file} before rebuilding the sync baseline, so nothing was synced.`, { hint: `rclone said: ${lastLine(copied.stderr)}. Run the command again.` });
     }
-    kept.push({ path: file, copies: [file, copy], winner: undefined });
+    kept.push({ path: file, copies: [copy], winner });
   }
   return kept;
 }
@@ -89,10 +171,11 @@ function lastLine(text: string): string {
   return text.trim().split('\n').at(-1)?.replace(/^\S+ \S+ /, '') ?? 'nothing';
 }
 
-async function freeName(folder: string, wanted: string): Promise<string> {
-  for (let index = 0; ; index += 1) {
-    const candidate = index === 0 ? wanted : `${wanted}${index + 1}`;
-    const taken = await fs.stat(path.join(folder, candidate)).then(() => true, () => false);
+/** A conflict-copy name not taken in the folder. */
+export async function freeCopyName(folder: string, file: string, when: Date): Promise<string> {
+  for (let attempt = 1; ; attempt += 1) {
+    const candidate = conflictCopyName(file, when, attempt);
+    const taken = await fs.lstat(path.join(folder, candidate)).then(() => true, () => false);
     if (!taken) return candidate;
   }
 }

@@ -6,13 +6,14 @@ import type { Rclone } from '../rclone/runner.js';
 import { versionAtLeast, type RcloneVersion } from '../rclone/version.js';
 import type { StatePaths } from '../core/paths.js';
 import { buildBisyncArgs, CHECK_FILENAME, type Fallback } from './args.js';
-import { keepCloudVersions, resolveConflictsByAge } from './conflicts.js';
+import { keepBothBeforeBaseline, renameLeftoverCopies, renameRcloneCopies, resolveConflictsByAge } from './conflicts.js';
 import { freeBytesAt, removePartialFiles, requireDiskSpace } from './disk-space.js';
-import { filtersChangedSinceBaseline } from './filters.js';
+import { compileFilterRules, filtersChangedSinceBaseline } from './filters.js';
 import { exactExcludeRule, readRefusedNames, refusedLongNames, refusedNamesNote, rememberRefusedNames } from './refused-names.js';
 import type { Interrupts } from './interrupts.js';
 import { parseBisyncOutcome, type BisyncOutcome, type Changes, type Conflict, type FileChange } from './outcome.js';
 import { planRun, type RunPlan } from './plan.js';
+import { openSafetyNet, type SafetyNet } from './safety-net.js';
 import type { BisyncProfile } from './profiles.js';
 import { clashCandidates, moveClashingFolders } from './type-clash.js';
 import { readBisyncState, recordRun, type BisyncRunRecord } from './state.js';
@@ -81,28 +82,54 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
   if (plan.mode === 'baseline' && !request.dryRun) {
     await fs.mkdir(target.localPath, { recursive: true });
     await ensureCheckFile(target.localPath);
-    // rclone's baseline lets the folder's copy overwrite a differing cloud copy: keep the cloud one first.
-    keptConflicts.push(...(await keepCloudVersions(deps.rclone, target)));
+    if (!versionAtLeast(version, '1.66')) keptConflicts.push(...(await renameLeftoverCopies(deps.rclone, target)));
+    // rclone's baseline lets the folder's copy overwrite every differing cloud copy: keep both first.
+    keptConflicts.push(...(await keepBothBeforeBaseline(deps.rclone, target)));
   }
 
+  const net = request.dryRun ? undefined : await openNet(deps, target);
+  const outcomes: BisyncOutcome[] = [];
   const mode = plan.mode;
-  let outcome = await runRclone(deps, target, request, tell, { mode, force: false });
-  if (outcome.kind === 'safety-stop' && isFalseAlarm(outcome) && !request.dryRun && !deps.interrupts.hardStopped) {
-    // rclone's "all files were changed" guard trips on any small folder where every note was
-    // edited. With no delete pending on either side (the delete guard ran first and passed), a
-    // forced run can only copy newer versions and keep conflicts, never remove a file.
-    notes.push('Every file on one side changed since the last sync (normal for a small folder) and nothing is to be deleted: synced anyway.');
-    outcome = await runRclone(deps, target, request, tell, { mode, force: true });
+  let outcome: BisyncOutcome;
+  try {
+    outcome = await runRclone(deps, target, request, tell, { mode, force: false });
+    outcomes.push(outcome);
+    if (outcome.kind === 'safety-stop' && isFalseAlarm(outcome) && !request.dryRun && !deps.interrupts.hardStopped) {
+      // rclone's "all files were changed" guard trips on any small folder where every note was
+      // edited. With no delete pending on either side (the delete guard ran first and passed), a
+      // forced run can only copy newer versions and keep conflicts, never remove a file.
+      notes.push('Every file on one side changed since the last sync (normal for a small folder) and nothing is to be deleted: synced anyway.');
+      outcome = await runRclone(deps, target, request, tell, { mode, force: true });
+      outcomes.push(outcome);
+    }
+    if (outcome.kind === 'ok' && !request.dryRun && !deps.interrupts.hardStopped && !versionAtLeast(version, '1.66') && outcome.conflicts.length > 0) {
+      const newerWins = request.profile.conflictResolve === 'newer';
+      const resolved = newerWins ? await resolveConflictsByAge(deps.rclone, target, outcome.conflicts) : outcome.conflicts;
+      outcome = { ...outcome, conflicts: await renameRcloneCopies(deps.rclone, target, resolved) };
+      if (newerWins) notes.push(`rclone ${version.raw} keeps both copies of a conflict: the newer now has the name back and the older is kept as a copy, on both sides.`);
+      // The renames happened on both sides behind rclone's back: a baseline records them without
+      // copying. A cloud edit made in the meantime is kept first, as before any baseline.
+      keptConflicts.push(...(await keepBothBeforeBaseline(deps.rclone, target)));
+      const refreshed = await runRclone(deps, target, request, tell, { mode: 'baseline', force: false });
+      outcomes.push(refreshed);
+      if (refreshed.kind !== 'ok') outcome = refreshed;
+    }
+  } catch (error) {
+    // Whatever stopped the run, the versions the net holds are kept before the error is told.
+    await net?.close(() => true);
+    throw error;
   }
-  if (outcome.kind === 'ok' && !request.dryRun && !deps.interrupts.hardStopped && request.profile.conflictResolve === 'newer' && !versionAtLeast(version, '1.66') && outcome.conflicts.length > 0) {
-    const resolved = await resolveConflictsByAge(deps.rclone, target, outcome.conflicts);
-    outcome = { ...outcome, conflicts: resolved };
-    notes.push(`rclone ${version.raw} keeps both copies of a conflict: the newer now has the name back and the older is kept as a copy, on both sides.`);
-    // The renames happened on both sides behind rclone's back: a baseline records them without
-    // copying. A cloud edit made in the meantime is kept first, as before any baseline.
-    keptConflicts.push(...(await keepCloudVersions(deps.rclone, target)));
-    const refreshed = await runRclone(deps, target, request, tell, { mode: 'baseline', force: false });
-    if (refreshed.kind !== 'ok') outcome = refreshed;
+  if (net) {
+    const restored = await net.close(writtenByRclone(outcomes, keptConflicts));
+    if (restored.conflicts.length > 0) {
+      keptConflicts.push(...restored.conflicts);
+      notes.push(`${restored.conflicts.length} note${restored.conflicts.length > 1 ? 's were' : ' was'} edited while rclone replaced ${restored.conflicts.length > 1 ? 'them' : 'it'}: the edit${restored.conflicts.length > 1 ? 's are' : ' is'} kept as a conflict copy.`);
+      // The copies are new files in the folder: one more run puts them in the cloud too.
+      if (outcome.kind === 'ok' && !deps.interrupts.stopping) {
+        const upload = await runRclone(deps, target, request, tell, { mode: 'sync', force: false });
+        if (upload.kind !== 'ok') outcome = upload;
+      }
+    }
   }
   if (outcome.kind === 'disk-full' && (await readListingState(target.workdir, target.session)) !== 'present') {
     // The next run is a baseline: a note truncated by the full disk must not be uploaded by it.
@@ -170,6 +197,35 @@ async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncReques
     localRoot: target.localPath,
     remoteRoot: target.remotePath,
   });
+}
+
+async function openNet(deps: SyncDeps, target: SyncTarget): Promise<SafetyNet> {
+  const [filters, priorListing] = await Promise.all([
+    fs.readFile(target.filtersFile, 'utf8').catch(() => ''),
+    fs.readFile(path.join(target.workdir, `${target.session}.path1.lst`), 'utf8').catch(() => undefined),
+  ]);
+  return openSafetyNet({
+    localPath: target.localPath,
+    netDir: path.join(target.workdir, 'safety-net'),
+    priorListing,
+    excluded: compileFilterRules(filters),
+    rcloneRenames: versionAtLeast(deps.version, PARTIAL_FILES_SINCE),
+  });
+}
+
+/** From this version rclone downloads into a partial file and renames it over the old one. */
+const PARTIAL_FILES_SINCE = '1.63';
+
+/** Pure: the folder paths rclone may have written or deleted; all of them when a run's log could not say. */
+export function writtenByRclone(outcomes: BisyncOutcome[], kept: Conflict[]): (file: string) => boolean {
+  if (outcomes.some((outcome) => !('changes' in outcome))) return () => true;
+  const written = new Set<string>(kept.flatMap((conflict) => [conflict.path, ...conflict.copies]));
+  for (const outcome of outcomes) {
+    if (!('changes' in outcome)) continue;
+    for (const change of outcome.changes.toLocal) written.add(change.path);
+    if (outcome.kind === 'ok') for (const conflict of outcome.conflicts) written.add(conflict.path);
+  }
+  return (file) => written.has(file);
 }
 
 /** The check file is ours: people count their notes, not it. */

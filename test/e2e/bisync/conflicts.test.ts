@@ -6,6 +6,8 @@ import { notes, useServer, type Pair } from './helpers.js';
 
 const { newPair } = useServer();
 
+const COPY_NAME = /^plan\.conflict-\d{8}-\d{6}(-\d+)?\.md$/;
+
 async function syncedPair(profile: string, files: Record<string, string>): Promise<Pair> {
   const pair = await newPair({ profile });
   for (const [file, text] of Object.entries(files)) await pair.writeLocal(file, text);
@@ -24,11 +26,14 @@ describe('conflicts', () => {
     const result = await pair.bisync('--json');
     expect(result.exitCode, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as Report;
-    expect(report.conflicts).toEqual([{ path: 'plan.md', copies: ['plan.md..path1', 'plan.md..path2'] }]);
+    const [here = '', cloud = ''] = report.conflicts[0]?.copies ?? [];
+    expect(report.conflicts).toEqual([{ path: 'plan.md', copies: [here, cloud] }]);
+    // rclone 1.60's `..path1`/`..path2` names would be reused by the next conflict: renamed, unique.
+    for (const copy of [here, cloud]) expect(copy).toMatch(COPY_NAME);
     expect(result.stderr).toContain('conflict: plan.md');
     for (const read of [pair.readLocal, pair.readCloud]) {
-      expect(await read('plan.md..path1')).toBe('edited here\n');
-      expect(await read('plan.md..path2')).toBe('edited in the cloud\n');
+      expect(await read(here)).toBe('edited here\n');
+      expect(await read(cloud)).toBe('edited in the cloud\n');
     }
   });
 
@@ -39,12 +44,14 @@ describe('conflicts', () => {
     const result = await pair.bisync('--json');
     expect(result.exitCode, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as Report;
-    expect(report.conflicts).toEqual([{ path: 'plan.md', copies: ['plan.md..path1'], winner: 'cloud' }]);
+    const copy = report.conflicts[0]?.copies[0] ?? '';
+    expect(report.conflicts).toEqual([{ path: 'plan.md', copies: [copy], winner: 'cloud' }]);
+    expect(copy).toMatch(COPY_NAME);
     for (const read of [pair.readLocal, pair.readCloud]) {
       expect(await read('plan.md')).toBe('newer edit in the cloud\n');
-      expect(await read('plan.md..path1')).toBe('older edit here\n');
+      expect(await read(copy)).toBe('older edit here\n');
     }
-    for (const files of [await pair.localFiles(), await pair.cloudFiles()]) expect(notes(files)).toEqual(['a.md', 'b.md', 'c.md', 'plan.md', 'plan.md..path1']);
+    for (const files of [await pair.localFiles(), await pair.cloudFiles()]) expect(notes(files)).toEqual(['a.md', 'b.md', 'c.md', copy, 'plan.md']);
     // The pair is settled: the next run has nothing to do.
     const next = await pair.bisync('--json');
     expect(next.exitCode, next.stderr).toBe(0);
@@ -129,7 +136,7 @@ describe('edge cases of a pair', () => {
     expect((await pair.bisync()).exitCode).toBe(0);
   });
 
-  it('a lost baseline is rebuilt without overwriting a newer cloud version', async () => {
+  it('a lost baseline is rebuilt keeping both versions: the newer takes the name', async () => {
     const pair = await syncedPair('balanced', { 'a.md': 'a\n', 'b.md': 'b\n', 'c.md': 'c\n', 'd.md': 'd\n' });
     const workdir = statePaths(pair.user.stateDir).bisyncWorkdir(pair.tenant.tenantId);
     for (const name of await fs.readdir(workdir)) {
@@ -140,10 +147,13 @@ describe('edge cases of a pair', () => {
     const result = await pair.bisync('--json');
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toContain('recovering with a fresh baseline');
-    expect(JSON.parse(result.stdout)).toMatchObject({ mode: 'baseline', why: 'recovery', conflicts: [{ path: 'a.md', copies: ['a.md', 'a.md..path2'] }] });
+    const report = JSON.parse(result.stdout) as Report & { mode: string; why: string };
+    expect(report).toMatchObject({ mode: 'baseline', why: 'recovery', conflicts: [{ path: 'a.md', winner: 'cloud' }] });
+    const copy = report.conflicts[0]?.copies[0] ?? '';
+    expect(copy).toMatch(/^a\.conflict-\d{8}-\d{6}\.md$/);
     for (const read of [pair.readLocal, pair.readCloud]) {
-      expect(await read('a.md')).toBe('older here\n');
-      expect(await read('a.md..path2')).toBe('newer in the cloud\n');
+      expect(await read('a.md')).toBe('newer in the cloud\n');
+      expect(await read(copy)).toBe('older here\n');
     }
   });
 });

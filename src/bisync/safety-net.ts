@@ -1,0 +1,232 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { freeCopyName } from './conflicts.js';
+import type { Conflict } from './outcome.js';
+
+/**
+ * The copy-on-write safety net of one `cloud bisync` run (issue 8): rclone bisync has a window
+ * between its listing and its copies in which a note edited in the folder is overwritten by the
+ * cloud's version with no conflict. The net keeps every version of a note the folder held during the
+ * run (a hard link of each file before the run, where rclone replaces files by rename, and a capture
+ * of each file written while it runs) and afterwards restores, as a conflict copy, each one that rclone
+ * replaced or deleted without an identical copy left and that had not been synced before.
+ */
+
+/** One entry of rclone's prior listing of the folder (`<session>.path1.lst`). */
+export interface ListedFile {
+  size: number;
+  md5: string | undefined;
+  modifiedMs: number;
+}
+
+/** Pure: rclone's listing file (`- size hash - modtime "path"`) → path → what was synced. */
+export function parseListing(text: string): Map<string, ListedFile> {
+  const files = new Map<string, ListedFile>();
+  for (const line of text.split('\n')) {
+    const match = /^-\s+(\d+)\s+(\S+)\s+\S+\s+(\S+)\s+(".*")\s*$/.exec(line);
+    if (!match?.[1] || !match[2] || !match[3] || !match[4]) continue;
+    let file: string;
+    try {
+      file = JSON.parse(match[4]) as string;
+    } catch {
+      continue;
+    }
+    const md5 = /^md5:([0-9a-f]{32})$/.exec(match[2])?.[1];
+    files.set(file, { size: Number(match[1]), md5, modifiedMs: Date.parse(match[3]) });
+  }
+  return files;
+}
+
+/** A version of a note the net holds: its content hash, and whether it is the one last synced. */
+export interface HeldVersion {
+  path: string;
+  md5: string;
+  synced: boolean;
+}
+
+/**
+ * Pure: the versions that must be restored as conflict copies. A version is safe when identical
+ * content is in the folder after the run (under its name or as a copy) or when it is the version
+ * the last sync recorded (the cloud had it, so replacing it is a pull). Only the paths rclone itself
+ * wrote or deleted in the folder count: elsewhere a differing later version is the user's own save.
+ */
+export function versionsToRestore(held: HeldVersion[], finalHashes: Map<string, Set<string>>, rcloneWrote: (file: string) => boolean): HeldVersion[] {
+  const restore: HeldVersion[] = [];
+  const seen = new Set<string>();
+  for (const version of held) {
+    if (!rcloneWrote(version.path) || version.synced) continue;
+    if (finalHashes.get(version.path)?.has(version.md5)) continue;
+    const key = `${version.path}\0${version.md5}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    restore.push(version);
+  }
+  return restore;
+}
+
+export interface SafetyNetOptions {
+  localPath: string;
+  /** Where the net keeps its versions (removed after the run): best on the folder's disk. */
+  netDir: string;
+  /** rclone's listing of the folder before the run, if there is one. */
+  priorListing: string | undefined;
+  /** Paths the sync ignores (filters), relative with `/`. */
+  excluded: (relative: string) => boolean;
+  /**
+   * rclone replaces a file by renaming a new one over it (1.63+: partial files), so a hard link keeps
+   * the old content; older rclone writes in place, which a hard link would follow, so it gets copies.
+   */
+  rcloneRenames: boolean;
+}
+
+export interface RestoredVersions {
+  conflicts: Conflict[];
+}
+
+export interface SafetyNet {
+  /** After the last rclone run: restore what must be kept, then drop the net. */
+  close(rcloneWrote: (file: string) => boolean, now?: Date): Promise<RestoredVersions>;
+}
+
+interface Capture {
+  path: string;
+  file: string;
+}
+
+export async function openSafetyNet(options: SafetyNetOptions): Promise<SafetyNet> {
+  const { localPath, netDir } = options;
+  await fs.rm(netDir, { recursive: true, force: true });
+  await fs.mkdir(netDir, { recursive: true, mode: 0o700 });
+  const listed = options.priorListing ? parseListing(options.priorListing) : new Map<string, ListedFile>();
+  const captures: Capture[] = [];
+  const pending = new Set<Promise<void>>();
+  let sequence = 0;
+  let linksWork = options.rcloneRenames;
+  // A hard link changes the file's link count, which the watcher reports as a change: the same
+  // content (same inode, size and time) is kept once.
+  const lastKept = new Map<string, string>();
+
+  const keep = async (relative: string) => {
+    const source = path.join(localPath, relative);
+    const file = path.join(netDir, String((sequence += 1)));
+    try {
+      const stat = await fs.lstat(source);
+      const identity = `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+      if (!stat.isFile() || lastKept.get(relative) === identity) return;
+      lastKept.set(relative, identity);
+      if (linksWork) {
+        try {
+          await fs.link(source, file);
+        } catch (error) {
+          // Another disk (EXDEV) or a file system without hard links: copies from now on.
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+          linksWork = false;
+          await fs.copyFile(source, file);
+        }
+      } else await fs.copyFile(source, file);
+      captures.push({ path: relative, file });
+    } catch (error) {
+      // Gone between the event and the capture: nothing to keep.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  };
+  const relativeOf = (file: string) => path.relative(localPath, file).split(path.sep).join('/');
+
+  const { watch } = await import('chokidar');
+  const watcher = watch(localPath, {
+    ignoreInitial: true,
+    persistent: true,
+    ignored: (file: string) => {
+      const relative = relativeOf(file);
+      return relative !== '' && !relative.startsWith('..') && (options.excluded(relative) || options.excluded(`${relative}/`));
+    },
+  });
+  watcher.on('all', (event, file) => {
+    if (event !== 'add' && event !== 'change') return;
+    const task = keep(relativeOf(file)).catch(() => undefined);
+    pending.add(task);
+    void task.finally(() => pending.delete(task));
+  });
+  // A watcher that fails (inotify limits) leaves the hard links taken before the run: the sync goes on.
+  watcher.on('error', () => undefined);
+  await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+
+  // Copies of every note before each run would cost a full copy of the folder: only links are cheap.
+  if (options.rcloneRenames) {
+    for (const [dir, names] of Object.entries(watcher.getWatched())) {
+      for (const name of names) {
+        const relative = relativeOf(path.join(dir, name));
+        if (relative.startsWith('..') || !linksWork) continue;
+        await keep(relative);
+      }
+    }
+  }
+
+  return {
+    async close(rcloneWrote, now = new Date()) {
+      await watcher.close();
+      await Promise.all([...pending]);
+      try {
+        const held: (HeldVersion & { file: string })[] = [];
+        for (const capture of captures) {
+          if (!rcloneWrote(capture.path)) continue;
+          const [md5, stat] = await Promise.all([md5Of(capture.file), fs.stat(capture.file)]);
+          const entry = listed.get(capture.path);
+          const synced = entry !== undefined && (entry.md5 ? entry.md5 === md5 : entry.size === stat.size && Math.abs(entry.modifiedMs - stat.mtimeMs) < 1);
+          held.push({ path: capture.path, md5, synced, file: capture.file });
+        }
+        const finalHashes = await hashesBeside(localPath, [...new Set(held.map((version) => version.path))]);
+        const restore = versionsToRestore(held, finalHashes, rcloneWrote) as (HeldVersion & { file: string })[];
+        const byPath = new Map<string, Conflict>();
+        for (const version of restore) {
+          if (await isPartialWriteOf(version.file, path.join(localPath, version.path))) continue;
+          const copy = await freeCopyName(localPath, version.path, now);
+          await fs.mkdir(path.dirname(path.join(localPath, copy)), { recursive: true });
+          await fs.copyFile(version.file, path.join(localPath, copy), fs.constants.COPYFILE_EXCL);
+          const conflict = byPath.get(version.path) ?? { path: version.path, copies: [], winner: undefined };
+          conflict.copies.push(copy);
+          byPath.set(version.path, conflict);
+        }
+        return { conflicts: [...byPath.values()] };
+      } finally {
+        await fs.rm(netDir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** For each path: the hashes of it and of every file beside it whose name starts with its stem (its copies). */
+async function hashesBeside(localPath: string, files: string[]): Promise<Map<string, Set<string>>> {
+  const result = new Map<string, Set<string>>();
+  for (const file of files) {
+    const dir = path.dirname(path.join(localPath, file));
+    const base = path.basename(file);
+    const stem = base.includes('.') ? base.slice(0, base.lastIndexOf('.')) : base;
+    const names = await fs.readdir(dir).catch(() => [] as string[]);
+    const hashes = new Set<string>();
+    for (const name of names.filter((candidate) => candidate.startsWith(stem))) {
+      const hash = await md5Of(path.join(dir, name)).catch(() => undefined);
+      if (hash) hashes.add(hash);
+    }
+    result.set(file, hashes);
+  }
+  return result;
+}
+
+/**
+ * rclone before 1.63 writes a download in place: a capture taken mid-write holds the start of the
+ * new version, not an edit. Nothing is lost by skipping it: the whole version is in the folder.
+ */
+async function isPartialWriteOf(captured: string, current: string): Promise<boolean> {
+  const [part, whole] = await Promise.all([fs.readFile(captured), fs.readFile(current).catch(() => undefined)]);
+  return whole !== undefined && part.length < whole.length && whole.subarray(0, part.length).equals(part);
+}
+
+function md5Of(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('md5');
+    createReadStream(file).on('error', reject).on('data', (chunk) => hash.update(chunk)).on('end', () => resolve(hash.digest('hex')));
+  });
+}

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+/** Somewhere versions can end up: a machine's folder, or the bucket copied into a folder. */
+export interface Place {
+  name: string;
+  /** Every file's content under the place (conflict copies included), read at the end. */
+  contents(): Promise<string[]>;
+}
+
+/**
+ * Every version ever written in a chaos test, for the invariant of issue 8: each content written to
+ * either machine (or straight into the bucket) exists at the end in some place, under its name or as
+ * a conflict copy, unless a writer replaced it knowingly (it read that content from its own disk just
+ * before writing over it: a user's own edit, not a loss). Contents are unique (a nonce in each).
+ */
+export class VersionLedger {
+  private readonly written = new Map<string, string>();
+  private readonly superseded = new Set<string>();
+
+  /** A fresh, unique note body. */
+  body(label: string): string {
+    return `${label} ${randomUUID()}\n`;
+  }
+
+  /** Records a version written by a test's own means (into the bucket, say), replacing `previous`. */
+  record(where: string, text: string, previous?: string): void {
+    this.written.set(text, where);
+    if (previous !== undefined) this.superseded.add(previous);
+  }
+
+  /** A user's edit on a machine: reads what it replaces (known to the user), then writes in place. */
+  async edit(folder: string, file: string, label: string): Promise<string> {
+    const target = path.join(folder, file);
+    const previous = await fs.readFile(target, 'utf8').catch(() => undefined);
+    const text = this.body(label);
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    await fs.writeFile(target, text);
+    this.record(`${label}:${file}`, text, previous);
+    return text;
+  }
+
+  /** How many versions were written (for the report of a test). */
+  get count(): number {
+    return this.written.size;
+  }
+
+  /** The versions found nowhere: written, never knowingly replaced, and in no place at the end. */
+  async lost(places: Place[]): Promise<string[]> {
+    const present = new Set<string>();
+    for (const place of places) for (const text of await place.contents()) present.add(text);
+    return [...this.written.entries()].filter(([text]) => !this.superseded.has(text) && !present.has(text)).map(([text, where]) => `${where}: ${text.trim()}`);
+  }
+}
+
+/** Every regular file's content under a folder. */
+export async function folderContents(folder: string): Promise<string[]> {
+  const entries = await fs.readdir(folder, { recursive: true, withFileTypes: true }).catch(() => []);
+  const files = entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
+  return Promise.all(files.map((file) => fs.readFile(file, 'utf8')));
+}
+
+export function folderPlace(name: string, folder: string): Place {
+  return { name, contents: () => folderContents(folder) };
+}
+
+/** The bucket as a place: copied down with `copyAll(into)` (real rclone) and read like a folder. */
+export function bucketPlace(copyAll: (into: string) => Promise<unknown>): Place {
+  return {
+    name: 'bucket',
+    async contents() {
+      const into = await fs.mkdtemp(path.join(os.tmpdir(), 'bm-bucket-'));
+      try {
+        await copyAll(into);
+        return await folderContents(into);
+      } finally {
+        await fs.rm(into, { recursive: true, force: true });
+      }
+    },
+  };
+}

@@ -1,0 +1,128 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { baselineWinner, conflictCopyName, type VersionFacts } from '../../../src/bisync/conflicts.js';
+import type { BisyncOutcome } from '../../../src/bisync/outcome.js';
+import { writtenByRclone } from '../../../src/bisync/run.js';
+import { openSafetyNet, parseListing, versionsToRestore, type HeldVersion } from '../../../src/bisync/safety-net.js';
+
+const when = new Date('2026-11-29T13:46:01.250Z');
+
+describe('conflictCopyName', () => {
+  it.each([
+    ['hello.md', 1, 'hello.conflict-20261129-134601.md'],
+    ['notes/plan.v2.md', 1, 'notes/plan.v2.conflict-20261129-134601.md'],
+    ['README', 1, 'README.conflict-20261129-134601'],
+    ['.hidden', 1, '.hidden.conflict-20261129-134601'],
+    ['dir.d/file', 1, 'dir.d/file.conflict-20261129-134601'],
+    ['hello.md', 3, 'hello.conflict-20261129-134601-3.md'],
+  ])('%s (attempt %i) → %s', (file, attempt, expected) => {
+    expect(conflictCopyName(file, when, attempt)).toBe(expected);
+  });
+});
+
+describe('baselineWinner', () => {
+  it.each([
+    [{ size: 5, modifiedMs: 2 }, { size: 5, modifiedMs: 1 }, 'local', 'the newer wins'],
+    [{ size: 5, modifiedMs: 1 }, { size: 5, modifiedMs: 2 }, 'cloud', 'the newer wins'],
+    [{ size: 5, modifiedMs: 1 }, { size: 5, modifiedMs: 1 }, 'cloud', 'a tie goes to the cloud'],
+    [{ size: 0, modifiedMs: 9 }, { size: 5, modifiedMs: 1 }, 'cloud', 'an empty file never takes the name of a non-empty one'],
+    [{ size: 5, modifiedMs: 1 }, { size: 0, modifiedMs: 9 }, 'local', 'an empty file never takes the name of a non-empty one'],
+  ] satisfies [VersionFacts, VersionFacts, 'local' | 'cloud', string][])('%o vs %o → %s (%s)', (local, cloud, expected, _why) => {
+    expect(baselineWinner(local, cloud)).toBe(expected);
+  });
+});
+
+describe('parseListing', () => {
+  it('reads size, md5 and modtime by path, quoted paths included', () => {
+    const listing = [
+      '# bisync listing v1 from 2026-11-29T14:40:39.564947125+0000',
+      '-        3 md5:764efa883dda1e11db47671c4a3bbd9e - 2026-11-29T14:40:39.289017519+0000 "x.md"',
+      '-       12 - - 2026-11-29T14:40:39.293+0000 "sub/y \\"z\\".md"',
+    ].join('\n');
+    const files = parseListing(listing);
+    expect(files.get('x.md')).toEqual({ size: 3, md5: '764efa883dda1e11db47671c4a3bbd9e', modifiedMs: Date.parse('2026-11-29T14:40:39.289017519+0000') });
+    expect(files.get('sub/y "z".md')).toMatchObject({ size: 12, md5: undefined });
+    expect(files.size).toBe(2);
+  });
+});
+
+describe('versionsToRestore', () => {
+  const held = (file: string, md5: string, synced = false): HeldVersion => ({ path: file, md5, synced });
+  const finals = new Map([['a.md', new Set(['final-a'])], ['b.md', new Set(['final-b', 'copy-b'])]]);
+  it.each([
+    ['an edit rclone overwrote', [held('a.md', 'edit')], ['edit']],
+    ['the synced version a pull replaced', [held('a.md', 'old', true)], []],
+    ['a version identical to the final one', [held('a.md', 'final-a')], []],
+    ['a version kept as a copy already', [held('b.md', 'copy-b')], []],
+    ['a path rclone did not write (the user saved again)', [held('c.md', 'draft')], []],
+    ['the same version captured twice', [held('a.md', 'edit'), held('a.md', 'edit')], ['edit']],
+  ])('%s', (_label, versions, expected) => {
+    const restored = versionsToRestore(versions, finals, (file) => file !== 'c.md');
+    expect(restored.map((version) => version.md5)).toEqual(expected);
+  });
+});
+
+describe('writtenByRclone', () => {
+  const ok = (toLocal: string[], conflicts: string[] = []): BisyncOutcome => ({
+    kind: 'ok',
+    changes: { toCloud: [{ path: 'up.md', action: 'changed' }], toLocal: toLocal.map((file) => ({ path: file, action: 'changed' as const })) },
+    conflicts: conflicts.map((file) => ({ path: file, copies: [], winner: undefined })),
+  });
+  it('knows the downloads, deletions and conflicts of every run', () => {
+    const wrote = writtenByRclone([ok(['down.md']), ok([], ['both.md'])], [{ path: 'kept.md', copies: ['kept.conflict-1.md'], winner: 'cloud' }]);
+    expect(['down.md', 'both.md', 'kept.md', 'kept.conflict-1.md', 'up.md', 'other.md'].map(wrote)).toEqual([true, true, true, true, false, false]);
+  });
+  it('assumes every path when a run\'s log could not say (a failed run)', () => {
+    expect(writtenByRclone([ok([]), { kind: 'failed', transient: false, detail: 'x' }], [])('any.md')).toBe(true);
+  });
+});
+
+describe('openSafetyNet (real files)', () => {
+  let root: string;
+  afterEach(async () => {
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  async function setUp() {
+    root = await fs.mkdtemp(path.join(os.tmpdir(), 'bm-net-'));
+    const folder = path.join(root, 'folder');
+    await fs.mkdir(folder);
+    await fs.writeFile(path.join(folder, 'a.md'), 'synced\n');
+    await fs.writeFile(path.join(folder, 'b.md'), 'synced b\n');
+    const stat = await fs.stat(path.join(folder, 'a.md'));
+    const listing = `-        7 - - ${new Date(stat.mtimeMs).toISOString()} "a.md"\n`;
+    return { folder, listing };
+  }
+
+  /** What rclone 1.63+ does to a file it downloads: a new file renamed over the old one. */
+  async function renameOver(file: string, text: string) {
+    await fs.writeFile(`${file}.partial`, text);
+    await fs.rename(`${file}.partial`, file);
+  }
+
+  for (const rcloneRenames of [true, false]) {
+    it(`keeps an edit made during the run that rclone replaced (${rcloneRenames ? 'hard links' : 'copies'})`, async () => {
+      const { folder, listing } = await setUp();
+      const net = await openSafetyNet({ localPath: folder, netDir: path.join(root, 'net'), priorListing: listing, excluded: (file) => file.endsWith('.partial'), rcloneRenames });
+      await fs.writeFile(path.join(folder, 'a.md'), 'edited during the run\n');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await renameOver(path.join(folder, 'a.md'), 'from the cloud\n');
+      const restored = await net.close((file) => file === 'a.md', when);
+      expect(restored.conflicts).toEqual([{ path: 'a.md', copies: ['a.conflict-20261129-134601.md'], winner: undefined }]);
+      expect(await fs.readFile(path.join(folder, 'a.conflict-20261129-134601.md'), 'utf8')).toBe('edited during the run\n');
+      expect(await fs.readFile(path.join(folder, 'a.md'), 'utf8')).toBe('from the cloud\n');
+      await expect(fs.access(path.join(root, 'net'))).rejects.toThrow();
+    });
+  }
+
+  it('a pull over the synced version keeps nothing extra', async () => {
+    const { folder, listing } = await setUp();
+    const net = await openSafetyNet({ localPath: folder, netDir: path.join(root, 'net'), priorListing: listing, excluded: () => false, rcloneRenames: true });
+    await renameOver(path.join(folder, 'a.md'), 'from the cloud\n');
+    const restored = await net.close((file) => file === 'a.md', when);
+    expect(restored.conflicts).toEqual([]);
+    expect((await fs.readdir(folder)).sort()).toEqual(['a.md', 'b.md']);
+  });
+});
