@@ -1,4 +1,3 @@
-import type { CommandContext } from '../cli/context.js';
 import { CliError, ExitCode } from '../core/errors.js';
 import type { Output } from '../core/output.js';
 import { apiErrorFor, sendRequest, type HttpMethod, type HttpResponse, type RetryPolicy } from './http.js';
@@ -10,13 +9,6 @@ export interface ApiClientDeps {
   accessToken: () => Promise<string>;
   output: Output;
   retry?: RetryPolicy;
-}
-
-/** The logged-in client of the run: base URL from the settings, token from the login session. */
-export async function createApiClient(ctx: Omit<CommandContext, 'api'>): Promise<ApiClient> {
-  const { openSession } = await import('../auth/session.js');
-  const session = await openSession(ctx);
-  return apiClientFor({ baseUrl: ctx.settings.apiUrl, accessToken: () => session.accessToken(), output: ctx.output });
 }
 
 export function apiClientFor(deps: ApiClientDeps): ApiClient {

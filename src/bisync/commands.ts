@@ -1,8 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { CommandContext } from '../cli/context.js';
-import type { BisyncFlags } from '../cli/program.js';
+import type { CommandContext, JsonOptions } from '../core/command.js';
 import { CliError, ExitCode, type ExitCodeValue } from '../core/errors.js';
 import { parseDuration, parseProfileName } from '../core/settings.js';
 import { remoteBucketPath, requireTenantState, type TenantState } from '../core/tenant-state.js';
@@ -26,12 +25,36 @@ import { watchAndSync } from './watch.js';
 /** Local edits are synced this long after the last one (editors write in bursts). */
 const WATCH_DEBOUNCE_MS = 1_000;
 
-export async function bisync(options: BisyncFlags, ctx: CommandContext): Promise<ExitCodeValue> {
+/** `cloud bisync`'s flags. */
+export interface BisyncOptions {
+  profile?: string;
+  dryRun: boolean;
+  resync: boolean;
+  watch: boolean;
+  interval?: string;
+  path?: string;
+  json: boolean;
+}
+
+/** A bisync run with its interval resolved: what the command and setup's first sync both run. */
+export type BisyncRun = Omit<BisyncOptions, 'interval'> & { intervalSeconds: number };
+
+export async function bisync(options: BisyncOptions, ctx: CommandContext): Promise<ExitCodeValue> {
   const { output } = ctx;
   if (options.watch && options.dryRun) throw new CliError('--watch and --dry-run do not go together.', { hint: 'Run `basic-memory cloud bisync --dry-run` once to see what would change.', exitCode: ExitCode.usage });
   const intervalSeconds = options.interval === undefined ? ctx.settings.watchIntervalSeconds : parseDuration(options.interval);
   if (intervalSeconds === undefined) throw new CliError(`"${options.interval ?? ''}" is not a duration.`, { hint: 'Use a duration like 30s, 5m or 1h.', exitCode: ExitCode.usage });
   if (options.interval !== undefined && !options.watch) output.warn('--interval only matters with --watch; ignored.');
+  return runBisync({ ...options, intervalSeconds }, ctx);
+}
+
+/**
+ * One sync of the tenant's folder (or a watch), with every guard: rclone new enough, not a mounted
+ * folder, our lock, orphaned rclones and stale locks cleared.
+ */
+export async function runBisync(options: BisyncRun, ctx: CommandContext): Promise<ExitCodeValue> {
+  const { output } = ctx;
+  const { intervalSeconds } = options;
 
   // `rclone version` is a process start: let it run while the state files are read.
   const versionCheck = requireBisyncRclone(ctx);
@@ -96,7 +119,7 @@ export async function bisync(options: BisyncFlags, ctx: CommandContext): Promise
   }
 }
 
-export async function bisyncStatus(options: { json: boolean }, ctx: CommandContext): Promise<void> {
+export async function bisyncStatus(options: JsonOptions, ctx: CommandContext): Promise<void> {
   const tenant = await requireTenantState(ctx.paths);
   const state = await readBisyncState(ctx.paths, tenant.tenantId);
   const localPath = state.lastRun?.localPath ?? tenant.localPath;

@@ -1,9 +1,9 @@
-import type { CommandContext } from '../cli/context.js';
+import type { CommandContext, JsonOptions } from '../core/command.js';
 import { readTenantState } from '../core/tenant-state.js';
 import { formatCredentialTable, markThisMachine } from './table.js';
 
 /** `cloud credentials list [--json]` */
-export async function listCredentials(options: { json: boolean }, ctx: CommandContext): Promise<void> {
+export async function listCredentials(options: JsonOptions, ctx: CommandContext): Promise<void> {
   const api = await ctx.api();
   const [credentials, state] = await Promise.all([api.listCredentials(), readTenantState(ctx.paths)]);
   const rows = markThisMachine(credentials, state);
