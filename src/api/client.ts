@@ -88,7 +88,7 @@ export function parseCreatedCredentials(body: unknown): CreatedCredentials {
   };
 }
 
-/** SPEC-8 leaves the list's envelope open: a bare array and `{"credentials": [...]}` are both read. */
+/** The list's envelope is open (docs/API-CONTRACT.md): a bare array and `{"credentials": [...]}` are both read. */
 export function parseCredentialList(body: unknown): CredentialSummary[] {
   const what = 'credential list';
   const items = Array.isArray(body) ? body : (requireObject(body, what).credentials);

@@ -28,7 +28,7 @@ const fail = (name: string, detail: string, fix: string): Check => ({ name, stat
 
 const SETUP = 'Run `basic-memory cloud setup`.';
 
-/** rclone features by the version that brought them (RCLONE-NOTES.md), for what this rclone lacks. */
+/** rclone features by the version that brought them (docs/RCLONE-BEHAVIOUR.md), for what this rclone lacks. */
 const FEATURES: { since: string; what: string; platforms?: NodeJS.Platform[] }[] = [
   { since: '1.64', what: 'bisync --resilient and --create-empty-src-dirs' },
   { since: '1.65', what: 'nfsmount (the only mount on macOS)', platforms: ['darwin'] },
