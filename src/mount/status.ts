@@ -14,7 +14,7 @@ import { ourMountProcesses, type SupervisorDeps } from './supervisor.js';
  */
 export type MountCondition = 'mounted' | 'not-mounted' | 'process-dead' | 'mount-dead' | 'mount-missing';
 
-/** The stable `mount-status --json` document (documented in docs/sections/mount.md). */
+/** The stable `mount-status --json` document (README, "`mount-status --json`"). */
 export interface MountStatusReport {
   tenant: string;
   bucket: string;
