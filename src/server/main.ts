@@ -7,8 +7,9 @@ import { openServices } from './services.js';
 import { localProvider } from './storage/local-provider.js';
 import type { StorageProvider } from './storage/provider.js';
 import { tigrisProviderFromEnv } from './storage/tigris-provider.js';
-import { bucketFiles, createEmulator, storeDir } from './store/embedded-store.js';
+import { bucketFiles, storeDir } from './store/embedded-store.js';
 import { openKeyStore } from './store/key-store.js';
+import { openObjectStore } from './store/object-store.js';
 
 function defaultDataDir(): string {
   return process.env.BASIC_MEMORY_SERVER_DATA_DIR ?? path.join(os.homedir(), '.basic-memory-server');
@@ -61,7 +62,18 @@ async function token(options: TokenOptions): Promise<void> {
   let provider: StorageProvider;
   if (options.storage === 'local') {
     const keys = openKeyStore(storeDir(dataDir));
-    provider = localProvider({ keys, buckets: bucketFiles(createEmulator(dataDir)), endpointUrl: '', close: () => Promise.resolve(keys.close()) });
+    // No migration or crash repair here: a running store may be writing to the same data dir.
+    const objects = openObjectStore(storeDir(dataDir));
+    provider = localProvider({
+      keys,
+      buckets: bucketFiles(objects),
+      endpointUrl: '',
+      close: () => {
+        keys.close();
+        objects.close();
+        return Promise.resolve();
+      },
+    });
   } else {
     provider = tigrisProviderFromEnv(process.env);
   }

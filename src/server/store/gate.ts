@@ -1,32 +1,42 @@
 import crypto from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { KeyStore } from './key-store.js';
 import { EMPTY_PAYLOAD_SHA256, withCheckedBody } from './payload-hash.js';
-import { sendS3Error, type S3ErrorCode } from './s3-errors.js';
-import { decideAccess, resolveTarget } from './scope.js';
+import { S3Error, sendS3Error } from './s3-errors.js';
+import { decideAccess, parseCopySource, parseTarget } from './scope.js';
 import { checkTiming, parseAuth, verifySignature, type SignedRequestParts } from './sigv4.js';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
+/**
+ * A request the gate let through: authenticated, its bucket and key (and copy source) parsed once
+ * and authorised, and its body a stream that fails unless it is the body the client signed. The
+ * store acts on these fields only, never on the raw URL.
+ */
+export interface AdmittedRequest {
+  requestId: string;
+  method: string;
+  bucket: string | null;
+  key: string | null;
+  copySource?: { bucket: string; key: string; versionId?: string };
+  /** Without the presigned-URL auth parameters. */
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  accessKey: string;
+  body: Readable;
+}
+
 export interface GateOptions {
   keys: KeyStore;
-  /** The object store behind the gate; it sees only requests the gate let through, made anonymous. */
-  next: RequestHandler;
+  /** The object store behind the gate; it sees only requests the gate admitted. */
+  next: (request: AdmittedRequest, res: ServerResponse) => Promise<void>;
   storeHostnames: readonly string[];
-  /** Builds the error the emulator reports when a body does not match its signed SHA-256. */
-  payloadMismatchError: (computed: string, expected: string) => Error;
   onKeyUsed?: (accessKey: string) => void;
+  log?: (line: string) => void;
   now?: () => Date;
 }
 
-class Denied extends Error {
-  constructor(
-    readonly code: S3ErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
 const AUTH_QUERY_PARAMS = new Set(['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature', 'X-Amz-Security-Token']);
@@ -39,58 +49,74 @@ const AUTH_QUERY_PARAMS = new Set(['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz
 export function createGate(options: GateOptions): RequestHandler {
   const now = options.now ?? (() => new Date());
 
-  async function admit(req: IncomingMessage, res: ServerResponse): Promise<IncomingMessage> {
+  async function admit(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<AdmittedRequest> {
     const parts = requestParts(req);
     const auth = parseAuth(parts);
-    if (auth.kind === 'anonymous') throw new Denied('AccessDenied', 'Anonymous access is not allowed: sign the request with AWS Signature Version 4.');
-    if (auth.kind === 'malformed') throw new Denied('AccessDenied', auth.reason);
+    if (auth.kind === 'anonymous') throw new S3Error('AccessDenied', 'Anonymous access is not allowed: sign the request with AWS Signature Version 4.');
+    if (auth.kind === 'malformed') throw new S3Error('AccessDenied', auth.reason);
     const timing = checkTiming(auth, now());
-    if (timing === 'skewed') throw new Denied('RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.');
-    if (timing === 'expired') throw new Denied('AccessDenied', 'Request has expired.');
-    if (timing === 'scope-date') throw new Denied('AuthorizationHeaderMalformed', 'The credential scope date does not match the request date.');
+    if (timing === 'skewed') throw new S3Error('RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.');
+    if (timing === 'expired') throw new S3Error('AccessDenied', 'Request has expired.');
+    if (timing === 'scope-date') throw new S3Error('AuthorizationHeaderMalformed', 'The credential scope date does not match the request date.');
     const key = options.keys.find(auth.accessKey);
-    if (!key?.active) throw new Denied('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
+    if (!key?.active) throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
     if (!(await verifySignature(auth, parts, key.secretKey))) {
-      throw new Denied('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.');
+      throw new S3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.');
     }
-    const target = resolveTarget(parts.rawPath, req.headers.host, options.storeHostnames);
-    const decision = decideAccess(parts.method, target, key.bucketName);
-    if (!decision.allowed) throw new Denied('AccessDenied', decision.reason);
+    const parsed = parseTarget(parts.rawPath, req.headers.host, options.storeHostnames);
+    if (!parsed.ok) throw new S3Error(parsed.code, parsed.reason);
+    const target = parsed.target;
+    const copySourceHeader = req.headers['x-amz-copy-source'];
+    let copySource: AdmittedRequest['copySource'];
+    if (copySourceHeader !== undefined && parts.method === 'PUT') {
+      const source = parseCopySource(Array.isArray(copySourceHeader) ? copySourceHeader.join(',') : copySourceHeader);
+      if (!source.ok) throw new S3Error(source.code, source.reason);
+      copySource = { bucket: source.bucket, key: source.key, ...(source.versionId === undefined ? {} : { versionId: source.versionId }) };
+    }
+    const decision = decideAccess(parts.method, target, key.bucketName, copySource);
+    if (!decision.allowed) throw new S3Error('AccessDenied', decision.reason);
     if (auth.kind === 'header' && auth.payloadHash.startsWith('STREAMING-')) {
-      throw new Denied('NotImplemented', 'Chunked (STREAMING-*) payload signing is not supported: send a hex SHA-256 or UNSIGNED-PAYLOAD.');
+      throw new S3Error('NotImplemented', 'Chunked (STREAMING-*) payload signing is not supported: send a hex SHA-256 or UNSIGNED-PAYLOAD.');
     }
     const signedBodyHash = auth.kind === 'header' && HEX_SHA256.test(auth.payloadHash) ? auth.payloadHash.toLowerCase() : undefined;
     if (signedBodyHash && !hasBody(req) && signedBodyHash !== EMPTY_PAYLOAD_SHA256) {
-      throw new Denied('XAmzContentSHA256Mismatch', 'The provided x-amz-content-sha256 header does not match what was computed.');
+      throw new S3Error('XAmzContentSHA256Mismatch', 'The provided x-amz-content-sha256 header does not match what was computed.');
     }
     options.onKeyUsed?.(key.accessKey);
-    req.url = anonymousUrl(target.pathStylePath, req.url ?? '/');
-    delete req.headers.authorization;
+    // If the store answers without reading the body (no such key, say), drop the rest of it.
+    res.once('finish', () => {
+      if (!req.complete) {
+        req.unpipe();
+        req.resume();
+      }
+    });
+    const admitted = { requestId, method: parts.method, bucket: target.bucket, key: target.key, ...(copySource ? { copySource } : {}), query: storeQuery(parts.query), headers: req.headers, accessKey: key.accessKey };
     if (signedBodyHash && hasBody(req)) {
       const expected = signedBodyHash;
-      // If the emulator answers without reading the body (no such bucket, say), drop the rest of it.
-      res.once('finish', () => {
-        if (!req.complete) {
-          req.unpipe();
-          req.resume();
-        }
-      });
-      return withCheckedBody(req, expected, (computed) => options.payloadMismatchError(computed, expected));
+      return { ...admitted, body: withCheckedBody(req, expected, () => new S3Error('XAmzContentSHA256Mismatch', 'The provided x-amz-content-sha256 header does not match what was computed.')) };
     }
-    return req;
+    return { ...admitted, body: req };
   }
 
   return (req, res) => {
-    admit(req, res).then(
-      (admitted) => options.next(admitted, res),
-      (error: unknown) => {
-        const requestId = crypto.randomBytes(8).toString('hex').toUpperCase();
-        const denied = error instanceof Denied ? error : new Denied('AccessDenied', 'The request could not be authenticated.');
-        // Drain what the client is still sending so it reads our answer instead of a reset.
-        req.resume();
-        sendS3Error(res, req.method, denied.code, denied.message, (req.url ?? '/').split('?')[0] ?? '/', requestId);
-      },
-    );
+    const requestId = crypto.randomBytes(8).toString('hex').toUpperCase();
+    admit(req, res, requestId)
+      .then(
+        (admitted) => options.next(admitted, res),
+        (error: unknown) => {
+          if (!(error instanceof S3Error)) options.log?.(`s3 store: request ${requestId} could not be authenticated: ${(error as Error).stack ?? String(error)}`);
+          const denied = error instanceof S3Error ? error : new S3Error('AccessDenied', 'The request could not be authenticated.');
+          // Drain what the client is still sending so it reads our answer instead of a reset.
+          req.resume();
+          sendS3Error(res, req.method, denied.code, denied.message, (req.url ?? '/').split('?')[0] ?? '/', requestId);
+        },
+      )
+      .catch((error: unknown) => {
+        // The store answers its own errors; this is the last line, so that nothing takes the server down.
+        options.log?.(`s3 store: request ${requestId} failed: ${(error as Error).stack ?? String(error)}`);
+        if (!res.headersSent) sendS3Error(res, req.method, 'InternalError', 'We encountered an internal error. Please try again.', '/', requestId);
+        else res.destroy();
+      });
   };
 }
 
@@ -108,15 +134,14 @@ function requestParts(req: IncomingMessage): SignedRequestParts {
   return { method: req.method ?? 'GET', rawPath, query, headers: req.headers };
 }
 
-/** The URL the emulator sees: path style, without the presigned-URL auth parameters. */
-function anonymousUrl(pathStylePath: string, originalUrl: string): string {
-  const queryStart = originalUrl.indexOf('?');
-  if (queryStart === -1) return pathStylePath;
-  const kept = originalUrl
-    .slice(queryStart + 1)
-    .split('&')
-    .filter((pair) => !AUTH_QUERY_PARAMS.has(decodeURIComponent(pair.split('=')[0] ?? '')));
-  return kept.length > 0 ? `${pathStylePath}?${kept.join('&')}` : pathStylePath;
+/** The query the store reads: the request's, without the presigned-URL auth parameters. */
+function storeQuery(query: SignedRequestParts['query']): URLSearchParams {
+  const kept = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    if (AUTH_QUERY_PARAMS.has(name)) continue;
+    for (const one of Array.isArray(value) ? value : [value]) kept.append(name, one);
+  }
+  return kept;
 }
 
 function hasBody(req: IncomingMessage): boolean {

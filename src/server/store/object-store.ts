@@ -151,7 +151,9 @@ export function openObjectStore(storeDir: string) {
     listFrom: db.prepare<[string, string, number], ObjectRow>(
       'SELECT key, body_id, size, etag, headers, last_modified FROM objects WHERE bucket = ? AND key > ? ORDER BY key LIMIT ?',
     ),
-    listFromStart: db.prepare<[string, number], ObjectRow>('SELECT key, body_id, size, etag, headers, last_modified FROM objects WHERE bucket = ? ORDER BY key LIMIT ?'),
+    listFromInclusive: db.prepare<[string, string, number], ObjectRow>(
+      'SELECT key, body_id, size, etag, headers, last_modified FROM objects WHERE bucket = ? AND key >= ? ORDER BY key LIMIT ?',
+    ),
     insertUpload: db.prepare('INSERT INTO uploads (upload_id, bucket, key, headers, initiated) VALUES (?, ?, ?, ?, ?)'),
     upload: db.prepare<[string], UploadRow>('SELECT upload_id, bucket, key, headers, initiated FROM uploads WHERE upload_id = ?'),
     uploads: db.prepare<[string], UploadRow>('SELECT upload_id, bucket, key, headers, initiated FROM uploads WHERE bucket = ? ORDER BY key, initiated'),
@@ -190,9 +192,6 @@ export function openObjectStore(storeDir: string) {
   }
 
   return {
-    bodiesDir,
-    tmpDir,
-    db,
     bodyPath,
     requireBucket,
 
@@ -270,8 +269,8 @@ export function openObjectStore(storeDir: string) {
     },
 
     /** Commits an object row for a written body; the body it replaces is removed after the commit. */
-    async commitObject(bucket: string, key: string, written: { bodyId: string; size: number; etag: string }, headers: Record<string, string>, condition?: WriteCondition): Promise<ObjectMeta> {
-      const now = Date.now();
+    async commitObject(bucket: string, key: string, written: { bodyId: string; size: number; etag: string; lastModified?: Date }, headers: Record<string, string>, condition?: WriteCondition): Promise<ObjectMeta> {
+      const now = written.lastModified?.getTime() ?? Date.now();
       let replaced: string | undefined;
       try {
         db.transaction(() => {
@@ -309,9 +308,9 @@ export function openObjectStore(storeDir: string) {
       if (bodyId !== undefined) await discardBodies([bodyId]);
     },
 
-    /** Objects with key > `after`, in S3's order (UTF-8 bytes, which is SQLite's BINARY order for TEXT). */
-    listAfter(bucket: string, after: string | undefined, limit: number): ListedObject[] {
-      const rows = after === undefined ? statements.listFromStart.all(bucket, limit) : statements.listFrom.all(bucket, after, limit);
+    /** Objects with key > `from` (>= when `inclusive`), in S3's order (UTF-8 bytes, which is SQLite's BINARY order for TEXT). */
+    listAfter(bucket: string, from: string, inclusive: boolean, limit: number): ListedObject[] {
+      const rows = (inclusive ? statements.listFromInclusive : statements.listFrom).all(bucket, from, limit);
       return rows.map((row) => ({ key: row.key, size: row.size, etag: row.etag, lastModified: new Date(row.last_modified) }));
     },
 
