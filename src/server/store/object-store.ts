@@ -222,7 +222,6 @@ export function openObjectStore(storeDir: string) {
       const temp = path.join(tmpDir, bodyId);
       const md5 = crypto.createHash('md5');
       let size = 0;
-      const handle = await fsp.open(temp, 'wx', 0o600);
       try {
         await pipeline(
           body,
@@ -233,18 +232,22 @@ export function openObjectStore(storeDir: string) {
               callback(null, chunk);
             },
           }),
-          handle.createWriteStream({ autoClose: false }),
+          fs.createWriteStream(temp, { flags: 'wx', mode: 0o600 }),
         );
         if (limits.expectedSize !== undefined && size !== limits.expectedSize) {
           throw new S3Error('IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header.');
         }
-        await handle.sync();
-        await handle.close();
+        // fsync flushes the file's data whichever descriptor asks, so the body is on disk before its name is.
+        const handle = await fsp.open(temp, 'r');
+        try {
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
         await fsp.mkdir(path.dirname(bodyPath(bodyId)), { recursive: true, mode: 0o700 });
         await fsp.rename(temp, bodyPath(bodyId));
         return { bodyId, size, md5: md5.digest() };
       } catch (error) {
-        await handle.close().catch(() => undefined);
         await fsp.rm(temp, { force: true });
         throw error;
       }
