@@ -336,11 +336,10 @@ async function deleteObjects(store: ObjectStore, request: AdmittedRequest, res: 
   sendXml(res, request, 200, xmlDocument('DeleteResult', { Deleted: quiet ? [] : deleted, Error: errors }));
 }
 
-async function createUpload(store: ObjectStore, request: AdmittedRequest, res: ServerResponse): Promise<void> {
+function createUpload(store: ObjectStore, request: AdmittedRequest, res: ServerResponse): void {
   const bucket = bucketOf(request);
   const key = keyOf(request);
   const upload = store.createUpload(bucket, key, storedHeadersOf(request));
-  await Promise.resolve();
   sendXml(res, request, 200, xmlDocument('InitiateMultipartUploadResult', { Bucket: bucket, Key: key, UploadId: upload.uploadId }));
 }
 

@@ -21,7 +21,7 @@ export type XmlValue = string | number | boolean | XmlValue[] | { [name: string]
 
 /** `<?xml …?><Root xmlns="…">…</Root>`; an array value repeats its element. */
 export function xmlDocument(root: string, content: Record<string, XmlValue | undefined>): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>\n${builder.build({ [root]: { '@_xmlns': S3_NAMESPACE, ...content } }) as string}`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${builder.build({ [root]: { '@_xmlns': S3_NAMESPACE, ...content } })}`;
 }
 
 export function parseXml(text: string): Record<string, unknown> {
@@ -43,7 +43,7 @@ export function parseCompleteMultipartUpload(text: string): CompletedPartRef[] {
   const parts = root?.Part ?? [];
   if (parts.length === 0) throw new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema: no parts.');
   return parts.map((part) => {
-    const partNumber = Number(String(part.PartNumber ?? '').trim());
+    const partNumber = typeof part.PartNumber === 'string' ? Number(part.PartNumber.trim()) : NaN;
     if (!Number.isInteger(partNumber) || typeof part.ETag !== 'string') throw new S3Error('MalformedXML', 'Each part needs a PartNumber and an ETag.');
     return { partNumber, etag: part.ETag.trim() };
   });
@@ -66,5 +66,5 @@ export function parseDeleteObjects(text: string): DeleteRequest {
     if (typeof object.Key !== 'string') throw new S3Error('MalformedXML', 'Each object to delete needs a Key.');
     return object.Key;
   });
-  return { quiet: String(root.Quiet ?? '').trim() === 'true', keys };
+  return { quiet: typeof root.Quiet === 'string' && root.Quiet.trim() === 'true', keys };
 }

@@ -16,8 +16,8 @@ export type ParsedTarget = { ok: true; target: Target } | { ok: false; code: 'In
 export const MAX_KEY_BYTES = 1024;
 // S3's bucket naming rules: 3–63 characters, lower-case letters, digits, dots and hyphens, starting and ending alphanumeric.
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-// C0 controls, DEL and C1 controls: no client of ours sends them, and they break XML listings and logs.
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+// C0 controls, DEL and C1 controls (Unicode category Cc): no client of ours sends them, and they break XML listings and logs.
+const CONTROL_CHARS = /\p{Cc}/u;
 
 /**
  * `storeHostnames` are the names the store answers to as itself (its host, localhost, …): a Host
