@@ -137,7 +137,8 @@ function listObjects(store: ObjectStore, request: AdmittedRequest, res: ServerRe
     : xmlDocument('ListBucketResult', {
         ...common,
         Marker: encode(marker),
-        NextMarker: page.isTruncated && page.nextMarker !== undefined ? encode(page.nextMarker) : undefined,
+        // As S3: v1 names the next marker only with a delimiter; without one, clients continue from the last key.
+        NextMarker: page.isTruncated && delimiter !== '' && page.nextMarker !== undefined ? encode(page.nextMarker) : undefined,
         Contents: contents,
         CommonPrefixes: commonPrefixes,
       });
