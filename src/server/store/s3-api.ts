@@ -21,6 +21,7 @@ import { parseCompleteMultipartUpload, parseDeleteObjects, xmlDocument, type Xml
 const MIN_PART_SIZE = 5 * 1024 * 1024;
 const MAX_PART_NUMBER = 10_000;
 const MAX_XML_BODY = 1024 * 1024;
+const MAX_USER_METADATA_BYTES = 2048;
 const DEFAULT_CONTENT_TYPE = 'binary/octet-stream';
 const BUCKET_SUBRESOURCES_NOT_IMPLEMENTED = ['acl', 'cors', 'lifecycle', 'policy', 'tagging', 'versioning', 'versions', 'website', 'encryption', 'replication', 'logging', 'notification', 'object-lock', 'accelerate', 'requestPayment', 'ownershipControls', 'publicAccessBlock'];
 
@@ -162,7 +163,8 @@ async function getObject(store: ObjectStore, request: AdmittedRequest, res: Serv
   const bucket = bucketOf(request);
   const key = keyOf(request);
   store.requireBucket(bucket);
-  const { object, handle } = await openObject(store, bucket, key);
+  // HEAD (one per object in `rclone lsl`) needs the row only.
+  const { object, handle } = withBody ? await openObject(store, bucket, key) : { object: headOf(store, bucket, key), handle: undefined };
   try {
     const headers = objectHeaders(object);
     const condition = checkReadConditions(request.headers, object);
@@ -177,7 +179,7 @@ async function getObject(store: ObjectStore, request: AdmittedRequest, res: Serv
     if (range.kind === 'range') headers['content-range'] = `bytes ${start}-${end}/${object.size}`;
     headers['content-length'] = String(Math.max(0, end - start + 1));
     res.writeHead(status, { ...headers, 'x-amz-request-id': request.requestId });
-    if (!withBody || object.size === 0) {
+    if (handle === undefined || object.size === 0) {
       res.end();
       return;
     }
@@ -187,15 +189,20 @@ async function getObject(store: ObjectStore, request: AdmittedRequest, res: Serv
       if (error.code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
     });
   } finally {
-    await handle.close().catch(() => undefined);
+    await handle?.close().catch(() => undefined);
   }
+}
+
+function headOf(store: ObjectStore, bucket: string, key: string): ObjectMeta {
+  const object = store.head(bucket, key);
+  if (!object) throw new S3Error('NoSuchKey', 'The specified key does not exist.');
+  return object;
 }
 
 /** The object's row and an open handle on its body; a body replaced between the two is looked up again. */
 async function openObject(store: ObjectStore, bucket: string, key: string): Promise<{ object: ObjectMeta; handle: fsp.FileHandle }> {
   for (let attempt = 0; ; attempt += 1) {
-    const object = store.head(bucket, key);
-    if (!object) throw new S3Error('NoSuchKey', 'The specified key does not exist.');
+    const object = headOf(store, bucket, key);
     try {
       return { object, handle: await fsp.open(store.bodyPath(object.bodyId), 'r') };
     } catch (error) {
@@ -214,13 +221,17 @@ function objectHeaders(object: ObjectMeta): Record<string, string> {
   };
 }
 
-/** The headers S3 keeps with an object, from a PUT, a copy with REPLACE or a multipart create. */
+/** The headers S3 keeps with an object, from a PUT, a copy with REPLACE or a multipart create; user metadata is capped as on S3. */
 function storedHeadersOf(request: AdmittedRequest): Record<string, string> {
   const stored: Record<string, string> = {};
+  let userMetadataBytes = 0;
   for (const [name, value] of Object.entries(request.headers)) {
     if (value === undefined) continue;
-    if ((STORED_HEADERS as readonly string[]).includes(name) || name.startsWith('x-amz-meta-')) stored[name] = Array.isArray(value) ? value.join(',') : value;
+    const text = Array.isArray(value) ? value.join(',') : value;
+    if (name.startsWith('x-amz-meta-')) userMetadataBytes += Buffer.byteLength(name.slice('x-amz-meta-'.length)) + Buffer.byteLength(text);
+    if ((STORED_HEADERS as readonly string[]).includes(name) || name.startsWith('x-amz-meta-')) stored[name] = text;
   }
+  if (userMetadataBytes > MAX_USER_METADATA_BYTES) throw new S3Error('MetadataTooLarge', 'Your metadata headers exceed the maximum allowed metadata size (2 KB).');
   return stored;
 }
 

@@ -26,6 +26,7 @@ export type S3ErrorCode =
   | 'PreconditionFailed'
   | 'MethodNotAllowed'
   | 'IncompleteBody'
+  | 'MetadataTooLarge'
   | 'InternalError';
 
 const statusByCode: Record<S3ErrorCode, number> = {
@@ -54,6 +55,7 @@ const statusByCode: Record<S3ErrorCode, number> = {
   PreconditionFailed: 412,
   MethodNotAllowed: 405,
   IncompleteBody: 400,
+  MetadataTooLarge: 400,
   InternalError: 500,
 };
 
