@@ -42,9 +42,8 @@ const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
 const AUTH_QUERY_PARAMS = new Set(['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature', 'X-Amz-Security-Token']);
 
 /**
- * What Tigris guarantees and the emulator lacks: every request carries a valid AWS Signature V4 of a
- * live key, and a key reaches only its own bucket. Anything else gets S3's XML error and never
- * reaches the emulator.
+ * What Tigris guarantees: every request carries a valid AWS Signature V4 of a live key, and a key
+ * reaches only its own bucket. Anything else gets S3's XML error and never reaches the store.
  */
 export function createGate(options: GateOptions): RequestHandler {
   const now = options.now ?? (() => new Date());
@@ -100,6 +99,8 @@ export function createGate(options: GateOptions): RequestHandler {
 
   return (req, res) => {
     const requestId = crypto.randomBytes(8).toString('hex').toUpperCase();
+    // A client that hangs up mid-body makes the request emit an error; whoever reads the body sees it too, but it must never go unhandled.
+    req.on('error', () => undefined);
     admit(req, res, requestId)
       .then(
         (admitted) => options.next(admitted, res),

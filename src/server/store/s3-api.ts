@@ -31,8 +31,13 @@ export function createS3Api(store: ObjectStore, log: (line: string) => void) {
       await route(store, request, res);
     } catch (error) {
       const s3Error = error instanceof S3Error ? error : undefined;
-      if (!s3Error) log(`s3 store: request ${request.requestId} ${request.method} ${request.bucket ?? ''}/${request.key ?? ''} failed: ${(error as Error).stack ?? String(error)}`);
-      if (res.headersSent) {
+      const what = `s3 store: request ${request.requestId} ${request.method} ${request.bucket ?? ''}/${request.key ?? ''}`;
+      if (clientWentAway(error, res)) {
+        log(`${what}: the client hung up`);
+      } else if (!s3Error) {
+        log(`${what} failed: ${(error as Error).stack ?? String(error)}`);
+      }
+      if (res.headersSent || res.destroyed) {
         res.destroy();
         return;
       }
@@ -41,6 +46,11 @@ export function createS3Api(store: ObjectStore, log: (line: string) => void) {
       sendS3Error(res, request.method, code, message, `/${request.bucket ?? ''}${request.key === null ? '' : `/${request.key}`}`, request.requestId);
     }
   };
+}
+
+function clientWentAway(error: unknown, res: ServerResponse): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return res.socket === null || res.socket.destroyed || code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE';
 }
 
 async function route(store: ObjectStore, request: AdmittedRequest, res: ServerResponse): Promise<void> {
