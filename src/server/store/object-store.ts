@@ -104,6 +104,8 @@ interface ObjectRow {
   last_modified: number;
 }
 
+type ListedRow = Pick<ObjectRow, 'key' | 'size' | 'etag' | 'last_modified'>;
+
 interface PartRow {
   part_number: number;
   body_id: string;
@@ -148,12 +150,8 @@ export function openObjectStore(storeDir: string) {
        ON CONFLICT (bucket, key) DO UPDATE SET body_id = excluded.body_id, size = excluded.size, etag = excluded.etag, headers = excluded.headers, last_modified = excluded.last_modified`,
     ),
     deleteObject: db.prepare('DELETE FROM objects WHERE bucket = ? AND key = ?'),
-    listFrom: db.prepare<[string, string, number], ObjectRow>(
-      'SELECT key, body_id, size, etag, headers, last_modified FROM objects WHERE bucket = ? AND key > ? ORDER BY key LIMIT ?',
-    ),
-    listFromInclusive: db.prepare<[string, string, number], ObjectRow>(
-      'SELECT key, body_id, size, etag, headers, last_modified FROM objects WHERE bucket = ? AND key >= ? ORDER BY key LIMIT ?',
-    ),
+    listFrom: db.prepare<[string, string, number], ListedRow>('SELECT key, size, etag, last_modified FROM objects WHERE bucket = ? AND key > ? ORDER BY key LIMIT ?'),
+    listFromInclusive: db.prepare<[string, string, number], ListedRow>('SELECT key, size, etag, last_modified FROM objects WHERE bucket = ? AND key >= ? ORDER BY key LIMIT ?'),
     insertUpload: db.prepare('INSERT INTO uploads (upload_id, bucket, key, headers, initiated) VALUES (?, ?, ?, ?, ?)'),
     upload: db.prepare<[string], UploadRow>('SELECT upload_id, bucket, key, headers, initiated FROM uploads WHERE upload_id = ?'),
     uploads: db.prepare<[string], UploadRow>('SELECT upload_id, bucket, key, headers, initiated FROM uploads WHERE bucket = ? ORDER BY key, initiated'),
