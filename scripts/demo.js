@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 const execFileAsync = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = path.join(root, 'bin', 'basic-memory.js');
+const serverBin = path.join(root, 'bin', 'basic-memory-server.js');
 const keep = process.argv.includes('--keep');
 
 const { startServer } = await import(path.join(root, 'dist', 'server', 'index.js'));
@@ -30,7 +31,8 @@ const env = {
 for (const key of Object.keys(env)) if (key.startsWith('BASIC_MEMORY_') || key === 'RCLONE_CONFIG') delete env[key];
 
 const title = (text) => process.stderr.write(`\n\x1b[1m== ${text}\x1b[0m\n`);
-const server = await startServer({ dataDir: path.join(work, 'server'), port: 0, s3Port: 0, log: () => {} });
+const serverDataDir = path.join(work, 'server');
+const server = await startServer({ dataDir: serverDataDir, port: 0, s3Port: 0, log: () => {} });
 env.BASIC_MEMORY_CLOUD_URL = server.apiUrl;
 
 try {
@@ -38,7 +40,7 @@ try {
   const { tenantId } = await server.mintToken('new');
   process.stderr.write(`A tenant for this demo: ${tenantId}\n`);
 
-  title('basic-memory cloud login --no-browser   (the demo approves the code for you)');
+  title('basic-memory cloud login --no-browser   (the demo approves the code as the operator: basic-memory-server device approve)');
   await login(tenantId);
 
   title('basic-memory cloud setup --mode bisync --yes');
@@ -88,7 +90,7 @@ function run(args) {
   });
 }
 
-/** Runs the real device flow, answering the approval page the way a user's browser would. */
+/** Runs the real device flow; the code is approved from the server's command line, as an operator would. */
 function login(tenantId) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, 'cloud', 'login', '--no-browser'], { env, stdio: ['ignore', 'inherit', 'pipe'] });
@@ -100,7 +102,7 @@ function login(tenantId) {
       const code = /\b([A-Z0-9]{4}-[A-Z0-9]{4})\b/.exec(text)?.[1];
       if (code && !approved) {
         approved = true;
-        server.approveDevice(code, tenantId).catch(reject);
+        execFileAsync(process.execPath, [serverBin, 'device', 'approve', code, '--tenant', tenantId, '--data-dir', serverDataDir]).catch(reject);
       }
     });
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`login exited with ${code}`))));

@@ -39,7 +39,9 @@ export function apiClientFor(deps: ApiClientDeps): ApiClient {
       return parseMountInfo(ok(await call('GET', '/tenant/mount/info')));
     },
     async createCredentials(description) {
-      const created = parseCreatedCredentials(ok(await call('POST', '/tenant/mount/credentials', description === undefined ? {} : { description })));
+      const response = await call('POST', '/tenant/mount/credentials', description === undefined ? {} : { description });
+      if (response.status === 409) throw credentialCapError();
+      const created = parseCreatedCredentials(ok(response));
       deps.output.redactor.add(created.secret_key);
       return created;
     },
@@ -60,6 +62,14 @@ export function apiClientFor(deps: ApiClientDeps): ApiClient {
       ok(await call('POST', '/sync'));
     },
   };
+}
+
+/** The cloud's cap on live credentials per tenant (409): the way out is to revoke one. */
+export function credentialCapError(): CliError {
+  return new CliError('Your tenant holds the most live credentials the cloud allows, so none can be made for this machine: free one with `basic-memory cloud credentials revoke ID` (ids from `basic-memory cloud credentials list`).', {
+    hint: 'Then run this command again.',
+    exitCode: ExitCode.failed,
+  });
 }
 
 /** The shapes below are checked, not trusted: a proxy's HTML page must not become `undefined` fields. */

@@ -1,5 +1,7 @@
 import type { CommandContext } from '../cli/context.js';
 import { logIn, type LoginOptions } from './login.js';
+import { revokeLogin } from './oauth.js';
+import { findStoredLogin } from './session.js';
 import { readableStores } from './token-store.js';
 
 /** `cloud login [--token JWT] [--no-browser]` */
@@ -7,9 +9,18 @@ export async function login(options: LoginOptions, ctx: CommandContext): Promise
   await logIn(ctx, options);
 }
 
-/** `cloud logout`: forgets the login for this API URL wherever it is stored; nothing stored is fine. */
+/**
+ * `cloud logout`: asks the login server to revoke the tokens (RFC 7009), then forgets the login for
+ * this API URL wherever it is stored, whatever the server said; nothing stored is fine.
+ */
 export async function logout(ctx: CommandContext): Promise<void> {
   const { output, settings } = ctx;
+  const found = await findStoredLogin(ctx);
+  if (found) {
+    const outcome = await output.step('Revoking the login on the server', () => revokeLogin(found.login, { authUrl: settings.authUrl, clientId: settings.clientId }, output), (result) =>
+      result.kind === 'revoked' ? 'The login server revoked your tokens' : 'The tokens were not revoked on the server');
+    if (outcome.kind === 'not-revoked') output.warn(`Could not revoke the login on the server (${outcome.reason}): its tokens stay valid until they expire; forgetting it here anyway.`);
+  }
   const stores = await readableStores({ credentialsFile: ctx.paths.credentials, apiUrl: settings.apiUrl, platform: ctx.platform });
   const cleared = [];
   for (const store of stores) if (await store.clear()) cleared.push(store.describe());

@@ -11,6 +11,8 @@ export interface AuthServerMetadata {
   issuer: string;
   device_authorization_endpoint: string;
   token_endpoint: string;
+  /** RFC 7009's endpoint, when the server offers one. */
+  revocation_endpoint?: string;
 }
 
 /** RFC 8628 section 3.2. */
@@ -45,7 +47,13 @@ export function parseMetadata(body: unknown, authUrl: string): AuthServerMetadat
       hint: 'Check the authUrl setting, or log in with `basic-memory cloud login --token <JWT>`.',
     });
   }
-  return { issuer: typeof record.issuer === 'string' ? record.issuer : authUrl, device_authorization_endpoint: device, token_endpoint: token };
+  const revocation = record.revocation_endpoint;
+  return {
+    issuer: typeof record.issuer === 'string' ? record.issuer : authUrl,
+    device_authorization_endpoint: device,
+    token_endpoint: token,
+    ...(typeof revocation === 'string' && revocation ? { revocation_endpoint: revocation } : {}),
+  };
 }
 
 export function parseDeviceAuthorization(body: unknown): DeviceAuthorization {
@@ -162,6 +170,43 @@ export async function refreshLogin(login: StoredLogin, output: Output, now = Dat
   }
   return loginFromTokens(answer.tokens, { apiUrl: login.apiUrl, tokenEndpoint: login.tokenEndpoint, ...(login.clientId ? { clientId: login.clientId } : {}) }, now());
 }
+
+/** How a logout went on the server's side; the local copy is forgotten either way. */
+export type RevocationOutcome = { kind: 'revoked' } | { kind: 'not-revoked'; reason: string };
+
+/**
+ * RFC 7009 for both tokens of a login: the refresh token first (it would mint new access tokens),
+ * then the access token. Never throws: a server that cannot be reached or has no revocation
+ * endpoint is a reason, not a failure.
+ */
+export async function revokeLogin(login: StoredLogin, where: { authUrl: string; clientId: string }, output: Output): Promise<RevocationOutcome> {
+  let endpoint: string | undefined;
+  try {
+    const response = await sendRequest({ method: 'GET', url: metadataUrl(where.authUrl) }, { output, target: AUTH_TARGET, retry: NO_RETRY });
+    const record = typeof response.body === 'object' && response.body !== null ? (response.body as Record<string, unknown>) : {};
+    if (response.status >= 200 && response.status < 300 && typeof record.revocation_endpoint === 'string') endpoint = record.revocation_endpoint;
+  } catch (error) {
+    return { kind: 'not-revoked', reason: error instanceof Error ? error.message.replace(/\.$/, '') : String(error) };
+  }
+  if (!endpoint) return { kind: 'not-revoked', reason: `the login server at ${where.authUrl} offers no token revocation` };
+  const tokens: [string, string][] = [];
+  if (login.refreshToken) tokens.push([login.refreshToken, 'refresh_token']);
+  tokens.push([login.accessToken, 'access_token']);
+  for (const [token, hint] of tokens) {
+    try {
+      const response = await sendRequest({ method: 'POST', url: endpoint, form: { token, token_type_hint: hint, client_id: login.clientId ?? where.clientId } }, { output, target: AUTH_TARGET, retry: NO_RETRY });
+      if (response.status < 200 || response.status >= 300) {
+        const detail = errorDetail(response.body);
+        return { kind: 'not-revoked', reason: `the login server refused to revoke the ${hint.replace('_', ' ')} (HTTP ${response.status}${detail ? `: ${detail.replace(/\.+$/, '')}` : ''})` };
+      }
+    } catch (error) {
+      return { kind: 'not-revoked', reason: error instanceof Error ? error.message.replace(/\.$/, '') : String(error) };
+    }
+  }
+  return { kind: 'revoked' };
+}
+
+const NO_RETRY = { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
 
 export function loginExpiredError(): CliError {
   return new CliError('Your Basic Memory cloud login has expired.', { hint: 'Run `basic-memory cloud login` to log in again.', exitCode: ExitCode.auth });

@@ -18,6 +18,8 @@ export interface BisyncArgOptions {
   force: boolean;
   /** The endpoint is Tigris: ask for consistent reads (stale edge reads were a field bug). */
   tigris: boolean;
+  /** Paths left out of this run (exact rclone filter rules), e.g. names the cloud refuses. */
+  excludes?: string[];
 }
 
 /** A profile option the installed rclone lacks, and what happens instead (said once). */
@@ -76,6 +78,7 @@ export function buildBisyncArgs(profile: BisyncProfile, options: BisyncArgOption
   }
 
   if (options.tigris) args.push('--header', TIGRIS_CONSISTENT_HEADER);
+  for (const rule of options.excludes ?? []) args.push('--exclude', rule);
   if (options.dryRun) args.push('--dry-run');
   if (options.force) args.push('--force');
   return { args, fallbacks };

@@ -6,13 +6,17 @@ import type { BisyncFlags } from '../cli/program.js';
 import { CliError, ExitCode, type ExitCodeValue } from '../core/errors.js';
 import { parseDuration, parseProfileName } from '../core/settings.js';
 import { remoteBucketPath, requireTenantState, type TenantState } from '../core/tenant-state.js';
+import { DROPPED } from '../rclone/environment.js';
 import { MINIMUM_RCLONE, versionAtLeast, type RcloneVersion } from '../rclone/version.js';
 import { bisyncSessionName, isTigrisEndpoint } from './args.js';
 import { filtersChangedSinceBaseline, seedFilters } from './filters.js';
 import { Interrupts } from './interrupts.js';
 import { acquireBisyncLock } from './lock.js';
+import { stopOrphanedRclones } from './orphans.js';
 import { activeMountOver } from './mount-guard.js';
-import { loadBisyncProfile } from './profiles.js';
+import type { BisyncOutcome } from './outcome.js';
+import { loadBisyncProfile, loadBisyncProfiles } from './profiles.js';
+import { deleteStopAdvice, deletesToApply, writeDeleteLists } from './safety-advice.js';
 import { describeReport, exitCodeFor } from './report.js';
 import { syncOnce, type SyncTarget } from './run.js';
 import { readBisyncState, runningWatch } from './state.js';
@@ -49,11 +53,14 @@ export async function bisync(options: BisyncFlags, ctx: CommandContext): Promise
   const interrupts = new Interrupts(output, versionAtLeast(version, '1.66'));
   interrupts.install();
   try {
-    // Ours is held now, so any rclone lock of a dead process is left over from a crash.
+    // Ours is held now, so an rclone bisync on our workdir was left running by a killed CLI.
+    const orphans = await stopOrphanedRclones(ctx.paths.bisyncWorkdir(tenant.tenantId));
+    if (orphans.length > 0) output.info(`Stopped the rclone a killed earlier run left running (pid ${orphans.join(', ')}).`);
+    // Any rclone lock of a dead process is left over from a crash.
     for (const stale of await findStaleLocks(ctx.paths, tenant.tenantId)) {
       if (stale.file === ctx.paths.bisyncLock(tenant.tenantId)) continue;
       await fs.rm(stale.file, { force: true });
-      output.info(`Cleared a stale rclone lock left by a process that is gone (pid ${stale.pid ?? 'unknown'}).`);
+      output.info(`Cleared a stale rclone lock left by a process that is gone (pid ${stale.pid ?? 'unknown'}${stale.reused ? ', now another program' : ''}).`);
     }
     const deps = {
       rclone: ctx.rclone,
@@ -71,7 +78,7 @@ export async function bisync(options: BisyncFlags, ctx: CommandContext): Promise
     }
 
     const report = await syncOnce(deps, target, request);
-    const lines = describeReport(report, { dryRun: options.dryRun, maxDeletePercent: profile.maxDeletePercent });
+    const lines = describeReport(report, { dryRun: options.dryRun, maxDeletePercent: profile.maxDeletePercent, deleteAdvice: await adviseOnDeleteStop(report.outcome, target, ctx) });
     for (const note of report.notes) output.info(note);
     const showFiles = options.dryRun || output.verbose || report.record.conflicts.length > 0;
     for (const line of lines.details) if (showFiles || !line.startsWith('  ↑') && !line.startsWith('  ↓')) output.info(line);
@@ -120,13 +127,25 @@ export async function bisyncStatus(options: { json: boolean }, ctx: CommandConte
     ['cloud', remote],
     ['last run', run ? `${run.finishedAt} (${run.result}${run.mode === 'baseline' ? `, baseline: ${run.why ?? ''}` : ''}, ${run.profile}, ${(run.durationMs / 1000).toFixed(1)}s)` : 'never'],
     ['changes', run ? `${run.changes.toCloud.length} to the cloud, ${run.changes.toLocal.length} to this folder` : '-'],
-    ['conflicts', run && run.conflicts.length > 0 ? run.conflicts.map((conflict) => `${conflict.path} (kept: ${conflict.copies.join(', ')})`).join('; ') : 'none'],
+    ['conflicts', run && run.conflicts.length > 0 ? run.conflicts.map((conflict) => (conflict.copies.length > 0 ? `${conflict.path} (kept: ${conflict.copies.join(', ')})` : conflict.path)).join('; ') : 'none'],
     ['last success', state.lastSuccessAt ?? 'never'],
     ['watch', watch ? `running (pid ${watch.pid}, since ${watch.startedAt})` : 'not running'],
     ['next run', baselineReason ? `makes a new baseline (${baselineReason})` : 'a normal sync'],
   ];
   if (staleLocks.length > 0) rows.push(['stale locks', `${staleLocks.length} (cleared by the next run)`]);
   ctx.output.print(rows.map(([key, value]) => `${`${key}:`.padEnd(14)}${value}`).join('\n'));
+}
+
+/** After a delete stop: the command that allows it (a profile, or the listed deletes applied by hand). */
+async function adviseOnDeleteStop(outcome: BisyncOutcome, target: SyncTarget, ctx: CommandContext): Promise<string | undefined> {
+  if (outcome.kind !== 'safety-stop' || !outcome.reasons.includes('max-delete')) return undefined;
+  const shares = outcome.deleteShares ?? [];
+  const apply = deletesToApply(shares, outcome.changes, target, target.workdir);
+  await writeDeleteLists(apply);
+  // The same rclone the CLI runs: its global flags, without the variables it hides from rclone.
+  const unset = process.platform === 'win32' ? [] : DROPPED.filter((name) => ctx.env[name] !== undefined).flatMap((name) => ['-u', name]);
+  const rclone = [...(unset.length > 0 ? ['env', ...unset] : []), ctx.rclone.binary, ...ctx.rclone.environment.globalArgs];
+  return deleteStopAdvice({ shares, profiles: loadBisyncProfiles(), apply, rclone });
 }
 
 async function requireBisyncRclone(ctx: CommandContext): Promise<RcloneVersion> {

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { CliError } from '../core/errors.js';
-import { isProcessAlive } from '../core/process.js';
+import { holdsLock } from './orphans.js';
 import { lockPid } from './workdir.js';
 
 export interface LockHolder {
@@ -16,9 +16,10 @@ export interface HeldLock {
 
 /**
  * Our own per-tenant lock: created exclusively, so two `cloud bisync` runs for one tenant cannot
- * both start rclone. A lock whose process is dead is cleared and taken.
+ * both start rclone. A lock whose process is dead, or whose pid now runs another program, is
+ * cleared and taken.
  */
-export async function acquireBisyncLock(file: string, holder: LockHolder, alive: (pid: number) => boolean = isProcessAlive): Promise<HeldLock> {
+export async function acquireBisyncLock(file: string, holder: LockHolder, holds: (pid: number) => boolean | Promise<boolean> = (pid) => holdsLock(pid, 'cli')): Promise<HeldLock> {
   await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
@@ -29,13 +30,13 @@ export async function acquireBisyncLock(file: string, holder: LockHolder, alive:
     }
     const text = await fs.readFile(file, 'utf8').catch(() => '');
     const pid = lockPid(text);
-    if (pid !== undefined && alive(pid)) {
+    if (pid !== undefined && (await holds(pid))) {
       const other = parseHolder(text);
       throw new CliError(`Another bisync for this tenant is running (pid ${pid}${other?.watch ? ', watch mode' : ''}, since ${other?.startedAt ?? 'an unknown time'}).`, {
         hint: other?.watch ? 'It keeps the folder in sync already; stop it with Ctrl-C (or `kill ' + pid + '`) to run one by hand.' : 'Wait for it to finish, then run the command again.',
       });
     }
-    // Stale: its process is gone. Remove it and try once more (another run may win the race).
+    // Stale: its process is gone or is not a bisync any more. Remove it and try once more (another run may win the race).
     await fs.rm(file, { force: true });
   }
   throw new CliError('Another bisync for this tenant started at the same moment.', { hint: 'Run the command again.' });

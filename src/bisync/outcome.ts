@@ -1,13 +1,22 @@
+import { diskFullPaths, failedOnLocalWrites } from './disk-space.js';
+
 /** What a bisync run did or why it stopped, as a value the command decides on. */
 export type BisyncOutcome =
   | { kind: 'ok'; changes: Changes; conflicts: Conflict[] }
-  | { kind: 'safety-stop'; reasons: SafetyReason[]; changes: Changes; pendingDeletes: { local: number; cloud: number } }
+  | { kind: 'safety-stop'; reasons: SafetyReason[]; changes: Changes; pendingDeletes: { local: number; cloud: number }; deleteShares?: DeleteShare[] }
   | { kind: 'needs-baseline'; reason: BaselineReason; detail: string }
   | { kind: 'lock-held'; detail: string }
+  | { kind: 'disk-full'; files: string[]; detail: string }
   | { kind: 'failed'; transient: boolean; detail: string };
 
-export type SafetyReason = 'max-delete' | 'all-files-changed' | 'check-access';
+export type SafetyReason = 'max-delete' | 'all-files-changed' | 'check-access' | 'empty-side';
 export type BaselineReason = 'interrupted' | 'filters-changed' | 'empty-listing' | 'missing-listings' | 'critical-error';
+
+/** rclone's "too many deletes (>25%, 9 of 10) on Path1": Path1 is the folder, so its deletes would go to the cloud. */
+export interface DeleteShare {
+  deletedOn: 'local' | 'cloud';
+  percent: number;
+}
 
 export type ChangeAction = 'new' | 'changed' | 'deleted';
 export interface FileChange {
@@ -56,6 +65,7 @@ export function parseBisyncOutcome(facts: RunFacts): BisyncOutcome {
   const lastError = [...lines].reverse().find((line) => /ERROR|Failed to bisync/.test(line))?.replace(/^.*?(ERROR\s*:|Failed to bisync:)\s*/, '') ?? `rclone exited with code ${facts.exitCode}`;
 
   if (facts.exitCode === 0 && !facts.signal) return { kind: 'ok', changes, conflicts };
+  if (failedOnLocalWrites(facts.log)) return { kind: 'disk-full', files: diskFullPaths(facts.log), detail: lastError };
   if (has(/prior lock file found/)) return { kind: 'lock-held', detail: lastError };
   if (has(/Access test failed|check file check failed/)) {
     return { kind: 'safety-stop', reasons: ['check-access'], changes, pendingDeletes: countDeletes(changes) };
@@ -63,15 +73,26 @@ export function parseBisyncOutcome(facts: RunFacts): BisyncOutcome {
   if (facts.listings !== 'present') {
     const reason: BaselineReason = has(/Bisync interrupted/) || facts.signal ? 'interrupted'
       : has(/filters file (has changed|md5 hash not found)/) ? 'filters-changed'
-        : has(/Empty (prior|current) Path[12] listing/) ? 'empty-listing'
+        : has(EMPTY_LISTING) ? 'empty-listing'
           : facts.listings === 'missing' ? 'missing-listings' : 'critical-error';
     return { kind: 'needs-baseline', reason, detail: lastError };
   }
   const reasons: SafetyReason[] = [];
+  // rclone 1.64+ (--resilient) keeps its listings and refuses every run: the user must decide.
+  if (has(EMPTY_LISTING)) reasons.push('empty-side');
   if (has(/Safety abort: too many deletes/)) reasons.push('max-delete');
   if (has(/Safety abort: all files were changed/)) reasons.push('all-files-changed');
-  if (reasons.length > 0) return { kind: 'safety-stop', reasons, changes, pendingDeletes: countDeletes(changes) };
+  if (reasons.length > 0) return { kind: 'safety-stop', reasons, changes, pendingDeletes: countDeletes(changes), deleteShares: parseDeleteShares(lines) };
   return { kind: 'failed', transient: has(/retrying may help|retryable/i), detail: lastError };
+}
+
+const EMPTY_LISTING = /empty (prior|current) Path[12] listing/i;
+
+const TOO_MANY_DELETES = /too many deletes \(>\d+%, (\d+) of (\d+)\) on Path([12])/;
+
+function parseDeleteShares(lines: string[]): DeleteShare[] {
+  return lines.map((line) => TOO_MANY_DELETES.exec(line)).filter((match): match is RegExpExecArray => match !== null)
+    .map((match) => ({ deletedOn: match[3] === '1' ? 'local' : 'cloud', percent: Math.ceil((100 * Number(match[1])) / Math.max(1, Number(match[2]))) }));
 }
 
 function countDeletes(changes: Changes): { local: number; cloud: number } {
@@ -116,6 +137,15 @@ function parseChanges(lines: string[], conflicted: Set<string>): Changes {
 const BOTH_CHANGED = /WARNING\s+New or changed in both paths\s+- (.+)$/;
 const RENAMED_COPY = /Path([12])\s+Renaming Path[12] copy\s+- (.+)$/;
 const WINNER = /: (.+): The winner is: Path([12])$/;
+// 1.66+ compares a "changed on both sides" file before renaming: equal ones are no conflict.
+const NOT_A_CONFLICT = [
+  /: (.+): Files are equal but will copy anyway to (?:update modtime|fix case)/,
+  /Files are equal! Skipping: (.+)$/,
+  /This is a directory, not a file\. Skipping equality check and will not rename: (.+)$/,
+];
+
+/** NFC and NFD spellings of one name are the same note to people (and to rclone 1.66+). */
+const sameName = (name: string) => name.trim().normalize('NFC');
 
 function parseConflicts(lines: string[], facts: RunFacts): Conflict[] {
   const byPath = new Map<string, Conflict>();
@@ -123,17 +153,23 @@ function parseConflicts(lines: string[], facts: RunFacts): Conflict[] {
   const relative = (full: string) => roots.reduce((path, root) => (path.startsWith(root) ? path.slice(root.length) : path), full);
   for (const line of lines) {
     const both = BOTH_CHANGED.exec(line);
-    if (both?.[1]) byPath.set(both[1].trim(), { path: both[1].trim(), copies: [], winner: undefined });
+    if (both?.[1]) byPath.set(sameName(both[1]), { path: both[1].trim(), copies: [], winner: undefined });
+  }
+  for (const line of lines) {
+    for (const pattern of NOT_A_CONFLICT) {
+      const equal = pattern.exec(line)?.[1];
+      if (equal) byPath.delete(sameName(equal));
+    }
   }
   for (const line of lines) {
     const renamed = RENAMED_COPY.exec(line);
     if (renamed?.[2]) {
       const copy = relative(renamed[2].trim());
-      const conflict = [...byPath.values()].find((candidate) => copy.startsWith(candidate.path));
+      const conflict = [...byPath.entries()].find(([name]) => sameName(copy).startsWith(name))?.[1];
       if (conflict && !conflict.copies.includes(copy)) conflict.copies.push(copy);
     }
     const winner = WINNER.exec(line);
-    const conflict = winner?.[1] ? byPath.get(winner[1].trim()) : undefined;
+    const conflict = winner?.[1] ? byPath.get(sameName(winner[1])) : undefined;
     if (conflict) conflict.winner = winner?.[2] === '1' ? 'local' : 'cloud';
   }
   return [...byPath.values()];

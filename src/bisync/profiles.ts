@@ -54,7 +54,11 @@ export function parseBisyncProfiles(json: unknown): Record<ProfileName, BisyncPr
 
 let loaded: Record<ProfileName, BisyncProfile> | undefined;
 
-export function loadBisyncProfile(name: ProfileName): BisyncProfile {
+export function loadBisyncProfiles(): BisyncProfile[] {
   loaded ??= parseBisyncProfiles(JSON.parse(readFileSync(bisyncProfilesFile, 'utf8')));
-  return loaded[name];
+  return Object.values(loaded);
+}
+
+export function loadBisyncProfile(name: ProfileName): BisyncProfile {
+  return loadBisyncProfiles().find((profile) => profile.name === name) as BisyncProfile;
 }

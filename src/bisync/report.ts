@@ -10,6 +10,7 @@ export function exitCodeFor(report: Pick<SyncReport, 'outcome' | 'interrupted'>)
     case 'safety-stop': return ExitCode.safetyStop;
     case 'needs-baseline': return ExitCode.needsResync;
     case 'lock-held':
+    case 'disk-full':
     case 'failed': return ExitCode.failed;
   }
 }
@@ -30,14 +31,14 @@ const verbs = (dryRun: boolean) => ({
 });
 
 /** Pure: what to tell people about a run. */
-export function describeReport(report: SyncReport, options: { dryRun: boolean; maxDeletePercent: number }): ReportLines {
+export function describeReport(report: SyncReport, options: { dryRun: boolean; maxDeletePercent: number; deleteAdvice?: string }): ReportLines {
   const { dryRun } = options;
   const { outcome, record } = report;
   const words = verbs(dryRun);
   const details = [
     ...record.changes.toCloud.map((change: FileChange) => `  ↑ ${words.toCloud[change.action]}: ${change.path}`),
     ...record.changes.toLocal.map((change: FileChange) => `  ↓ ${words.toLocal[change.action]}: ${change.path}`),
-    ...record.conflicts.map((conflict) => `  ⚠ conflict: ${conflict.path}${conflict.winner ? ` (the ${conflict.winner} copy was newer and kept the name)` : ''}; kept: ${conflict.copies.join(', ')}`),
+    ...record.conflicts.map((conflict) => `  ⚠ conflict: ${conflict.path}${conflict.winner ? ` (the ${conflict.winner} copy was newer and kept the name)` : ''}; ${conflict.copies.length > 0 ? `kept: ${conflict.copies.join(', ')}` : 'rclone named no copy: check both versions with `basic-memory cloud bisync --dry-run --verbose`'}`),
   ];
   const counts = `${record.changes.toCloud.length} to the cloud, ${record.changes.toLocal.length} to this folder${record.conflicts.length ? `, ${record.conflicts.length} conflict${record.conflicts.length > 1 ? 's' : ''} (both versions kept)` : ''}`;
   if (report.interrupted) {
@@ -51,18 +52,26 @@ export function describeReport(report: SyncReport, options: { dryRun: boolean; m
         'max-delete': `more than ${options.maxDeletePercent}% of the files on one side would be deleted (${outcome.pendingDeletes.cloud} in the cloud, ${outcome.pendingDeletes.local} here)`,
         'all-files-changed': 'every file on one side changed since the last sync',
         'check-access': 'the check file .basic-memory-bisync is missing on one side',
+        'empty-side': 'one side (the folder or the cloud) is empty now, as if emptied from elsewhere',
       })[reason]).join(', and ');
       return {
         ok: false,
         headline: `Safety stop: ${why}; nothing was deleted.`,
-        hint: outcome.reasons.includes('check-access')
-          ? 'Check that the folder and the bucket both hold your notes, then run `basic-memory cloud bisync --resync`.'
-          : 'If those deletions are intended, run `basic-memory cloud bisync --profile fast` (50%) or `--resync` (keeps every file on both sides); `--dry-run` shows the list.',
+        hint: outcome.reasons.includes('check-access') || outcome.reasons.includes('empty-side')
+          ? 'Check that the folder and the bucket both hold your notes, then run `basic-memory cloud bisync --resync` (it copies the notes to the empty side and deletes nothing).'
+          : options.deleteAdvice ?? 'Run `basic-memory cloud bisync` once by hand: it names the command that applies those deletions; `--dry-run` shows the list.',
         details,
       };
     }
     case 'needs-baseline':
       return { ok: false, headline: `The sync baseline was lost (${outcome.reason}): ${outcome.detail}`, hint: 'Run `basic-memory cloud bisync` again: it rebuilds the baseline by itself, keeping every file.', details };
+    case 'disk-full':
+      return {
+        ok: false,
+        headline: `The disk holding ${record.localPath} is full: rclone could not write ${outcome.files.length === 0 ? 'the notes it was pulling' : outcome.files.join(', ')}; no note was emptied.`,
+        hint: 'Free some space on that disk, then run the command again: it checks the space first and finishes the sync, keeping every version.',
+        details,
+      };
     case 'lock-held':
       return { ok: false, headline: `rclone found another bisync of this folder running: ${outcome.detail}`, hint: 'Wait for it to finish, or run `basic-memory cloud doctor` to find stale locks.', details };
     case 'failed':

@@ -7,13 +7,16 @@ import { versionAtLeast, type RcloneVersion } from '../rclone/version.js';
 import type { StatePaths } from '../core/paths.js';
 import { buildBisyncArgs, CHECK_FILENAME, type Fallback } from './args.js';
 import { keepCloudVersions, resolveConflictsByAge } from './conflicts.js';
+import { freeBytesAt, removePartialFiles, requireDiskSpace } from './disk-space.js';
 import { filtersChangedSinceBaseline } from './filters.js';
+import { exactExcludeRule, readRefusedNames, refusedLongNames, refusedNamesNote, rememberRefusedNames } from './refused-names.js';
 import type { Interrupts } from './interrupts.js';
 import { parseBisyncOutcome, type BisyncOutcome, type Changes, type Conflict, type FileChange } from './outcome.js';
 import { planRun, type RunPlan } from './plan.js';
 import type { BisyncProfile } from './profiles.js';
+import { clashCandidates, moveClashingFolders } from './type-clash.js';
 import { readBisyncState, recordRun, type BisyncRunRecord } from './state.js';
-import { readListingState } from './workdir.js';
+import { readListingState, readPriorCloudListing } from './workdir.js';
 
 /** One tenant's pair: the folder, the bucket and rclone's files for them. */
 export interface SyncTarget {
@@ -65,6 +68,7 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
   });
   if (plan.mode === 'baseline' && plan.announce) output.info(plan.announce);
   if (plan.mode === 'sync') await requireFolder(target.localPath);
+  if (!request.dryRun) await requireDiskSpace({ rclone: deps.rclone, freeBytes: freeBytesAt }, { ...target, priorCloudListing: plan.mode === 'sync' ? await readPriorCloudListing(target.workdir, target.session) : undefined }, { always: state.lastRun?.result === 'disk-full' });
 
   const notes: string[] = [];
   const told = new Set(state.toldFallbacks ?? []);
@@ -100,6 +104,13 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
     const refreshed = await runRclone(deps, target, request, tell, { mode: 'baseline', force: false });
     if (refreshed.kind !== 'ok') outcome = refreshed;
   }
+  if (outcome.kind === 'disk-full' && (await readListingState(target.workdir, target.session)) !== 'present') {
+    // The next run is a baseline: a note truncated by the full disk must not be uploaded by it.
+    const removed = await removePartialFiles(deps.rclone, target, outcome.files);
+    if (removed.length > 0) notes.push(`Removed ${removed.length} empty ${removed.length === 1 ? 'copy' : 'copies'} the full disk left (${removed.join(', ')}); the cloud keeps ${removed.length === 1 ? 'its' : 'their'} content and the next run downloads ${removed.length === 1 ? 'it' : 'them'}.`);
+  }
+  const refused = await readRefusedNames(target.workdir, target.localPath);
+  if (refused.length > 0) notes.push(refusedNamesNote(refused));
   if (outcome.kind === 'ok' && keptConflicts.length > 0) outcome = { ...outcome, conflicts: [...keptConflicts, ...outcome.conflicts] };
 
   const interrupted = deps.interrupts.stopping;
@@ -137,6 +148,7 @@ async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncReques
     dryRun: request.dryRun,
     force: run.force,
     tigris: target.tigris,
+    excludes: (await readRefusedNames(target.workdir, target.localPath)).map(exactExcludeRule),
   }, deps.version);
   for (const fallback of fallbacks) tell(fallback);
   await fs.mkdir(target.workdir, { recursive: true, mode: 0o700 });
@@ -144,6 +156,12 @@ async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncReques
   deps.interrupts.track(child);
   const result = await child.result;
   deps.interrupts.track(undefined);
+  if (result.exitCode !== 0 && !request.dryRun) {
+    await rememberRefusedNames(target.workdir, target.localPath, refusedLongNames(result.stderr));
+    for (const { from, to } of await moveClashingFolders(deps.rclone, target, clashCandidates(result.stderr))) {
+      deps.output.info(`The cloud has a file ${from} where this folder had a folder: the folder is now ${to} (nothing in it was lost), so the next run keeps both.`);
+    }
+  }
   return parseBisyncOutcome({
     exitCode: result.exitCode,
     signal: result.signal,

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { StatePaths } from '../core/paths.js';
 import { isProcessAlive } from '../core/process.js';
+import { holdsLock, type LockOwner } from './orphans.js';
 import type { ListingState } from './outcome.js';
 
 /** Pure: which of rclone's listing files a session has → present, failed (`.lst-err`) or missing. */
@@ -16,11 +17,21 @@ export async function readListingState(workdir: string, session: string): Promis
   return listingStateOf(await readDirNames(workdir), session);
 }
 
+/** rclone's listing of the cloud side from the last run, or undefined when there is none. */
+export async function readPriorCloudListing(workdir: string, session: string): Promise<string | undefined> {
+  return fs.readFile(path.join(workdir, `${session}.path2.lst`), 'utf8').catch(() => undefined);
+}
+
 /** A lock file whose process is gone: ours (`bisync-<tenant>.lock`) or rclone's (`<session>.lck`). */
 export interface StaleLock {
   file: string;
   pid: number | undefined;
+  /** Its pid is alive but runs another program now (a reused pid). */
+  reused: boolean;
 }
+
+/** Whether the process `pid` still holds a lock written by `owner` (alive and the same program). */
+export type LockCheck = (pid: number, owner: LockOwner) => boolean | Promise<boolean>;
 
 /** rclone 1.58–1.65 writes the PID alone; 1.66+ writes JSON with `PID`. Ours is JSON with `pid`. */
 export function lockPid(text: string): number | undefined {
@@ -35,8 +46,8 @@ export function lockPid(text: string): number | undefined {
   }
 }
 
-/** Locks left by dead processes, for the run to clear and for `cloud doctor` to report. */
-export async function findStaleLocks(paths: StatePaths, tenantId: string, alive: (pid: number) => boolean = isProcessAlive): Promise<StaleLock[]> {
+/** Locks left by dead processes (or pids reused by another program), for the run to clear and `cloud doctor` to report. */
+export async function findStaleLocks(paths: StatePaths, tenantId: string, holds: LockCheck = holdsLock, alive: (pid: number) => boolean = isProcessAlive): Promise<StaleLock[]> {
   const workdir = paths.bisyncWorkdir(tenantId);
   const candidates = [paths.bisyncLock(tenantId), ...(await readDirNames(workdir)).filter((name) => name.endsWith('.lck')).map((name) => path.join(workdir, name))];
   const stale: StaleLock[] = [];
@@ -44,7 +55,8 @@ export async function findStaleLocks(paths: StatePaths, tenantId: string, alive:
     const text = await fs.readFile(file, 'utf8').catch(() => undefined);
     if (text === undefined) continue;
     const pid = lockPid(text);
-    if (pid === undefined || !alive(pid)) stale.push({ file, pid });
+    const owner: LockOwner = file === paths.bisyncLock(tenantId) ? 'cli' : 'rclone';
+    if (pid === undefined || !(await holds(pid, owner))) stale.push({ file, pid, reused: pid !== undefined && alive(pid) });
   }
   return stale;
 }

@@ -50,7 +50,7 @@ ${exitCodeHelp}`);
 
   examples(
     withGlobals(cloud.command('logout'))
-      .description('Forget the stored login token.')
+      .description('Revoke the login on the server (RFC 7009), then forget it here; it is forgotten even when the server cannot be reached.')
       .action(run(async (_options: object, ctx) => {
         const { logout } = await import('../auth/commands.js');
         return logout(ctx);

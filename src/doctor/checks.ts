@@ -4,7 +4,7 @@ import { isCliError, ExitCode } from '../core/errors.js';
 import type { StatePaths } from '../core/paths.js';
 import { remoteBucketPath, type TenantState } from '../core/tenant-state.js';
 import { filtersChangedSinceBaseline } from '../bisync/filters.js';
-import { findStaleLocks } from '../bisync/workdir.js';
+import { findStaleLocks, type LockCheck } from '../bisync/workdir.js';
 import { readRemote } from '../rclone/config-file.js';
 import { parseIni } from '../rclone/ini.js';
 import { manualSteps } from '../rclone/install-strategies.js';
@@ -196,11 +196,11 @@ export async function checkFilters(paths: StatePaths, tenant: TenantState): Prom
   return ok(name, 'unchanged since the last baseline');
 }
 
-export async function checkLocks(paths: StatePaths, tenant: TenantState, alive?: (pid: number) => boolean): Promise<Check> {
+export async function checkLocks(paths: StatePaths, tenant: TenantState, holds?: LockCheck, alive?: (pid: number) => boolean): Promise<Check> {
   const name = 'locks';
-  const stale = await findStaleLocks(paths, tenant.tenantId, alive);
+  const stale = await findStaleLocks(paths, tenant.tenantId, holds, alive);
   if (stale.length === 0) return ok(name, 'no stale lock');
-  const files = stale.map((lock) => (lock.pid === undefined ? lock.file : `${lock.file} (pid ${lock.pid}, gone)`)).join(', ');
+  const files = stale.map((lock) => (lock.pid === undefined ? lock.file : `${lock.file} (pid ${lock.pid}, ${lock.reused ? 'now another program' : 'gone'})`)).join(', ');
   return warn(name, `Stale lock${stale.length === 1 ? '' : 's'} left by a process that ended: ${files}.`, 'The next `basic-memory cloud bisync` clears them; or delete the file(s).');
 }
 

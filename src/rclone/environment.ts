@@ -12,7 +12,8 @@ export interface RcloneEnvironment {
   notes: string[];
 }
 
-const DROPPED = ['AWS_CA_BUNDLE'] as const;
+/** Variables rclone never sees; a command line shown to people must drop them too. */
+export const DROPPED = ['AWS_CA_BUNDLE'] as const;
 
 export function rcloneEnvironment(parent: NodeJS.ProcessEnv, fileExists: (file: string) => boolean): RcloneEnvironment {
   const env: Record<string, string> = {};

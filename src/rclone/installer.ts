@@ -17,6 +17,7 @@ import {
   type InstallAction,
   type InstallStrategy,
 } from './install-strategies.js';
+import { OFFICIAL_OFFER_BELOW, shouldOfferOfficial } from './official-release.js';
 import { createRclone, type Rclone } from './runner.js';
 import { MINIMUM_RCLONE, formatVersion, versionAtLeast, type RcloneVersion } from './version.js';
 
@@ -55,7 +56,7 @@ type Attempt =
  */
 export async function ensureRclone(deps: InstallDeps, options: { skipInstall: boolean }): Promise<RcloneVersion> {
   const current = await deps.rclone.version();
-  if (current && versionAtLeast(current, MINIMUM_RCLONE)) return current;
+  if (current && versionAtLeast(current, MINIMUM_RCLONE)) return offeringOfficial(deps, current);
   if (options.skipInstall) throw unavailable(deps.platform, current, 'and --skip-install was given');
 
   const action: InstallAction = current ? 'upgrade' : 'install';
@@ -105,9 +106,19 @@ export async function ensureRclone(deps: InstallDeps, options: { skipInstall: bo
     }
     adopt(deps, installed.dir);
     deps.output.success(`rclone ${formatVersion(installed.version)} installed with ${strategy.name}.`);
-    return installed.version;
+    return offeringOfficial(deps, installed.version);
   }
   throw noStrategyWorked(deps.platform, current, attempts);
+}
+
+/** Tells a Linux user whose distribution's rclone lacks checksum comparison how to get the official one. */
+function offeringOfficial(deps: InstallDeps, version: RcloneVersion): RcloneVersion {
+  if (shouldOfferOfficial(deps.platform, version)) {
+    deps.output.info(
+      `rclone ${formatVersion(version)} works, but from ${OFFICIAL_OFFER_BELOW} on rclone compares notes by checksum, which keeps large folders fast: \`basic-memory cloud setup --rclone official\` installs rclone's newest official release for you alone (no sudo), checked against its published SHA256 sum.`,
+    );
+  }
+  return version;
 }
 
 interface InstalledRclone {

@@ -1,8 +1,10 @@
 import http from 'node:http';
+import { deviceRoutes } from './api/device-routes.js';
 import { createRouter } from './api/http.js';
 import { oauthRoutes } from './api/oauth-routes.js';
 import { tenantRoutes } from './api/tenant-routes.js';
 import type { DeviceFlowSettings } from './auth/device-flow.js';
+import { guessLimiter } from './auth/guess-limiter.js';
 import { closeServer, listen, urlOf } from './net.js';
 import { openServices } from './services.js';
 import { localProvider } from './storage/local-provider.js';
@@ -22,6 +24,8 @@ export interface ServerOptions {
   log?: (line: string) => void;
   /** Seconds a device-flow client must wait between polls (RFC 8628 `interval`). */
   deviceInterval?: number;
+  /** Live credentials one tenant may hold (default 100). */
+  maxCredentials?: number;
   /** Replaces the storage provider (tests inject a failing one); the embedded store still runs for `local`. */
   provider?: StorageProvider;
 }
@@ -39,7 +43,6 @@ export interface RunningServer {
   /** `tenant` is an id (created when unknown) or `new`. */
   mintToken(tenant: string, ttlSeconds?: number): Promise<MintedToken>;
   setTenantStatus(tenantId: string, status: 'active' | 'inactive'): void;
-  approveDevice(userCode: string, tenantId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -47,6 +50,10 @@ export const DEFAULT_API_PORT = 8765;
 export const DEFAULT_S3_PORT = 8766;
 export const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_TOKEN_TTL_SECONDS = 3600;
+/** Wrong user codes or passwords in a row from one address before it must wait. */
+export const GUESS_LIMIT = 20;
+const GUESS_WINDOW_MS = 15 * 60_000;
+const PURGE_INTERVAL_MS = 60_000;
 
 /** Starts the tenant API and (for `local`) the embedded S3 store; resolves once both listen. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
@@ -77,13 +84,32 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       cleanups.push(() => provider.close());
       s3Url = provider.endpointUrl;
     }
-    const services = await openServices({ dataDir: options.dataDir, provider, log, deviceFlow: deviceFlowSettings(options) });
+    const services = await openServices({
+      dataDir: options.dataDir,
+      provider,
+      log,
+      deviceFlow: deviceFlowSettings(options),
+      ...(options.maxCredentials === undefined ? {} : { maxCredentials: options.maxCredentials }),
+    });
     cleanups.push(() => services.close());
     keyUsage.record = lastUsedRecorder(services.credentials);
+    const purge = () => {
+      const purged = services.purgeExpired();
+      if (purged > 0) log(`purged ${purged} expired device codes, tokens and sessions`);
+    };
+    purge();
+    const purgeTimer = setInterval(purge, PURGE_INTERVAL_MS).unref();
+    cleanups.push(() => clearInterval(purgeTimer));
 
     let apiUrl = '';
+    const issuerUrl = () => apiUrl;
+    const limiter = () => guessLimiter({ limit: GUESS_LIMIT, windowMs: GUESS_WINDOW_MS });
     const router = createRouter(
-      [...tenantRoutes({ tokens: services.tokens, tenants: services.tenants, log }), ...oauthRoutes({ deviceFlow: services.deviceFlow, publicJwk: services.signingKey.publicJwk, issuerUrl: () => apiUrl })],
+      [
+        ...tenantRoutes({ tokens: services.tokens, tenants: services.tenants, log }),
+        ...oauthRoutes({ deviceFlow: services.deviceFlow, publicJwk: services.signingKey.publicJwk, issuerUrl }),
+        ...deviceRoutes({ deviceFlow: services.deviceFlow, accounts: services.accounts, codeGuesses: limiter(), passwordGuesses: limiter(), issuerUrl, log }),
+      ],
       log,
     );
     const api = http.createServer(router);
@@ -100,9 +126,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         return { token: await services.tokens.mint(record.id, ttlSeconds), tenantId: record.id, bucketName: record.bucketName };
       },
       setTenantStatus: (tenantId, status) => services.tenants.setStatus(tenantId, status),
-      async approveDevice(userCode, tenantId) {
-        await services.deviceFlow.approve(userCode, tenantId);
-      },
       close: closeAll,
     };
   } catch (error) {

@@ -1,15 +1,17 @@
 import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { MAX_ACCESS_TOKEN_TTL_SECONDS } from './auth/access-tokens.js';
 import { parseDurationSeconds } from './duration.js';
 import { DEFAULT_API_PORT, DEFAULT_HOST, DEFAULT_S3_PORT, startServer, type StorageMode } from './index.js';
-import { openServices } from './services.js';
+import { openServices, type ServerServices } from './services.js';
 import { localProvider } from './storage/local-provider.js';
 import type { StorageProvider } from './storage/provider.js';
 import { tigrisProviderFromEnv } from './storage/tigris-provider.js';
 import { bucketFiles, storeDir } from './store/embedded-store.js';
 import { openKeyStore } from './store/key-store.js';
 import { openObjectStore } from './store/object-store.js';
+import { DEFAULT_MAX_CREDENTIALS } from './tenants/tenant-service.js';
 
 function defaultDataDir(): string {
   return process.env.BASIC_MEMORY_SERVER_DATA_DIR ?? path.join(os.homedir(), '.basic-memory-server');
@@ -23,8 +25,15 @@ function portOption(value: string): number {
 
 function ttlOption(value: string): number {
   const seconds = parseDurationSeconds(value);
-  if (seconds === undefined) throw new InvalidArgumentError('use a duration such as 90s, 30m, 1h or 7d.');
+  if (seconds === undefined) throw new InvalidArgumentError('use a duration such as 90s, 30m or 1h.');
+  if (seconds > MAX_ACCESS_TOKEN_TTL_SECONDS) throw new InvalidArgumentError(`at most ${MAX_ACCESS_TOKEN_TTL_SECONDS / 3600}h: longer tokens are refused by the API.`);
   return seconds;
+}
+
+function countOption(value: string): number {
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1) throw new InvalidArgumentError('a whole number of at least 1.');
+  return count;
 }
 
 const storageOption = () => new Option('--storage <mode>', 'where buckets live: the embedded store, or a Tigris/AWS account').choices(['local', 'tigris']).default('local');
@@ -36,6 +45,7 @@ interface StartOptions {
   s3Port: number;
   dataDir: string;
   storage: StorageMode;
+  maxCredentials: number;
 }
 
 async function start(options: StartOptions): Promise<void> {
@@ -49,18 +59,21 @@ async function start(options: StartOptions): Promise<void> {
   await server.close();
 }
 
-interface TokenOptions {
-  tenant: string;
-  ttl: number;
+interface DataDirOptions {
   dataDir: string;
   storage: StorageMode;
 }
 
-/** Mints a token straight from the data dir: no server needs to run, and a new tenant's bucket is made where `start` will serve it. */
-async function token(options: TokenOptions): Promise<void> {
+/**
+ * Opens the data dir's services without a server (the running one may hold it open too: SQLite in
+ * WAL mode lets both work), runs `work`, and closes everything.
+ */
+async function withServices<T>(options: Partial<DataDirOptions> & { dataDir: string }, work: (services: ServerServices) => Promise<T>): Promise<T> {
   const dataDir = path.resolve(options.dataDir);
   let provider: StorageProvider;
-  if (options.storage === 'local') {
+  if (options.storage === undefined) {
+    provider = noStorage;
+  } else if (options.storage === 'local') {
     const keys = openKeyStore(storeDir(dataDir));
     // No migration or crash repair here: a running store may be writing to the same data dir.
     const objects = openObjectStore(storeDir(dataDir));
@@ -79,13 +92,94 @@ async function token(options: TokenOptions): Promise<void> {
   }
   const services = await openServices({ dataDir, provider, log: (line) => process.stderr.write(`${line}\n`) });
   try {
-    const tenant = await services.tenants.ensureTenant(options.tenant);
-    process.stderr.write(`tenant ${tenant.id}, bucket ${tenant.bucketName}\n`);
-    process.stdout.write(`${await services.tokens.mint(tenant.id, options.ttl)}\n`);
+    return await work(services);
   } finally {
     services.close();
     await provider.close();
   }
+}
+
+/** For commands that touch no bucket (users, device codes): they run without storage settings. */
+const noStorage: StorageProvider = {
+  endpointUrl: '',
+  region: 'auto',
+  createBucket: () => Promise.reject(new Error('This command has no storage.')),
+  createScopedKey: () => Promise.reject(new Error('This command has no storage.')),
+  revokeKey: () => Promise.reject(new Error('This command has no storage.')),
+  deleteBucket: () => Promise.reject(new Error('This command has no storage.')),
+  close: () => Promise.resolve(),
+};
+
+interface TokenOptions extends DataDirOptions {
+  tenant: string;
+  ttl: number;
+}
+
+/** Mints a token straight from the data dir: no server needs to run, and a new tenant's bucket is made where `start` will serve it. */
+function token(options: TokenOptions): Promise<void> {
+  return withServices(options, async (services) => {
+    const tenant = await services.tenants.ensureTenant(options.tenant);
+    process.stderr.write(`tenant ${tenant.id}, bucket ${tenant.bucketName}\n`);
+    process.stdout.write(`${await services.tokens.mint(tenant.id, options.ttl)}\n`);
+  });
+}
+
+/** `tenant create [ID]`: prints the new tenant's id alone on stdout, for scripts. */
+function createTenant(id: string | undefined, options: DataDirOptions): Promise<void> {
+  return withServices(options, async (services) => {
+    const tenant = await services.tenants.createTenant(id ?? 'new');
+    process.stderr.write(`tenant ${tenant.id} created, bucket ${tenant.bucketName}\n`);
+    process.stdout.write(`${tenant.id}\n`);
+  });
+}
+
+interface UserAddOptions {
+  dataDir: string;
+  tenant: string;
+  passwordStdin?: boolean;
+}
+
+async function addUser(email: string, options: UserAddOptions): Promise<void> {
+  const password = await readNewPassword(Boolean(options.passwordStdin));
+  await withServices(options, async (services) => {
+    const user = await services.accounts.addUser(email, options.tenant, password);
+    process.stderr.write(`user ${user.email} can now sign in on /device and approve logins for tenant ${user.tenantId}\n`);
+  });
+}
+
+/** From stdin (its first line) with --password-stdin, else a hidden prompt on a terminal, typed twice. */
+async function readNewPassword(fromStdin: boolean): Promise<string> {
+  if (fromStdin) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin as AsyncIterable<Buffer>) chunks.push(chunk);
+    return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+  }
+  if (!process.stdin.isTTY) throw new Error('No terminal to ask for the password on: pipe it in with --password-stdin.');
+  const { password } = await import('@inquirer/prompts');
+  const first = await password({ message: 'Password for the new user', mask: true });
+  const second = await password({ message: 'The same password again', mask: true });
+  if (first !== second) throw new Error('The two passwords differ; nothing was changed.');
+  return first;
+}
+
+interface DeviceDecisionOptions {
+  dataDir: string;
+}
+
+function approveDevice(userCode: string, options: DeviceDecisionOptions & { tenant: string }): Promise<void> {
+  return withServices(options, (services) => {
+    const tenantId = services.deviceFlow.approve(userCode, options.tenant);
+    process.stderr.write(`code ${userCode} approved for tenant ${tenantId}\n`);
+    return Promise.resolve();
+  });
+}
+
+function denyDevice(userCode: string, options: DeviceDecisionOptions): Promise<void> {
+  return withServices(options, (services) => {
+    services.deviceFlow.deny(userCode);
+    process.stderr.write(`code ${userCode} denied\n`);
+    return Promise.resolve();
+  });
 }
 
 const program = new Command('basic-memory-server')
@@ -100,16 +194,47 @@ program
   .option('--s3-port <port>', 'S3 store port (0 picks a free one)', portOption, DEFAULT_S3_PORT)
   .addOption(dataDirOption())
   .addOption(storageOption())
+  .option('--max-credentials <n>', 'live mount credentials one tenant may hold', countOption, DEFAULT_MAX_CREDENTIALS)
   .action((options: StartOptions) => start(options));
 
 program
   .command('token')
   .description('print a JWT for a tenant, creating the tenant and its bucket when needed')
   .requiredOption('--tenant <id>', 'a tenant id (created if unknown) or "new" for a fresh one')
-  .option('--ttl <duration>', 'lifetime: 90s, 30m, 1h, 7d', ttlOption, 3600)
+  .option('--ttl <duration>', `lifetime: 90s, 30m, 1h; at most ${MAX_ACCESS_TOKEN_TTL_SECONDS / 3600}h`, ttlOption, 3600)
   .addOption(dataDirOption())
   .addOption(storageOption())
   .action((options: TokenOptions) => token(options));
+
+const tenantCommand = program.command('tenant').description('manage tenants (the operator makes them; the approval page never does)');
+tenantCommand
+  .command('create [id]')
+  .description('create a tenant and its bucket; prints its id (a random UUID when none is given)')
+  .addOption(dataDirOption())
+  .addOption(storageOption())
+  .action((id: string | undefined, options: DataDirOptions) => createTenant(id, options));
+
+const userCommand = program.command('user').description('manage the users who sign in on the approval page');
+userCommand
+  .command('add <email>')
+  .description('add a user who may approve device logins for one tenant; the password is asked on a terminal')
+  .requiredOption('--tenant <id>', 'the tenant the user approves logins for (must exist)')
+  .option('--password-stdin', 'read the password from the first line of stdin')
+  .addOption(dataDirOption())
+  .action((email: string, options: UserAddOptions) => addUser(email, options));
+
+const deviceCommand = program.command('device').description('decide pending device logins from the command line (works while the server runs)');
+deviceCommand
+  .command('approve <user-code>')
+  .description('approve the code a `basic-memory cloud login` shows, for an existing tenant')
+  .requiredOption('--tenant <id>', 'the tenant the device logs in to')
+  .addOption(dataDirOption())
+  .action((userCode: string, options: DeviceDecisionOptions & { tenant: string }) => approveDevice(userCode, options));
+deviceCommand
+  .command('deny <user-code>')
+  .description('deny a pending code: its login fails with access_denied')
+  .addOption(dataDirOption())
+  .action((userCode: string, options: DeviceDecisionOptions) => denyDevice(userCode, options));
 
 program.parseAsync(process.argv).then(
   () => undefined,

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { createAccounts, type Accounts } from './auth/accounts.js';
 import { accessTokens, type AccessTokens } from './auth/access-tokens.js';
 import { createDeviceFlow, defaultDeviceFlowSettings, type DeviceFlow, type DeviceFlowSettings } from './auth/device-flow.js';
 import { loadOrCreateSigningKey, type SigningKey } from './auth/signing-key.js';
+import { accountRepository } from './db/accounts.js';
 import { credentialRepository, type CredentialRepository } from './db/credentials.js';
 import { apiMigrations } from './db/migrations.js';
 import { oauthRepository } from './db/oauth.js';
@@ -11,13 +13,16 @@ import { tenantRepository } from './db/tenants.js';
 import type { StorageProvider } from './storage/provider.js';
 import { createTenantService, type TenantService } from './tenants/tenant-service.js';
 
-/** Everything the API needs from the data dir, opened once; the `token` command uses it without HTTP. */
+/** Everything the API needs from the data dir, opened once; the operator commands use it without HTTP. */
 export interface ServerServices {
   signingKey: SigningKey;
   tokens: AccessTokens;
   tenants: TenantService;
   credentials: CredentialRepository;
   deviceFlow: DeviceFlow;
+  accounts: Accounts;
+  /** Deletes expired device codes, refresh tokens, revocation entries and sessions; returns how many rows went. */
+  purgeExpired(): number;
   close(): void;
 }
 
@@ -30,18 +35,31 @@ export async function openServices(options: {
   provider: StorageProvider;
   log: (line: string) => void;
   deviceFlow?: Partial<DeviceFlowSettings>;
+  maxCredentials?: number;
 }): Promise<ServerServices> {
   fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const signingKey = await loadOrCreateSigningKey(options.dataDir);
   const db = openSqlite(apiDatabasePath(options.dataDir), apiMigrations);
-  const tokens = accessTokens(signingKey);
+  const oauth = oauthRepository(db);
+  const tokens = accessTokens(signingKey, (jti) => oauth.isAccessTokenRevoked(jti));
   const credentials = credentialRepository(db);
-  const tenants = createTenantService({ tenants: tenantRepository(db), credentials, provider: options.provider, log: options.log });
-  const deviceFlow = createDeviceFlow({
-    oauth: oauthRepository(db),
+  const tenants = createTenantService({
+    tenants: tenantRepository(db),
+    credentials,
+    provider: options.provider,
+    log: options.log,
+    ...(options.maxCredentials === undefined ? {} : { maxCredentials: options.maxCredentials }),
+  });
+  const deviceFlow = createDeviceFlow({ oauth, tokens, tenants, settings: { ...defaultDeviceFlowSettings, ...options.deviceFlow } });
+  const accounts = createAccounts({ accounts: accountRepository(db), tenants, log: options.log });
+  return {
+    signingKey,
     tokens,
     tenants,
-    settings: { ...defaultDeviceFlowSettings, ...options.deviceFlow },
-  });
-  return { signingKey, tokens, tenants, credentials, deviceFlow, close: () => db.close() };
+    credentials,
+    deviceFlow,
+    accounts,
+    purgeExpired: () => deviceFlow.purgeExpired() + accounts.purgeExpired(),
+    close: () => db.close(),
+  };
 }

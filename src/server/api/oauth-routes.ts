@@ -1,11 +1,9 @@
 import type { JWK } from 'jose';
 import { DEVICE_CODE_GRANT, type DeviceFlow } from '../auth/device-flow.js';
 import { OAuthError } from '../auth/oauth-error.js';
-import { ApiError } from '../tenants/api-error.js';
-import { devicePage } from './device-page.js';
 import { readForm, type Route } from './http.js';
 
-/** RFC 8414 metadata, JWKS, and the RFC 8628 device flow endpoints with the approval page. */
+/** RFC 8414 metadata, JWKS, the RFC 8628 device flow endpoints and RFC 7009 revocation. */
 export function oauthRoutes(deps: { deviceFlow: DeviceFlow; publicJwk: JWK; issuerUrl: () => string }): Route[] {
   const { deviceFlow } = deps;
   const noStore = { 'cache-control': 'no-store' };
@@ -21,6 +19,8 @@ export function oauthRoutes(deps: { deviceFlow: DeviceFlow; publicJwk: JWK; issu
             issuer,
             device_authorization_endpoint: `${issuer}/oauth/device/code`,
             token_endpoint: `${issuer}/oauth/token`,
+            revocation_endpoint: `${issuer}/oauth/revoke`,
+            revocation_endpoint_auth_methods_supported: ['none'],
             jwks_uri: `${issuer}/.well-known/jwks.json`,
             grant_types_supported: [DEVICE_CODE_GRANT, 'refresh_token'],
             response_types_supported: [],
@@ -56,27 +56,12 @@ export function oauthRoutes(deps: { deviceFlow: DeviceFlow; publicJwk: JWK; issu
       },
     },
     {
-      method: 'GET',
-      path: '/device',
-      handle: ({ url }) => ({ status: 200, html: devicePage({ userCode: url.searchParams.get('user_code') ?? '' }) }),
-    },
-    {
       method: 'POST',
-      path: '/device',
+      path: '/oauth/revoke',
       handle: async ({ req }) => {
         const form = await readForm(req);
-        const userCode = form.get('user_code') ?? '';
-        try {
-          if (form.get('action') === 'deny') {
-            deviceFlow.deny(userCode);
-            return { status: 200, html: devicePage({ userCode: '', message: { kind: 'ok', text: 'Denied. The device will not be logged in.' } }) };
-          }
-          const tenantId = await deviceFlow.approve(userCode, (form.get('tenant_id') ?? 'new').trim() || 'new');
-          return { status: 200, html: devicePage({ userCode: '', message: { kind: 'ok', text: `Approved for tenant ${tenantId}. You can close this page.` } }) };
-        } catch (error) {
-          if (!(error instanceof OAuthError || error instanceof ApiError)) throw error;
-          return { status: 400, html: devicePage({ userCode, message: { kind: 'error', text: error.message } }) };
-        }
+        await deviceFlow.revoke(form.get('client_id') ?? undefined, form.get('token') ?? undefined, form.get('token_type_hint') ?? undefined);
+        return { status: 200, json: {}, headers: noStore };
       },
     },
   ];

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { OAuthRepository } from '../db/oauth.js';
 import type { TenantService } from '../tenants/tenant-service.js';
-import type { AccessTokens } from './access-tokens.js';
+import { DEFAULT_ACCESS_TOKEN_TTL_SECONDS, type AccessTokens } from './access-tokens.js';
 import { OAuthError } from './oauth-error.js';
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -35,18 +35,27 @@ export interface DeviceFlowSettings {
 export const defaultDeviceFlowSettings: DeviceFlowSettings = {
   intervalSeconds: 1,
   deviceCodeTtlSeconds: 600,
-  accessTokenTtlSeconds: 3600,
+  accessTokenTtlSeconds: DEFAULT_ACCESS_TOKEN_TTL_SECONDS,
   refreshTokenTtlSeconds: 30 * 24 * 3600,
   clientIds: [DEFAULT_CLIENT_ID],
 };
 
 export interface DeviceFlow {
   authorize(clientId: string | undefined, scope: string | undefined, verificationUri: string): DeviceAuthorizationResponse;
-  /** Approves a pending user code for a tenant (`new` makes one); returns the tenant id. */
-  approve(userCode: string, tenantIdOrNew: string): Promise<string>;
+  /** Approves a pending user code for an existing, active tenant; returns the tenant id. */
+  approve(userCode: string, tenantId: string): string;
   deny(userCode: string): void;
+  /** Whether a user code names a pending, unexpired authorization (what the rate limit counts). */
+  isPending(userCode: string): boolean;
   exchangeDeviceCode(clientId: string | undefined, deviceCode: string | undefined): Promise<TokenResponse>;
   refresh(clientId: string | undefined, refreshToken: string | undefined): Promise<TokenResponse>;
+  /**
+   * RFC 7009: a refresh token takes its whole family with it; an access token is refused from now
+   * on. An unknown, expired or foreign token is not an error (section 2.2).
+   */
+  revoke(clientId: string | undefined, token: string | undefined, hint: string | undefined): Promise<void>;
+  /** Deletes expired device codes, refresh tokens and revocation entries; returns how many rows went. */
+  purgeExpired(): number;
 }
 
 // RFC 8628 section 6.1: no vowels (no words), no easily confused characters.
@@ -138,10 +147,9 @@ export function createDeviceFlow(deps: { oauth: OAuthRepository; tokens: AccessT
       };
     },
 
-    async approve(userCode, tenantIdOrNew) {
+    approve(userCode, tenantId) {
       const authorization = pendingAuthorization(userCode);
-      const tenant = await deps.tenants.ensureTenant(tenantIdOrNew);
-      deps.tenants.requireActiveTenant(tenant.id);
+      const tenant = deps.tenants.requireActiveTenant(tenantId);
       if (!oauth.decideDevice(authorization.userCode, 'approved', tenant.id)) {
         throw new OAuthError('invalid_grant', 'This code was decided already.');
       }
@@ -151,6 +159,11 @@ export function createDeviceFlow(deps: { oauth: OAuthRepository; tokens: AccessT
     deny(userCode) {
       const authorization = pendingAuthorization(userCode);
       oauth.decideDevice(authorization.userCode, 'denied', null);
+    },
+
+    isPending(userCode) {
+      const authorization = oauth.findDeviceByUserCode(normalizeUserCode(userCode));
+      return authorization !== undefined && authorization.status === 'pending' && authorization.expiresAt > now();
     },
 
     async exchangeDeviceCode(clientId, deviceCode) {
@@ -192,6 +205,34 @@ export function createDeviceFlow(deps: { oauth: OAuthRepository; tokens: AccessT
         throw new OAuthError('invalid_grant', 'The tenant is not active.');
       }
       return issueTokens(record.tenantId, client, record.scope, record.familyId);
+    },
+
+    async revoke(clientId, token, hint) {
+      const client = requireClient(clientId);
+      if (!token) throw new OAuthError('invalid_request', 'token is required.');
+      const revokeRefresh = () => {
+        const record = oauth.findRefreshToken(sha256(token));
+        if (!record || record.clientId !== client) return false;
+        oauth.revokeFamily(record.familyId, now());
+        return true;
+      };
+      const revokeAccess = async () => {
+        const claims = await deps.tokens.inspect(token);
+        if (!claims) return false;
+        oauth.revokeAccessToken(claims.jti, claims.expiresAt);
+        return true;
+      };
+      // The hint only orders the lookups (section 2.1): a wrong hint still revokes.
+      if (hint === 'access_token') {
+        if (!(await revokeAccess())) revokeRefresh();
+      } else if (!revokeRefresh()) {
+        await revokeAccess();
+      }
+    },
+
+    purgeExpired() {
+      const purged = oauth.purgeExpired(now());
+      return purged.deviceCodes + purged.refreshTokens + purged.revokedAccessTokens;
     },
   };
 }

@@ -20,6 +20,10 @@ export interface CredentialRepository {
   listActive(tenantId: string): MountCredential[];
   /** An active credential of this tenant; another tenant's id finds nothing. */
   findActive(tenantId: string, id: string): MountCredential | undefined;
+  /** When the tenant's newest live credential was made, or undefined with none: one index seek, not a scan. */
+  newestActiveCreatedAt(tenantId: string): string | undefined;
+  /** How many live credentials the tenant holds, counted on the index. */
+  countActive(tenantId: string): number;
   markRevoked(id: string, at: string, deletionStatus: MountCredential['tigrisDeletionStatus']): void;
   touchLastUsed(accessKey: string, at: string): void;
 }
@@ -41,6 +45,12 @@ export function credentialRepository(db: Sqlite): CredentialRepository {
   const findStatement = db.prepare<[string, string], MountCredential>(
     `SELECT ${COLUMNS} FROM tenant_mount_credentials WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL`,
   );
+  const newestStatement = db.prepare<[string], { createdAt: string }>(
+    'SELECT created_at AS createdAt FROM tenant_mount_credentials WHERE tenant_id = ? AND revoked_at IS NULL ORDER BY created_at DESC LIMIT 1',
+  );
+  const countStatement = db.prepare<[string], { count: number }>(
+    'SELECT COUNT(*) AS count FROM tenant_mount_credentials WHERE tenant_id = ? AND revoked_at IS NULL',
+  );
   const revokeStatement = db.prepare(
     'UPDATE tenant_mount_credentials SET revoked_at = ?, updated_at = ?, tigris_deletion_status = ? WHERE id = ?',
   );
@@ -54,6 +64,12 @@ export function credentialRepository(db: Sqlite): CredentialRepository {
     },
     findActive(tenantId, id) {
       return findStatement.get(tenantId, id);
+    },
+    newestActiveCreatedAt(tenantId) {
+      return newestStatement.get(tenantId)?.createdAt;
+    },
+    countActive(tenantId) {
+      return countStatement.get(tenantId)?.count ?? 0;
     },
     markRevoked(id, at, deletionStatus) {
       revokeStatement.run(at, at, deletionStatus, id);

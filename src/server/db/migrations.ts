@@ -47,4 +47,29 @@ export const apiMigrations: readonly string[] = [
      revoked_at INTEGER
    );
    CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id);`,
+  // Accounts for the approval page, access-token revocation (RFC 7009) and what purges and the
+  // per-tenant cap need: the credential index covers the cap's count and the newest live credential.
+  `CREATE TABLE users (
+     id TEXT PRIMARY KEY,
+     email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+     tenant_id TEXT NOT NULL REFERENCES tenants(id),
+     password_hash TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   );
+   CREATE TABLE sessions (
+     id_hash TEXT PRIMARY KEY,
+     user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+     csrf_token TEXT NOT NULL,
+     expires_at INTEGER NOT NULL
+   );
+   CREATE INDEX sessions_expiry ON sessions (expires_at);
+   CREATE TABLE revoked_access_tokens (
+     jti TEXT PRIMARY KEY,
+     expires_at INTEGER NOT NULL
+   );
+   CREATE INDEX revoked_access_tokens_expiry ON revoked_access_tokens (expires_at);
+   CREATE INDEX device_authorizations_expiry ON device_authorizations (expires_at);
+   CREATE INDEX refresh_tokens_expiry ON refresh_tokens (expires_at);
+   DROP INDEX tenant_mount_credentials_active;
+   CREATE INDEX tenant_mount_credentials_live ON tenant_mount_credentials (tenant_id, revoked_at, created_at);`,
 ];

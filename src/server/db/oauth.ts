@@ -41,6 +41,11 @@ export interface OAuthRepository {
   /** Marks a live refresh token used; false when it was used or revoked already. */
   consumeRefreshToken(tokenHash: string, at: number): boolean;
   revokeFamily(familyId: string, at: number): void;
+  /** Records an access token's id as revoked until the token would have expired anyway. */
+  revokeAccessToken(jti: string, expiresAt: number): void;
+  isAccessTokenRevoked(jti: string): boolean;
+  /** Deletes what can never be used again: expired device codes, refresh tokens and revocation entries. */
+  purgeExpired(at: number): { deviceCodes: number; refreshTokens: number; revokedAccessTokens: number };
 }
 
 // Columns read back under the property names of the records, so rows need no mapping.
@@ -66,6 +71,16 @@ export function oauthRepository(db: Sqlite): OAuthRepository {
   const findRefresh = db.prepare<[string], RefreshTokenRecord>(`SELECT ${REFRESH_COLUMNS} FROM refresh_tokens WHERE token_hash = ?`);
   const consumeRefresh = db.prepare('UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND revoked_at IS NULL');
   const revokeFamily = db.prepare('UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL');
+  const revokeAccess = db.prepare('INSERT OR IGNORE INTO revoked_access_tokens (jti, expires_at) VALUES (?, ?)');
+  const isRevoked = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM revoked_access_tokens WHERE jti = ?');
+  const purgeDevices = db.prepare('DELETE FROM device_authorizations WHERE expires_at <= ?');
+  const purgeRefresh = db.prepare('DELETE FROM refresh_tokens WHERE expires_at <= ?');
+  const purgeRevoked = db.prepare('DELETE FROM revoked_access_tokens WHERE expires_at <= ?');
+  const purge = db.transaction((at: number) => ({
+    deviceCodes: purgeDevices.run(at).changes,
+    refreshTokens: purgeRefresh.run(at).changes,
+    revokedAccessTokens: purgeRevoked.run(at).changes,
+  }));
   return {
     insertDevice: (authorization) => void insertDevice.run(authorization),
     findDevice: (hash) => findDevice.get(hash),
@@ -77,5 +92,8 @@ export function oauthRepository(db: Sqlite): OAuthRepository {
     findRefreshToken: (hash) => findRefresh.get(hash),
     consumeRefreshToken: (hash, at) => consumeRefresh.run(at, hash).changes > 0,
     revokeFamily: (familyId, at) => void revokeFamily.run(at, familyId),
+    revokeAccessToken: (jti, expiresAt) => void revokeAccess.run(jti, expiresAt),
+    isAccessTokenRevoked: (jti) => isRevoked.get(jti) !== undefined,
+    purgeExpired: (at) => purge(at),
   };
 }

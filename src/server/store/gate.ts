@@ -1,18 +1,20 @@
 import crypto from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
+import type { Readable, Transform } from 'node:stream';
+import { AwsChunkedDecoder, decodedBodyHeaders, planChunkedBody } from './aws-chunked.js';
 import type { KeyStore } from './key-store.js';
-import { EMPTY_PAYLOAD_SHA256, withCheckedBody } from './payload-hash.js';
-import { S3Error, sendS3Error } from './s3-errors.js';
+import { checksumHeaderOf, createChecksum } from './checksums.js';
+import { DigestCheck, EMPTY_PAYLOAD_SHA256, withCheckedBody, type DigestExpectation } from './payload-hash.js';
+import { S3Error, sendS3Error, type S3ErrorCode } from './s3-errors.js';
 import { decideAccess, parseCopySource, parseTarget } from './scope.js';
-import { checkTiming, parseAuth, verifySignature, type SignedRequestParts } from './sigv4.js';
+import { checkTiming, chunkSigningContext, parseAuth, verifySignature, type ParsedAuth, type SignedRequestParts } from './sigv4.js';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
  * A request the gate let through: authenticated, its bucket and key (and copy source) parsed once
- * and authorised, and its body a stream that fails unless it is the body the client signed. The
- * store acts on these fields only, never on the raw URL.
+ * and authorised, and its body a stream that fails unless it is the body the client signed and
+ * described. The store acts on these fields only, never on the raw URL.
  */
 export interface AdmittedRequest {
   requestId: string;
@@ -22,6 +24,7 @@ export interface AdmittedRequest {
   copySource?: { bucket: string; key: string; versionId?: string };
   /** Without the presigned-URL auth parameters. */
   query: URLSearchParams;
+  /** The headers of the body the store reads: for a decoded aws-chunked body, its decoded length and no aws-chunked encoding. */
   headers: IncomingHttpHeaders;
   accessKey: string;
   body: Readable;
@@ -37,8 +40,6 @@ export interface GateOptions {
   now?: () => Date;
 }
 
-
-const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
 const AUTH_QUERY_PARAMS = new Set(['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature', 'X-Amz-Security-Token']);
 
 /**
@@ -52,7 +53,7 @@ export function createGate(options: GateOptions): RequestHandler {
     const parts = requestParts(req);
     const auth = parseAuth(parts);
     if (auth.kind === 'anonymous') throw new S3Error('AccessDenied', 'Anonymous access is not allowed: sign the request with AWS Signature Version 4.');
-    if (auth.kind === 'malformed') throw new S3Error('AccessDenied', auth.reason);
+    if (auth.kind === 'malformed') throw new S3Error(auth.code ?? 'AccessDenied', auth.reason);
     const timing = checkTiming(auth, now());
     if (timing === 'skewed') throw new S3Error('RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.');
     if (timing === 'expired') throw new S3Error('AccessDenied', 'Request has expired.');
@@ -74,13 +75,8 @@ export function createGate(options: GateOptions): RequestHandler {
     }
     const decision = decideAccess(parts.method, target, key.bucketName, copySource);
     if (!decision.allowed) throw new S3Error('AccessDenied', decision.reason);
-    if (auth.kind === 'header' && auth.payloadHash.startsWith('STREAMING-')) {
-      throw new S3Error('NotImplemented', 'Chunked (STREAMING-*) payload signing is not supported: send a hex SHA-256 or UNSIGNED-PAYLOAD.');
-    }
-    const signedBodyHash = auth.kind === 'header' && HEX_SHA256.test(auth.payloadHash) ? auth.payloadHash.toLowerCase() : undefined;
-    if (signedBodyHash && !hasBody(req) && signedBodyHash !== EMPTY_PAYLOAD_SHA256) {
-      throw new S3Error('XAmzContentSHA256Mismatch', 'The provided x-amz-content-sha256 header does not match what was computed.');
-    }
+    delete req.headers.authorization;
+    const body = bodyCheck(auth, req, parts, key.secretKey);
     options.onKeyUsed?.(key.accessKey);
     // If the store answers without reading the body (no such key, say), drop the rest of it.
     res.once('finish', () => {
@@ -89,12 +85,9 @@ export function createGate(options: GateOptions): RequestHandler {
         req.resume();
       }
     });
-    const admitted = { requestId, method: parts.method, bucket: target.bucket, key: target.key, ...(copySource ? { copySource } : {}), query: storeQuery(parts.query), headers: req.headers, accessKey: key.accessKey };
-    if (signedBodyHash && hasBody(req)) {
-      const expected = signedBodyHash;
-      return { ...admitted, body: withCheckedBody(req, expected, () => new S3Error('XAmzContentSHA256Mismatch', 'The provided x-amz-content-sha256 header does not match what was computed.')) };
-    }
-    return { ...admitted, body: req };
+    const admitted = { requestId, method: parts.method, bucket: target.bucket, key: target.key, ...(copySource ? { copySource } : {}), query: storeQuery(parts.query), accessKey: key.accessKey };
+    if (!body) return { ...admitted, headers: req.headers, body: req };
+    return { ...admitted, headers: body.headers, body: withCheckedBody(req, body.checks) };
   }
 
   return (req, res) => {
@@ -143,6 +136,60 @@ function storeQuery(query: SignedRequestParts['query']): URLSearchParams {
     for (const one of Array.isArray(value) ? value : [value]) kept.append(name, one);
   }
   return kept;
+}
+
+const PAYLOAD_MISMATCH = 'The provided x-amz-content-sha256 header does not match what was computed.';
+
+/** The error a checked body fails with; the store answers it as S3 XML and commits nothing. */
+function bodyError(code: S3ErrorCode, message: string): S3Error {
+  return new S3Error(code, message);
+}
+
+/**
+ * The streams the body must pass through to be the one the client signed and described (and the
+ * headers the store then sees), or nothing when nothing about the body can be checked.
+ */
+function bodyCheck(
+  auth: Extract<ParsedAuth, { kind: 'header' | 'presigned' }>,
+  req: IncomingMessage,
+  parts: SignedRequestParts,
+  secretKey: string,
+): { checks: [Transform, ...Transform[]]; headers: IncomingHttpHeaders } | undefined {
+  const declared = checksumHeaderDescribesBody(parts) ? checksumHeaderOf(req.headers) : undefined;
+  if (declared && 'refused' in declared) throw new S3Error('InvalidRequest', declared.refused);
+  const expectations: DigestExpectation[] = declared
+    ? [{ checksum: createChecksum(declared.algorithm), expected: declared.value, encoding: 'base64', mismatch: () => bodyError('BadDigest', `The ${declared.algorithm.toUpperCase()} you specified did not match the calculated checksum.`) }]
+    : [];
+  const payload = auth.payload;
+  switch (payload.kind) {
+    case 'unsigned':
+      return expectations.length > 0 ? { checks: [new DigestCheck(expectations)], headers: req.headers } : undefined;
+    case 'sha256':
+      if (!hasBody(req)) {
+        if (payload.hex !== EMPTY_PAYLOAD_SHA256) throw new S3Error('XAmzContentSHA256Mismatch', PAYLOAD_MISMATCH);
+        if (expectations.length === 0) return undefined;
+      }
+      expectations.push({ checksum: createChecksum('sha256'), expected: payload.hex, encoding: 'hex', mismatch: () => bodyError('XAmzContentSHA256Mismatch', PAYLOAD_MISMATCH) });
+      return { checks: [new DigestCheck(expectations)], headers: req.headers };
+    case 'signed-chunks':
+    case 'unsigned-chunks-trailer': {
+      const plan = planChunkedBody(payload, req.headers);
+      if ('refused' in plan) throw new S3Error(plan.refused, plan.reason);
+      const signing = payload.kind === 'signed-chunks' && auth.kind === 'header' ? { ...chunkSigningContext(auth, secretKey), seedSignature: auth.signature } : undefined;
+      const decoder = new AwsChunkedDecoder({ signing, trailer: plan.trailer, decodedLength: plan.decodedLength, fail: bodyError });
+      return { checks: expectations.length > 0 ? [decoder, new DigestCheck(expectations)] : [decoder], headers: decodedBodyHeaders(req.headers, plan.decodedLength) };
+    }
+  }
+}
+
+/**
+ * Whether an `x-amz-checksum-*` header is a checksum of this request's body: on uploads (PutObject,
+ * UploadPart) and posted documents (DeleteObjects), not on copies (no body) nor on
+ * CompleteMultipartUpload, where it is the checksum of the assembled object.
+ */
+function checksumHeaderDescribesBody(parts: SignedRequestParts): boolean {
+  if (parts.method === 'PUT') return parts.headers['x-amz-copy-source'] === undefined;
+  return parts.method === 'POST' && parts.query.uploadId === undefined;
 }
 
 function hasBody(req: IncomingMessage): boolean {

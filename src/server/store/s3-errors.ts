@@ -27,6 +27,7 @@ export type S3ErrorCode =
   | 'MethodNotAllowed'
   | 'IncompleteBody'
   | 'MetadataTooLarge'
+  | 'MissingContentLength'
   | 'InternalError';
 
 const statusByCode: Record<S3ErrorCode, number> = {
@@ -56,6 +57,7 @@ const statusByCode: Record<S3ErrorCode, number> = {
   MethodNotAllowed: 405,
   IncompleteBody: 400,
   MetadataTooLarge: 400,
+  MissingContentLength: 411,
   InternalError: 500,
 };
 

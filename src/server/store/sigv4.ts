@@ -2,6 +2,9 @@ import crypto from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
+import type { ChunkSigningContext } from './aws-chunked.js';
+import { parsePayloadSigning, type PayloadSigning } from './payload-hash.js';
+import type { S3ErrorCode } from './s3-errors.js';
 
 /**
  * AWS Signature Version 4 as S3 uses it: the signature is recomputed from the request as it arrived
@@ -29,9 +32,10 @@ interface CredentialScope {
 
 export type ParsedAuth =
   | { kind: 'anonymous' }
-  | { kind: 'malformed'; reason: string }
-  | ({ kind: 'header'; signedAt: Date; signedHeaders: string[]; signature: string; payloadHash: string } & CredentialScope)
-  | ({ kind: 'presigned'; signedAt: Date; signedHeaders: string[]; signature: string; expiresSeconds: number } & CredentialScope);
+  /** `code`: the S3 error to answer with when it is not AccessDenied. */
+  | { kind: 'malformed'; reason: string; code?: S3ErrorCode }
+  | ({ kind: 'header'; signedAt: Date; amzDate: string; signedHeaders: string[]; signature: string; payload: PayloadSigning } & CredentialScope)
+  | ({ kind: 'presigned'; signedAt: Date; signedHeaders: string[]; signature: string; payload: PayloadSigning; expiresSeconds: number } & CredentialScope);
 
 const AUTH_HEADER_PATTERN = /^AWS4-HMAC-SHA256\s+Credential=([^,\s]+)\s*,\s*SignedHeaders=([^,\s]+)\s*,\s*Signature=([0-9a-f]{64})\s*$/;
 const AMZ_DATE_PATTERN = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
@@ -40,33 +44,46 @@ export function parseAuth(parts: SignedRequestParts): ParsedAuth {
   const header = headerValue(parts.headers, 'authorization');
   const algorithm = firstValue(parts.query['X-Amz-Algorithm']);
   if (header !== undefined && algorithm !== undefined) return { kind: 'malformed', reason: 'Only one auth mechanism allowed.' };
-  if (header !== undefined) return parseHeaderAuth(header, parts.headers);
-  if (algorithm !== undefined) return parsePresignedAuth(algorithm, parts.query);
+  const parsed = header !== undefined ? parseHeaderAuth(header, parts.headers) : algorithm !== undefined ? parsePresignedAuth(algorithm, parts.query, parts.headers) : undefined;
+  if (parsed !== undefined) {
+    if (parsed.kind === 'malformed') return parsed;
+    // AWS refuses these too: an x-amz-* header changes what S3 does (copy source, metadata, checksums),
+    // so one added after signing would act under a signature that never covered it.
+    const unsigned = Object.keys(parts.headers).filter((name) => name.startsWith('x-amz-') && !parsed.signedHeaders.includes(name));
+    if (unsigned.length > 0) return { kind: 'malformed', reason: `There were headers present in the request which were not signed: ${unsigned.sort().join(', ')}.` };
+    return parsed;
+  }
   if (parts.query.Signature !== undefined || parts.query.AWSAccessKeyId !== undefined) {
     return { kind: 'malformed', reason: 'Only AWS Signature Version 4 is supported.' };
   }
   return { kind: 'anonymous' };
 }
 
-function parseHeaderAuth(header: string, headers: IncomingHttpHeaders): ParsedAuth {
+type SignedAuth = Extract<ParsedAuth, { kind: 'header' | 'presigned' }>;
+type Malformed = Extract<ParsedAuth, { kind: 'malformed' }>;
+
+function parseHeaderAuth(header: string, headers: IncomingHttpHeaders): SignedAuth | Malformed {
   const match = AUTH_HEADER_PATTERN.exec(header);
   if (!match) return { kind: 'malformed', reason: 'The Authorization header is not AWS Signature Version 4.' };
   const [, credential = '', signedHeaderList = '', signature = ''] = match;
   const scope = parseCredential(credential);
   if (typeof scope === 'string') return { kind: 'malformed', reason: scope };
-  const signedAt = parseAmzDate(headerValue(headers, 'x-amz-date'));
+  const amzDate = headerValue(headers, 'x-amz-date') ?? '';
+  const signedAt = parseAmzDate(amzDate);
   if (!signedAt) return { kind: 'malformed', reason: 'The request needs a valid x-amz-date header.' };
   const payloadHash = headerValue(headers, 'x-amz-content-sha256');
-  if (!payloadHash) return { kind: 'malformed', reason: 'Missing required header for this request: x-amz-content-sha256.' };
+  if (!payloadHash) return { kind: 'malformed', reason: 'Missing required header for this request: x-amz-content-sha256.', code: 'InvalidRequest' };
+  const payload = parsePayloadSigning(payloadHash);
+  if ('refused' in payload) return { kind: 'malformed', reason: payload.reason, code: payload.refused };
   const signedHeaders = signedHeaderList.split(';');
   // Without these two signed, the body or the target host could be swapped under a valid signature.
   for (const required of ['host', 'x-amz-content-sha256', 'x-amz-date']) {
     if (!signedHeaders.includes(required)) return { kind: 'malformed', reason: `The ${required} header must be signed.` };
   }
-  return { kind: 'header', ...scope, signedAt, signedHeaders, signature, payloadHash };
+  return { kind: 'header', ...scope, signedAt, amzDate, signedHeaders, signature, payload };
 }
 
-function parsePresignedAuth(algorithm: string, query: SignedRequestParts['query']): ParsedAuth {
+function parsePresignedAuth(algorithm: string, query: SignedRequestParts['query'], headers: IncomingHttpHeaders): SignedAuth | Malformed {
   if (algorithm !== 'AWS4-HMAC-SHA256') return { kind: 'malformed', reason: 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256".' };
   const credential = firstValue(query['X-Amz-Credential']);
   const signedHeaderList = firstValue(query['X-Amz-SignedHeaders']);
@@ -83,7 +100,14 @@ function parsePresignedAuth(algorithm: string, query: SignedRequestParts['query'
   if (typeof scope === 'string') return { kind: 'malformed', reason: scope };
   const signedHeaders = signedHeaderList.split(';');
   if (!signedHeaders.includes('host')) return { kind: 'malformed', reason: 'The host header must be signed.' };
-  return { kind: 'presigned', ...scope, signedAt, signedHeaders, signature, expiresSeconds: expires };
+  // A presigned URL covers no body unless the client also signed an x-amz-content-sha256 header.
+  const payloadHash = headerValue(headers, 'x-amz-content-sha256');
+  const payload = payloadHash === undefined ? { kind: 'unsigned' as const } : parsePayloadSigning(payloadHash);
+  if ('refused' in payload) return { kind: 'malformed', reason: payload.reason, code: payload.refused };
+  if (payload.kind !== 'sha256' && payload.kind !== 'unsigned') {
+    return { kind: 'malformed', reason: 'A presigned URL cannot carry an aws-chunked (STREAMING-*) body: sign the request in the Authorization header.', code: 'InvalidRequest' };
+  }
+  return { kind: 'presigned', ...scope, signedAt, signedHeaders, signature, payload, expiresSeconds: expires };
 }
 
 function parseCredential(credential: string): CredentialScope | string {
@@ -158,6 +182,15 @@ export async function verifySignature(
     expected = firstValue(presigned.query?.['X-Amz-Signature']);
   }
   return expected !== undefined && crypto.timingSafeEqual(Buffer.from(expected), Buffer.from(auth.signature));
+}
+
+/** What checking a chunked body's signatures needs: SigV4's signing key for the request's scope. */
+export function chunkSigningContext(auth: Extract<ParsedAuth, { kind: 'header' }>, secretKey: string): ChunkSigningContext {
+  const signingKey = [auth.date, auth.region, auth.service, 'aws4_request'].reduce<Buffer>(
+    (key, part) => crypto.createHmac('sha256', key).update(part).digest(),
+    Buffer.from(`AWS4${secretKey}`),
+  );
+  return { signingKey, amzDate: auth.amzDate, scope: `${auth.date}/${auth.region}/${auth.service}/aws4_request` };
 }
 
 /** smithy's hash interface over node:crypto (HMAC when given a key), far faster than a JS SHA-256. */

@@ -41,6 +41,8 @@ export interface RevokedCredentialResponse {
 export interface TenantService {
   /** An existing tenant, or a new one with its bucket: `new` picks a random UUID. */
   ensureTenant(idOrNew: string): Promise<Tenant>;
+  /** The operator's `tenant create`: a new tenant and its bucket; an id in use is refused (409). */
+  createTenant(idOrNew: string): Promise<Tenant>;
   /** The tenant a token names, refused with 403 when unknown or inactive. */
   requireActiveTenant(id: string): Tenant;
   setStatus(id: string, status: TenantStatus): void;
@@ -55,8 +57,12 @@ export interface TenantServiceDeps {
   credentials: CredentialRepository;
   provider: StorageProvider;
   log: (line: string) => void;
+  /** Live credentials one tenant may hold at once; one more is refused with 409. */
+  maxCredentials?: number;
   now?: () => Date;
 }
+
+export const DEFAULT_MAX_CREDENTIALS = 100;
 
 /** Tenant ids become bucket names (`basic-memory-<id>`), so they follow S3's bucket name rules. */
 const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,48}[a-z0-9]$|^[a-z0-9]$/;
@@ -68,6 +74,7 @@ export function bucketNameFor(tenantId: string): string {
 
 export function createTenantService(deps: TenantServiceDeps): TenantService {
   const now = () => (deps.now ?? (() => new Date()))().toISOString();
+  const creating = new Map<string, number>();
 
   return {
     async ensureTenant(idOrNew) {
@@ -84,6 +91,11 @@ export function createTenantService(deps: TenantServiceDeps): TenantService {
       return tenant;
     },
 
+    async createTenant(idOrNew) {
+      if (idOrNew !== 'new' && deps.tenants.find(idOrNew)) throw new ApiError(409, `Tenant ${idOrNew} exists already.`);
+      return this.ensureTenant(idOrNew);
+    },
+
     requireActiveTenant(id) {
       const tenant = deps.tenants.find(id);
       if (!tenant) throw new ApiError(403, 'Tenant not found.');
@@ -96,22 +108,33 @@ export function createTenantService(deps: TenantServiceDeps): TenantService {
     },
 
     mountInfo(tenant) {
-      const active = deps.credentials.listActive(tenant.id);
+      const newest = deps.credentials.newestActiveCreatedAt(tenant.id);
       return {
         tenant_id: tenant.id,
         bucket_name: tenant.bucketName,
-        has_credentials: active.length > 0,
-        credentials_created_at: active.at(-1)?.createdAt ?? null,
+        has_credentials: newest !== undefined,
+        credentials_created_at: newest ?? null,
       };
     },
 
     async createCredential(tenant, description) {
+      const cap = deps.maxCredentials ?? DEFAULT_MAX_CREDENTIALS;
+      // Creations still waiting for the provider count too, so concurrent requests cannot pass the cap together.
+      const inFlight = creating.get(tenant.id) ?? 0;
+      if (deps.credentials.countActive(tenant.id) + inFlight >= cap) {
+        throw new ApiError(409, `Your tenant already holds ${cap} live mount credentials, the most allowed: revoke one you no longer use first.`);
+      }
+      creating.set(tenant.id, inFlight + 1);
       let grant;
       try {
         grant = await deps.provider.createScopedKey(tenant.bucketName);
       } catch (error) {
         deps.log(`credential creation failed for tenant ${tenant.id}: ${(error as Error).message}`);
         throw new ApiError(500, 'Failed to create mount credentials.');
+      } finally {
+        const left = (creating.get(tenant.id) ?? 1) - 1;
+        if (left > 0) creating.set(tenant.id, left);
+        else creating.delete(tenant.id);
       }
       const at = now();
       const credential: MountCredential = {

@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { cliBin, makeTestUser, type TestUser } from '../../support/cli.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
+import { callApi } from '../server/helpers.js';
 
 let server: TestServer;
 let user: TestUser;
@@ -39,15 +42,6 @@ function deviceLogin(answer: (userCode: string) => Promise<void>): Promise<{ exi
   });
 }
 
-async function deny(userCode: string): Promise<void> {
-  const response = await fetch(`${server.apiUrl}/device`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ user_code: userCode, tenant_id: 'new', action: 'deny' }).toString(),
-  });
-  if (!response.ok) throw new Error(`deny failed: ${response.status}`);
-}
-
 const credentialsFile = () => path.join(user.stateDir, 'credentials.json');
 
 describe('cloud login and logout', () => {
@@ -69,7 +63,7 @@ describe('cloud login and logout', () => {
   });
 
   it('stops with exit 3 when the request is denied in the browser, storing nothing', async () => {
-    const result = await deviceLogin(deny);
+    const result = await deviceLogin((code) => server.denyDevice(code));
     expect(result.exitCode).toBe(3);
     await expect(fs.access(credentialsFile())).rejects.toThrow();
   });
@@ -93,6 +87,60 @@ describe('cloud login and logout', () => {
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
     expect(await fs.readFile(credentialsFile(), 'utf8')).not.toContain(expired.token);
+  });
+
+  it('renews a 15-minute access token in its last minute, before the API would refuse it', async () => {
+    const { tenantId } = await server.mintToken('new');
+    expect((await deviceLogin((code) => server.approveDevice(code, tenantId))).exitCode).toBe(0);
+    const stored = JSON.parse(await fs.readFile(credentialsFile(), 'utf8')) as { logins: Record<string, { accessToken: string; expiresAt: string }> };
+    const login = stored.logins[server.apiUrl]!;
+    // The device flow hands out 15 minutes; pretend 14.5 of them have passed.
+    expect(Date.parse(login.expiresAt) - Date.now()).toBeGreaterThan(14 * 60_000);
+    expect(Date.parse(login.expiresAt) - Date.now()).toBeLessThanOrEqual(15 * 60_000);
+    const oldToken = login.accessToken;
+    login.expiresAt = new Date(Date.now() + 30_000).toISOString();
+    await fs.writeFile(credentialsFile(), JSON.stringify(stored), { mode: 0o600 });
+    const result = await user.run(['cloud', 'credentials', 'list', '--json']);
+    expect(result.exitCode).toBe(0);
+    const renewed = (JSON.parse(await fs.readFile(credentialsFile(), 'utf8')) as typeof stored).logins[server.apiUrl]!;
+    expect(renewed.accessToken).not.toBe(oldToken);
+    expect(Date.parse(renewed.expiresAt) - Date.now()).toBeGreaterThan(14 * 60_000);
+  });
+
+  it('revokes the login on the server at logout: the old refresh and access tokens stop working', async () => {
+    const { tenantId } = await server.mintToken('new');
+    expect((await deviceLogin((code) => server.approveDevice(code, tenantId))).exitCode).toBe(0);
+    const stored = JSON.parse(await fs.readFile(credentialsFile(), 'utf8')) as { logins: Record<string, { accessToken: string; refreshToken: string }> };
+    const { accessToken, refreshToken } = stored.logins[server.apiUrl]!;
+    expect((await callApi(server.apiUrl, 'GET', '/tenant/mount/info', { token: accessToken })).status).toBe(200);
+
+    const out = await user.run(['cloud', 'logout']);
+    expect(out.exitCode).toBe(0);
+    expect(out.stderr).toMatch(/revoked your tokens/);
+    expect(out.stderr).toMatch(/Logged out/);
+    await expect(fs.access(credentialsFile())).rejects.toThrow();
+    const refreshed = await callApi(server.apiUrl, 'POST', '/oauth/token', { form: { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'basic-memory-cli' } });
+    expect(refreshed).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    expect((await callApi(server.apiUrl, 'GET', '/tenant/mount/info', { token: accessToken })).status).toBe(401);
+  });
+
+  it.each([
+    ['cannot be reached', () => Promise.resolve('http://127.0.0.1:1')],
+    ['has no revocation endpoint', async () => {
+      const bare = http.createServer((_req, res) => res.writeHead(404).end());
+      await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+      onTestFinished(() => new Promise<void>((resolve) => bare.close(() => resolve())));
+      return `http://127.0.0.1:${(bare.address() as AddressInfo).port}`;
+    }],
+  ])('forgets the login locally when the login server %s, and says the tokens were not revoked', async (_case, authServer) => {
+    const { token } = await server.mintToken('new');
+    expect((await user.run(['cloud', 'login', '--token', token])).exitCode).toBe(0);
+    const out = await user.run(['cloud', 'logout'], { env: { BASIC_MEMORY_AUTH_URL: await authServer() } });
+    expect(out.exitCode).toBe(0);
+    expect(out.stderr).toMatch(/Could not revoke the login on the server \(.+\): its tokens stay valid until they expire/);
+    expect(out.stderr).toMatch(/Logged out/);
+    await expect(fs.access(credentialsFile())).rejects.toThrow();
+    expect(out.stderr).not.toContain(token);
   });
 
   it('stores a good --token, refuses a bad one with exit 3, and logs out', async () => {

@@ -130,3 +130,36 @@ describe('cloud setup', () => {
     expect(everything).not.toContain(token);
   });
 });
+
+describe('cloud setup at the credential cap', () => {
+  let capped: TestServer;
+  beforeAll(async () => {
+    capped = await startTestServer({ maxCredentials: 2 });
+  });
+  afterAll(async () => {
+    await capped.cleanup();
+  });
+
+  it('stops with one sentence naming the revoke command, exit 1, and changes nothing', async () => {
+    const minted = await capped.mintToken('new');
+    const held: string[] = [];
+    for (let i = 0; i < 2; i += 1) {
+      const response = await fetch(`${capped.apiUrl}/tenant/mount/credentials`, { method: 'POST', headers: { authorization: `Bearer ${minted.token}` } });
+      expect(response.status).toBe(200);
+      held.push(((await response.json()) as { id: string }).id);
+    }
+    const third = await fetch(`${capped.apiUrl}/tenant/mount/credentials`, { method: 'POST', headers: { authorization: `Bearer ${minted.token}` } });
+    expect(third.status).toBe(409);
+    expect(await third.json()).toEqual({ detail: expect.stringContaining('2 live mount credentials') as unknown });
+
+    const result = await user.run(setupArgs(), { env: { BASIC_MEMORY_CLOUD_URL: capped.apiUrl, BASIC_MEMORY_TOKEN: minted.token } });
+    expect(result.exitCode).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    const sentence = lines.find((line) => line.includes('most live credentials'));
+    expect(sentence).toMatch(/free one with `basic-memory cloud credentials revoke ID` \(ids from `basic-memory cloud credentials list`\)\.$/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    await expect(fs.access(user.rcloneConfig)).rejects.toThrow();
+    const listed = await fetch(`${capped.apiUrl}/tenant/mount/credentials`, { headers: { authorization: `Bearer ${minted.token}` } });
+    expect(((await listed.json()) as { credentials: { id: string }[] }).credentials.map((credential) => credential.id).sort()).toEqual(held.sort());
+  });
+});

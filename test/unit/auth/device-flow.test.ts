@@ -75,6 +75,8 @@ describe('OAuth answers', () => {
   it('requires a device endpoint in the RFC 8414 metadata', () => {
     expect(parseMetadata({ device_authorization_endpoint: 'http://a/d', token_endpoint: 'http://a/t' }, 'http://a')).toMatchObject({ issuer: 'http://a', token_endpoint: 'http://a/t' });
     expect(() => parseMetadata({ token_endpoint: 'http://a/t' }, 'http://a')).toThrow(/device login/);
+    expect(parseMetadata({ device_authorization_endpoint: 'http://a/d', token_endpoint: 'http://a/t', revocation_endpoint: 'http://a/r' }, 'http://a').revocation_endpoint).toBe('http://a/r');
+    expect(parseMetadata({ device_authorization_endpoint: 'http://a/d', token_endpoint: 'http://a/t' }, 'http://a')).not.toHaveProperty('revocation_endpoint');
   });
 
   it('defaults interval to 5 s and reads verification_url as Google spells it', () => {
@@ -100,6 +102,14 @@ describe('token freshness', () => {
     [{}, 'fresh'],
   ] as const)('%j is %s', (login, expected) => {
     expect(tokenFreshness(login, now)).toBe(expected);
+  });
+
+  it('uses a 15-minute access token as is for its first 14 minutes, then refreshes it before it expires', () => {
+    const login = { ...loginFromTokens({ access_token: 'a', refresh_token: 'r', expires_in: 900 }, { apiUrl: 'http://a', tokenEndpoint: 'http://t' }, now) };
+    expect(tokenFreshness(login, now)).toBe('fresh');
+    expect(tokenFreshness(login, now + 839_000)).toBe('fresh');
+    expect(tokenFreshness(login, now + 841_000)).toBe('refresh');
+    expect(tokenFreshness(login, now + 901_000)).toBe('refresh');
   });
 
   it('takes the expiry from expires_in, else from the JWT itself', () => {

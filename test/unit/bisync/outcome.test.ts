@@ -125,3 +125,37 @@ ERROR : Bisync aborted. Must run --resync to recover.`;
     expect(parseBisyncOutcome(facts(coloured))).toEqual(parseBisyncOutcome(facts(SYNC_160)));
   });
 });
+
+// 1.66+ (cmd/bisync/deltas.go): a file changed on both sides is compared before any rename.
+const EQUAL_175 = `NOTICE: - !WARNING  New or changed in both paths       - same.md
+INFO  : Files are equal! Skipping: same.md
+NOTICE: - !WARNING  New or changed in both paths       - touched.md
+INFO  : touched.md: Files are equal but will copy anyway to update modtime (will not rename)
+NOTICE: - Path2    Queue copy to Path1                 - /tmp/bx/a/touched.md
+NOTICE: - !WARNING  New or changed in both paths       - dir
+INFO  : This is a directory, not a file. Skipping equality check and will not rename: dir
+NOTICE: - !WARNING  New or changed in both paths       - real.md
+INFO  : real.md: The winner is: Path2
+NOTICE: - Path1    Renaming Path1 copy                 - /tmp/bx/a/real.md.conflict1
+INFO  : Bisync successful`;
+
+describe('parseBisyncOutcome: what counts as a conflict (B2, B6)', () => {
+  it('"files are equal (will not rename)" and directories are not conflicts; only the renamed one is', () => {
+    expect(parseBisyncOutcome(facts(EQUAL_175))).toMatchObject({ kind: 'ok', conflicts: [{ path: 'real.md', copies: ['real.md.conflict1'], winner: 'cloud' }] });
+  });
+
+  it('an NFC name and its NFD copy are one conflict with its copy named', () => {
+    const nfc = 'café.md'.normalize('NFC');
+    const nfd = 'café.md'.normalize('NFD');
+    const log = `NOTICE: - !WARNING  New or changed in both paths       - ${nfc}
+INFO  : ${nfd}: The winner is: Path2
+NOTICE: - Path1    Renaming Path1 copy                 - /tmp/bx/a/${nfd}.conflict1
+INFO  : Bisync successful`;
+    expect(parseBisyncOutcome(facts(log))).toMatchObject({ kind: 'ok', conflicts: [{ path: nfc, copies: [`${nfd}.conflict1`], winner: 'cloud' }] });
+  });
+});
+
+it('B5: an empty side with listings kept (1.64+ --resilient) is a safety stop (exit 5), not a retryable failure', () => {
+  const log = 'ERROR : Empty current Path2 listing. Cannot sync to an empty directory: remote:bucket\nNOTICE: Failed to bisync: bisync aborted';
+  expect(parseBisyncOutcome(facts(log, { exitCode: 1 }))).toMatchObject({ kind: 'safety-stop', reasons: ['empty-side'] });
+});

@@ -51,6 +51,22 @@ describe('ensureRclone', () => {
   });
 
   it.each([
+    ['linux', '1.60.1-DEV', undefined, true],
+    ['linux', '1.66.0', undefined, false],
+    ['darwin', '1.60.1', undefined, false],
+    // A distribution's package just installed by apt, still older than 1.66.
+    ['linux', undefined, '1.60.1', true],
+    ['linux', undefined, '1.75.2', false],
+  ] as const)('on %s, rclone %s (installed: %s) offers the official release: %s', async (platform, existing, installs, offered) => {
+    const managers: FakeManager[] = platform === 'darwin' ? [{ file: 'brew', installs: installs ?? '1.75.2' }] : [{ file: 'apt-get', installs: installs ?? '1.75.2' }];
+    const result = await scenario({ platform, managers, existing });
+    expect(result.error).toBeUndefined();
+    const offer = '`basic-memory cloud setup --rclone official` installs rclone\'s newest official release for you alone (no sudo)';
+    if (offered) expect(result.stderr).toContain(offer);
+    else expect(result.stderr).not.toContain(offer);
+  });
+
+  it.each([
     ['missing', undefined, 'rclone is not installed, and --skip-install was given.'],
     ['too old', '1.57.0', 'rclone v1.57.0 is older than the 1.58 Basic Memory needs, and --skip-install was given.'],
   ])('with --skip-install, %s rclone stops with exit 4 and the manual steps', async (_label, existing, message) => {

@@ -2,6 +2,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
+import { parsePayloadSigning } from '../../../src/server/store/payload-hash.js';
 import { checkTiming, parseAmzDate, parseAuth, verifySignature, type ParsedAuth, type SignedRequestParts } from '../../../src/server/store/sigv4.js';
 
 const credentials = { accessKeyId: 'tid_test', secretAccessKey: 'secret-of-forty-characters-0123456789abc' };
@@ -25,7 +26,7 @@ function authOf(parts: SignedRequestParts): Extract<ParsedAuth, { kind: 'header'
 describe('parseAuth', () => {
   it('reads the header form', async () => {
     const auth = authOf(await signed('/bucket/key'));
-    expect(auth).toMatchObject({ kind: 'header', accessKey: 'tid_test', date: '20250922', region: 'auto', service: 's3', payloadHash: EMPTY });
+    expect(auth).toMatchObject({ kind: 'header', accessKey: 'tid_test', date: '20250922', region: 'auto', service: 's3', payload: { kind: 'sha256', hex: EMPTY } });
     expect(auth.signedHeaders).toEqual(['host', 'x-amz-content-sha256', 'x-amz-date']);
   });
 
@@ -39,6 +40,59 @@ describe('parseAuth', () => {
     ['both header and query auth', { authorization: 'AWS4-HMAC-SHA256 x' }, { 'X-Amz-Algorithm': 'AWS4-HMAC-SHA256' }, 'malformed'],
   ])('classifies %s', (_name, headers, query, kind) => {
     expect(parseAuth({ method: 'GET', rawPath: '/', headers, query }).kind).toBe(kind);
+  });
+});
+
+describe('parseAuth: what must be signed', () => {
+  it.each([
+    ['x-amz-copy-source', '/other-bucket/secret.md'],
+    ['x-amz-meta-owner', 'mallory'],
+    ['x-amz-checksum-crc32', 'AAAAAA=='],
+    ['x-amz-decoded-content-length', '5'],
+  ])('refuses an unsigned %s next to a valid signature', async (name, value) => {
+    const parts = await signed('/bucket/key');
+    const tampered = { ...parts, headers: { ...parts.headers, [name]: value } };
+    expect(parseAuth(tampered)).toEqual({ kind: 'malformed', reason: `There were headers present in the request which were not signed: ${name}.` });
+  });
+
+  it('accepts x-amz-* headers the client signed', async () => {
+    const auth = authOf(await signed('/bucket/key', {}, { 'x-amz-meta-mtime': '1700000000', 'x-amz-copy-source': '/bucket/other' }));
+    expect(auth.signedHeaders).toEqual(expect.arrayContaining(['x-amz-meta-mtime', 'x-amz-copy-source']));
+  });
+
+  it('refuses an unsigned x-amz-* header on a presigned URL too', async () => {
+    const request = new HttpRequest({ method: 'GET', hostname: '127.0.0.1', port: 8766, path: '/bucket/key', headers: { host: '127.0.0.1:8766' } });
+    const presigned = await signer.presign(request, { signingDate, expiresIn: 600 });
+    const parts: SignedRequestParts = { method: 'GET', rawPath: '/bucket/key', query: presigned.query as Record<string, string>, headers: { host: '127.0.0.1:8766', 'x-amz-copy-source': '/b/k' } };
+    expect(parseAuth(parts)).toMatchObject({ kind: 'malformed', reason: expect.stringContaining('x-amz-copy-source') });
+  });
+
+  it.each([
+    ['not-a-hash', 'InvalidArgument'],
+    ['a'.repeat(63), 'InvalidArgument'],
+    ['a'.repeat(65), 'InvalidArgument'],
+    ['g'.repeat(64), 'InvalidArgument'],
+    ['unsigned-payload', 'InvalidArgument'],
+    ['STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD', 'NotImplemented'],
+  ])('refuses x-amz-content-sha256 "%s" with %s', async (payloadHash, code) => {
+    const parts = await signed('/bucket/key', {}, { 'x-amz-content-sha256': payloadHash });
+    expect(parseAuth(parts)).toMatchObject({ kind: 'malformed', code });
+  });
+});
+
+describe('parsePayloadSigning', () => {
+  it.each([
+    ['E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855', { kind: 'sha256', hex: EMPTY }],
+    ['UNSIGNED-PAYLOAD', { kind: 'unsigned' }],
+    ['STREAMING-AWS4-HMAC-SHA256-PAYLOAD', { kind: 'signed-chunks', trailer: false }],
+    ['STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER', { kind: 'signed-chunks', trailer: true }],
+    ['STREAMING-UNSIGNED-PAYLOAD-TRAILER', { kind: 'unsigned-chunks-trailer' }],
+    ['STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER', { refused: 'NotImplemented' }],
+    ['STREAMING-UNSIGNED-PAYLOAD', { refused: 'InvalidArgument' }],
+    ['', { refused: 'InvalidArgument' }],
+    [` ${EMPTY}`, { refused: 'InvalidArgument' }],
+  ])('%s', (value, expected) => {
+    expect(parsePayloadSigning(value)).toMatchObject(expected);
   });
 });
 
@@ -86,7 +140,7 @@ describe('checkTiming', () => {
   });
 
   it('ends a presigned URL at its expiry', () => {
-    const auth: ParsedAuth = { kind: 'presigned', accessKey: 'k', date: '20250922', region: 'auto', service: 's3', signedAt: signingDate, signedHeaders: ['host'], signature: 'a'.repeat(64), expiresSeconds: 60 };
+    const auth: ParsedAuth = { kind: 'presigned', accessKey: 'k', date: '20250922', region: 'auto', service: 's3', signedAt: signingDate, signedHeaders: ['host'], signature: 'a'.repeat(64), payload: { kind: 'unsigned' }, expiresSeconds: 60 };
     expect(checkTiming(auth, at('2025-09-22T16:49:50Z'))).toBe('ok');
     expect(checkTiming(auth, at('2025-09-22T16:49:51Z'))).toBe('expired');
   });
