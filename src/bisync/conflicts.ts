@@ -105,13 +105,28 @@ export async function renameLeftoverCopies(rclone: Rclone, pair: PairPaths, now:
  * the note still opens as a note: `plan.md` → `plan.conflict-20261129-134601.md` (`-2`, `-3`… when taken).
  */
 export function conflictCopyName(file: string, when: Date, attempt = 1): string {
-  const stamp = when.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const stamp = conflictStamp(when);
   const slash = file.lastIndexOf('/');
   const dot = file.lastIndexOf('.');
   const hasExtension = dot > slash + 1;
   const stem = hasExtension ? file.slice(0, dot) : file;
   const extension = hasExtension ? file.slice(dot) : '';
   return `${stem}.conflict-${stamp}${attempt > 1 ? `-${attempt}` : ''}${extension}`;
+}
+
+/** Pure: the time part of every conflict-copy name, in UTC: `20261129-134601`. */
+export function conflictStamp(when: Date): string {
+  return when.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+/**
+ * Pure: rclone 1.66+'s `--conflict-suffix` for a run starting at `when`. With
+ * `--suffix-keep-extension` and rclone's own numbering (`--conflict-loser num`) its copies follow
+ * the scheme above: `plan.md` → `plan.conflict-20261129-134601-1.md`, `-2`…; the number rclone
+ * appends keeps two copies of one run apart without ever reusing a name.
+ */
+export function rcloneConflictSuffix(word: string, when: Date): string {
+  return `${word}-${conflictStamp(when)}-`;
 }
 
 export interface VersionFacts {

@@ -176,6 +176,7 @@ async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncReques
     force: run.force,
     tigris: target.tigris,
     excludes: (await readRefusedNames(target.workdir, target.localPath)).map(exactExcludeRule),
+    startedAt: new Date(),
   }, deps.version);
   for (const fallback of fallbacks) tell(fallback);
   await fs.mkdir(target.workdir, { recursive: true, mode: 0o700 });
