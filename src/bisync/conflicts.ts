@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { CliError } from '../core/errors.js';
@@ -50,6 +52,62 @@ export async function resolveConflictsByAge(rclone: Rclone, pair: PairPaths, con
     resolved.push({ path: conflict.path, copies: [losing], winner });
   }
   return resolved;
+}
+
+/**
+ * rclone before 1.66 keeps both versions of a note changed on both sides even when they are the same
+ * bytes (a killed run's uploads come back as thousands of `..path1` copies). A copy identical to the
+ * note or to another copy keeps nothing: it is removed on both sides, and a note whose copies are all
+ * identical gets its name back from the first. What is left are the conflicts that keep a version.
+ */
+export async function dropIdenticalCopies(rclone: Rclone, pair: PairPaths, conflicts: Conflict[]): Promise<Conflict[]> {
+  const kept: Conflict[] = [];
+  for (const conflict of conflicts) {
+    const hashOf = (file: string) => md5Of(path.join(pair.localPath, file)).catch(() => undefined);
+    const noteHash = await hashOf(conflict.path);
+    const copyHashes = await Promise.all(conflict.copies.map(hashOf));
+    const copies: string[] = [];
+    const seen = new Set(noteHash === undefined ? [] : [noteHash]);
+    for (const [index, copy] of conflict.copies.entries()) {
+      const hash = copyHashes[index];
+      if (hash === undefined) {
+        copies.push(copy);
+      } else if (noteHash === undefined && seen.size === 0 && copyHashes.every((other) => other === hash)) {
+        seen.add(hash);
+        if (!(await moveOnBothSides(rclone, pair, copy, conflict.path))) copies.push(copy);
+      } else if (seen.has(hash)) {
+        if (!(await removeOnBothSides(rclone, pair, copy))) copies.push(copy);
+      } else {
+        seen.add(hash);
+        copies.push(copy);
+      }
+    }
+    if (copies.length > 0) kept.push({ ...conflict, copies });
+  }
+  return kept;
+}
+
+const notInCloud = (stderr: string) => /not found|doesn't exist|directory not found/i.test(stderr);
+
+async function moveOnBothSides(rclone: Rclone, pair: PairPaths, from: string, to: string): Promise<boolean> {
+  const moved = await rclone.run(['moveto', remoteJoin(pair.remotePath, from), remoteJoin(pair.remotePath, to)], ownGroup);
+  if (moved.exitCode !== 0 && !notInCloud(moved.stderr)) return false;
+  await fs.rename(path.join(pair.localPath, from), path.join(pair.localPath, to));
+  return true;
+}
+
+async function removeOnBothSides(rclone: Rclone, pair: PairPaths, file: string): Promise<boolean> {
+  const removed = await rclone.run(['deletefile', remoteJoin(pair.remotePath, file)], ownGroup);
+  if (removed.exitCode !== 0 && !notInCloud(removed.stderr)) return false;
+  await fs.rm(path.join(pair.localPath, file), { force: true });
+  return true;
+}
+
+export function md5Of(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('md5');
+    createReadStream(file).on('error', reject).on('data', (chunk) => hash.update(chunk)).on('end', () => resolve(hash.digest('hex')));
+  });
 }
 
 /**
