@@ -7,7 +7,8 @@ import { CliError, ExitCode } from '../core/errors.js';
 import type { StatePaths } from '../core/paths.js';
 import { isProcessAlive, sleep } from '../core/process.js';
 import type { Rclone } from '../rclone/runner.js';
-import { isDriveLetter } from './args.js';
+import { foldersOverlap, isDriveLetter } from '../local/paths.js';
+import { nodePlatformOf } from './args.js';
 import { isOurMountProcess, type MountPlatform } from './platform.js';
 import { rcCall, readUploads, type RcEndpoint } from './rc.js';
 import { clearMountState, readMountState, writeMountState, type MountState } from './state.js';
@@ -75,11 +76,6 @@ export async function ourMountProcesses(deps: Pick<SupervisorDeps, 'platform' | 
   return listed.filter((entry) => isOurMountProcess(entry, remoteName, mountPoint)).map((entry) => entry.pid);
 }
 
-/** Pure: the mount point as the OS names it (drive letters kept as typed). */
-export function resolveMountPoint(requested: string, cwd: string): string {
-  return isDriveLetter(requested) ? requested.slice(0, 2).toUpperCase() : path.resolve(cwd, requested);
-}
-
 export interface LeftoverReport {
   deadMount: boolean;
   staleState: boolean;
@@ -136,9 +132,7 @@ export async function runningMount(deps: SupervisorDeps, tenantId: string, remot
 export async function refuseWatchedFolder(deps: SupervisorDeps, tenantId: string, mountPoint: string): Promise<void> {
   const watch = await runningWatch(deps.paths, tenantId, deps.alive);
   if (!watch) return;
-  const watched = path.resolve(watch.localPath);
-  const overlaps = watched === mountPoint || watched.startsWith(`${mountPoint}${path.sep}`) || mountPoint.startsWith(`${watched}${path.sep}`);
-  if (!overlaps) return;
+  if (!foldersOverlap(watch.localPath, mountPoint, nodePlatformOf(deps.platform.name))) return;
   throw new CliError(`${mountPoint} is synced by a running \`cloud bisync --watch\` (pid ${watch.pid}), so it cannot be mounted too.`, {
     hint: 'Stop the watch (Ctrl-C in its terminal) or mount somewhere else with --path.',
   });
