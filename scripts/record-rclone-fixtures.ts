@@ -16,8 +16,24 @@ import { syncOnce } from '../src/bisync/run.js';
 import { Output } from '../src/core/output.js';
 import { createRclone } from '../src/rclone/runner.js';
 import { createWorld, fixtureFile } from '../test/support/fake-rclone.js';
-import { playScenario, SCENARIO_NAMES } from '../test/support/rclone-scenarios.js';
+import { playScenario, SCENARIO_CLOCK_MS, SCENARIO_NAMES } from '../test/support/rclone-scenarios.js';
 
+/** The same clock the replaying tests pin (vitest's fake Date), so the CLI names conflict copies alike. */
+function pinClock(ms: number): void {
+  const RealDate = Date;
+  class PinnedDate extends RealDate {
+    constructor(...args: ConstructorParameters<DateConstructor> | []) {
+      if (args.length === 0) super(ms);
+      else super(...(args as ConstructorParameters<DateConstructor>));
+    }
+    static override now(): number {
+      return ms;
+    }
+  }
+  globalThis.Date = PinnedDate as DateConstructor;
+}
+
+pinClock(SCENARIO_CLOCK_MS);
 const binaries = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['/usr/bin/rclone', '/work/rclone-unstable/usr/bin/rclone'];
 
 for (const binary of binaries) {

@@ -41,6 +41,8 @@ export interface RcloneWorld {
   env: NodeJS.ProcessEnv;
   /** Every rclone call so far, paths in placeholder form (`{{ROOT}}`). */
   calls(): Promise<string[][]>;
+  /** How many recorded calls were not made (replay): 0 when the CLI ran exactly what real rclone ran. */
+  unplayed(): Promise<number>;
   /** A command context on this world, with the given output and API client. */
   context(output: Output, api?: Partial<ApiClient>): CommandContext;
   cleanup(): Promise<void>;
@@ -130,6 +132,12 @@ export async function createWorld(mode: WorldMode): Promise<RcloneWorld> {
       rclone,
       api: () => Promise.resolve(api as ApiClient),
     }),
+    async unplayed() {
+      if (!('replay' in mode)) return 0;
+      const recording = JSON.parse(await fs.readFile(mode.replay, 'utf8')) as { calls: unknown[] };
+      const cursor = Number(await fs.readFile(path.join(scenarioDir, 'cursor'), 'utf8').catch(() => '0'));
+      return recording.calls.length - cursor;
+    },
     cleanup: () => fs.rm(root, { recursive: true, force: true }),
   };
 }

@@ -62,6 +62,12 @@ export const SCENARIO_NAMES = Object.keys(SCENARIOS) as ScenarioName[];
 const EPOCH_MS = Date.UTC(2026, 0, 1);
 
 /**
+ * The CLI's clock while a scenario is recorded and replayed: conflict copies it renames carry the
+ * time in their name, which must be the name the recorded rclone calls used.
+ */
+export const SCENARIO_CLOCK_MS = EPOCH_MS + 24 * 3_600_000;
+
+/**
  * Plays a scenario's steps in a world; `sync` is how one sync runs (syncOnce, or the `bisync`
  * command). Returns what each sync returned.
  */
