@@ -10,7 +10,7 @@ import type { Rclone } from '../rclone/runner.js';
 import { foldersOverlap, isDriveLetter } from '../local/paths.js';
 import { nodePlatformOf } from './args.js';
 import { isOurMountProcess, type MountPlatform } from './platform.js';
-import { rcCall, readUploads, type RcEndpoint } from './rc.js';
+import { rcCall, readUploads, type RcCall, type RcEndpoint } from './rc.js';
 import { clearMountState, readMountState, writeMountState, type MountState } from './state.js';
 
 /** The outside world the supervisor touches, passed in so every platform can be tested anywhere. */
@@ -23,6 +23,8 @@ export interface SupervisorDeps {
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   now: () => number;
   freePort: () => Promise<number>;
+  /** rclone's remote control API of a running mount (`core/quit`, upload stats). */
+  rcCall: RcCall;
   /** Says what the supervisor did on the user's behalf (cleaned a dead mount, waited for uploads). */
   note: (line: string) => void;
 }
@@ -49,6 +51,7 @@ export function realSupervisorDeps(platform: MountPlatform, rclone: Rclone, path
     sleep,
     now: () => Date.now(),
     freePort,
+    rcCall,
     note,
   };
 }
@@ -242,7 +245,7 @@ export async function stopProcess(deps: SupervisorDeps, pid: number, endpoint: R
     }
     return true;
   };
-  if (endpoint && (await rcCall(endpoint, 'core/quit', {}, 1_000)).ok && (await waitGone(STOP_GRACE_MS))) return;
+  if (endpoint && (await deps.rcCall(endpoint, 'core/quit', {}, 1_000)).ok && (await waitGone(STOP_GRACE_MS))) return;
   deps.signal(pid, 'SIGTERM');
   if (await waitGone(STOP_GRACE_MS)) return;
   deps.signal(pid, 'SIGKILL');
@@ -254,7 +257,7 @@ async function waitForUploads(deps: SupervisorDeps, record: MountState): Promise
   const until = deps.now() + UPLOAD_WAIT_MS;
   let announced = false;
   for (;;) {
-    const uploads = await readUploads(record, false);
+    const uploads = await readUploads(record, false, deps.rcCall);
     const pending = uploads ? uploads.queued + uploads.inProgress : 0;
     if (pending === 0) return;
     if (deps.now() >= until) {

@@ -6,7 +6,7 @@ import { loadBisyncProfile } from '../../../src/bisync/profiles.js';
 import { exitCodeFor } from '../../../src/bisync/report.js';
 import { syncOnce, type SyncReport } from '../../../src/bisync/run.js';
 import { ExitCode } from '../../../src/core/errors.js';
-import { versionAtLeast } from '../../../src/rclone/version.js';
+import { parseRcloneVersion, versionAtLeast } from '../../../src/rclone/version.js';
 import { capturedOutput } from '../../support/captured-output.js';
 import { createWorld, fixtureFile, RECORDED_VERSIONS, type RcloneWorld } from '../../support/fake-rclone.js';
 import { playScenario, SCENARIO_CLOCK_MS, type ScenarioName } from '../../support/rclone-scenarios.js';
@@ -41,7 +41,7 @@ const read = (folder: string, file: string) => fs.readFile(path.join(folder, fil
 const names = async (folder: string) => (await fs.readdir(folder)).sort();
 
 describe.each(RECORDED_VERSIONS)('syncOnce on rclone %s (replayed)', (version) => {
-  const since = (minimum: string) => versionAtLeast({ major: Number(version.split('.')[0]), minor: Number(version.split('.')[1]), patch: 0, raw: version }, minimum);
+  const since = (minimum: string) => versionAtLeast(parseRcloneVersion(`rclone v${version}`)!, minimum);
 
   it('first sync: a baseline that copies each side to the other, with only the flags this rclone knows', async () => {
     const { last, bisyncCalls, stderr } = await play(version, 'first-sync');
