@@ -24,7 +24,7 @@ function pinClock(ms: number): void {
   class PinnedDate extends RealDate {
     constructor(...args: ConstructorParameters<DateConstructor> | []) {
       if (args.length === 0) super(ms);
-      else super(...(args as ConstructorParameters<DateConstructor>));
+      else super(...args);
     }
     static override now(): number {
       return ms;
