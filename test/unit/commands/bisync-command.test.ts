@@ -1,36 +1,27 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bisync } from '../../../src/bisync/commands.js';
 import { writeWatchInfo } from '../../../src/bisync/state.js';
 import { CliError, ExitCode } from '../../../src/core/errors.js';
 import { mount } from '../../../src/mount/commands.js';
 import { capturedOutput } from '../../support/captured-output.js';
-import { createWorld, fixtureFile, RECORDED_VERSIONS, type RcloneWorld } from '../../support/fake-rclone.js';
-import { playScenario, SCENARIO_CLOCK_MS, type ScenarioName } from '../../support/rclone-scenarios.js';
+import { fixtureFile, RECORDED_VERSIONS } from '../../support/fake-rclone.js';
+import { useReplayedWorlds } from '../../support/replayed-world.js';
+import { playScenario, type ScenarioName } from '../../support/rclone-scenarios.js';
 
 /** The `bisync` and `mount` commands as the CLI runs them, on a replayed real rclone. */
 type BisyncOptions = Parameters<typeof bisync>[0];
 
-let world: RcloneWorld | undefined;
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(SCENARIO_CLOCK_MS);
-});
-afterEach(async () => {
-  vi.useRealTimers();
-  await world?.cleanup();
-  world = undefined;
-});
+const worlds = useReplayedWorlds();
 
 /** Plays a scenario through the command; each run gets its own output, the last one's is returned. */
-async function runCommand(version: string, scenario: ScenarioName, extra: Partial<BisyncOptions> = {}, versionStdout?: string) {
-  world = await createWorld({ replay: fixtureFile(version, scenario), versionStdout });
+async function runCommand(version: string, scenario: ScenarioName, extra: Partial<BisyncOptions> = {}) {
+  const world = await worlds.create({ replay: fixtureFile(version, scenario) });
   let last = capturedOutput({ json: true });
-  const current = world;
-  const codes = await playScenario(current, scenario, ({ profile, resync, dryRun }) => {
+  const codes = await playScenario(world, scenario, ({ profile, resync, dryRun }) => {
     last = capturedOutput({ json: true });
-    return bisync({ profile, resync, dryRun, watch: false, json: true, ...extra }, current.context(last.output, { notifySync: () => Promise.resolve() }));
+    return bisync({ profile, resync, dryRun, watch: false, json: true, ...extra }, world.context(last.output, { notifySync: () => Promise.resolve() }));
   });
   return { codes, stdout: last.stdout(), stderr: last.stderr() };
 }
@@ -40,7 +31,7 @@ describe.each(RECORDED_VERSIONS)('cloud bisync on rclone %s (replayed)', (versio
     const { codes, stdout } = await runCommand(version, 'first-sync');
     expect(codes).toEqual([ExitCode.ok]);
     const document = JSON.parse(stdout) as { exitCode: number; mode: string; changes: { toCloud: { path: string }[]; toLocal: { path: string }[] } };
-    expect(document).toMatchObject({ exitCode: 0, mode: 'baseline', dryRun: false, remote: world!.target.remotePath });
+    expect(document).toMatchObject({ exitCode: 0, mode: 'baseline', dryRun: false, remote: worlds.current().target.remotePath });
     expect(document.changes.toCloud.map((change) => change.path)).toEqual(['from-here.md']);
     expect(document.changes.toLocal.map((change) => change.path)).toEqual(['from-cloud.md']);
   });
@@ -48,7 +39,7 @@ describe.each(RECORDED_VERSIONS)('cloud bisync on rclone %s (replayed)', (versio
   it('--path ~/…: the same folder as the tenant\'s, found through the home folder', async () => {
     const { codes } = await runCommand(version, 'first-sync', { path: '~/../local/' });
     expect(codes).toEqual([ExitCode.ok]);
-    expect(await fs.readFile(path.join(world!.localPath, 'from-cloud.md'), 'utf8')).toBe('written in the cloud\n');
+    expect(await fs.readFile(path.join(worlds.current().localPath, 'from-cloud.md'), 'utf8')).toBe('written in the cloud\n');
   });
 
   it('a delete stop: exit 5, the advice on stderr, the cloud keeps the notes', async () => {
@@ -56,10 +47,10 @@ describe.each(RECORDED_VERSIONS)('cloud bisync on rclone %s (replayed)', (versio
     expect(codes).toEqual([ExitCode.ok, ExitCode.safetyStop]);
     expect(JSON.parse(stdout)).toMatchObject({ exitCode: ExitCode.safetyStop, result: 'safety-stop', safetyReasons: ['max-delete'] });
     // The advice names the list of the deletions to apply by hand, and the list holds exactly them.
-    const list = path.join(world!.target.workdir, 'deleted-here.txt');
+    const list = path.join(worlds.current().target.workdir, 'deleted-here.txt');
     expect(stderr).toContain(`--files-from ${list}`);
     expect((await fs.readFile(list, 'utf8')).split('\n').filter(Boolean).sort()).toEqual(['a.md', 'b.md', 'c.md']);
-    expect((await fs.readdir(world!.cloudDir)).sort()).toEqual(expect.arrayContaining(['a.md', 'b.md', 'c.md', 'd.md']));
+    expect((await fs.readdir(worlds.current().cloudDir)).sort()).toEqual(expect.arrayContaining(['a.md', 'b.md', 'c.md', 'd.md']));
   });
 
   it('a conflict: exit 0, both copies named on stderr', async () => {
@@ -73,7 +64,7 @@ describe.each(RECORDED_VERSIONS)('cloud bisync on rclone %s (replayed)', (versio
 
 describe('rclone below the bisync threshold (1.58)', () => {
   it('1.57: refused before anything runs, exit 4', async () => {
-    world = await createWorld({ replay: fixtureFile('1.60.1', 'first-sync'), versionStdout: 'rclone v1.57.0\n- os/version: debian 12\n' });
+    const world = await worlds.create({ replay: fixtureFile('1.60.1', 'first-sync'), versionStdout: 'rclone v1.57.0\n- os/version: debian 12\n' });
     const { output } = capturedOutput({ json: true });
     const error = await bisync({ resync: false, dryRun: false, watch: false, json: true }, world.context(output)).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(CliError);
@@ -85,7 +76,7 @@ describe('rclone below the bisync threshold (1.58)', () => {
 
 describe('cloud mount --path ~/…', () => {
   it('expands ~ like bisync does: a watched ~/notes is refused, not mounted over', async () => {
-    world = await createWorld({ replay: fixtureFile('1.75.2', 'first-sync') });
+    const world = await worlds.create({ replay: fixtureFile('1.75.2', 'first-sync') });
     const watched = path.join(world.homeDir, 'notes');
     await writeWatchInfo(world.paths, 't1', { pid: process.pid, localPath: watched, startedAt: new Date().toISOString() });
     const { output } = capturedOutput();

@@ -1,16 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CredentialSummary } from '../../../src/api/types.js';
 import { writeTenantState } from '../../../src/core/tenant-state.js';
 import { listCredentials, revokeCredential } from '../../../src/credentials/commands.js';
 import { capturedOutput } from '../../support/captured-output.js';
-import { createWorld, fixtureFile, type RcloneWorld } from '../../support/fake-rclone.js';
+import { fixtureFile } from '../../support/fake-rclone.js';
+import { useReplayedWorlds } from '../../support/replayed-world.js';
 
 /** "This machine's credential" is one rule: the list's `*` and revoke's warning always agree. */
-let world: RcloneWorld | undefined;
-afterEach(async () => {
-  await world?.cleanup();
-  world = undefined;
-});
+const worlds = useReplayedWorlds();
 
 const credential = (id: string, accessKey: string): CredentialSummary => ({ id, access_key: accessKey, description: null, created_at: '2026-01-01T00:00:00', last_used_at: null });
 
@@ -22,7 +19,7 @@ describe.each([
   const listed = [credential('c1', 'tid_other_laptop'), credential('c2', 'tid_this_machine')];
 
   async function setUp() {
-    world = await createWorld({ replay: fixtureFile('1.75.2', 'first-sync') });
+    const world = await worlds.create({ replay: fixtureFile('1.75.2', 'first-sync') });
     // c1 can only be "ours" by a stale id; the remote's key is c2's.
     await writeTenantState(world.paths, { ...world.tenant, credentialId: credentialId === 'c1' ? 'c-gone' : credentialId });
     const revoked: string[] = [];

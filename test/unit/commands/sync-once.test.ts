@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Interrupts } from '../../../src/bisync/interrupts.js';
 import { loadBisyncProfile } from '../../../src/bisync/profiles.js';
 import { exitCodeFor } from '../../../src/bisync/report.js';
@@ -8,23 +8,15 @@ import { syncOnce, type SyncReport } from '../../../src/bisync/run.js';
 import { ExitCode } from '../../../src/core/errors.js';
 import { parseRcloneVersion, versionAtLeast } from '../../../src/rclone/version.js';
 import { capturedOutput } from '../../support/captured-output.js';
-import { createWorld, fixtureFile, RECORDED_VERSIONS, type RcloneWorld } from '../../support/fake-rclone.js';
-import { playScenario, SCENARIO_CLOCK_MS, type ScenarioName } from '../../support/rclone-scenarios.js';
+import { fixtureFile, RECORDED_VERSIONS } from '../../support/fake-rclone.js';
+import { useReplayedWorlds } from '../../support/replayed-world.js';
+import { playScenario, type ScenarioName } from '../../support/rclone-scenarios.js';
 
 /** syncOnce against replayed runs of real rclone 1.60.1 and 1.75.2: every recovery path, each version's branch. */
-let world: RcloneWorld | undefined;
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(SCENARIO_CLOCK_MS);
-});
-afterEach(async () => {
-  vi.useRealTimers();
-  await world?.cleanup();
-  world = undefined;
-});
+const worlds = useReplayedWorlds();
 
 async function play(version: string, scenario: ScenarioName) {
-  world = await createWorld({ replay: fixtureFile(version, scenario) });
+  const world = await worlds.create({ replay: fixtureFile(version, scenario) });
   const { output, stderr } = capturedOutput();
   const installed = await world.rclone.version();
   if (!installed) throw new Error('the fake rclone did not tell its version');
@@ -47,8 +39,8 @@ describe.each(RECORDED_VERSIONS)('syncOnce on rclone %s (replayed)', (version) =
     const { last, bisyncCalls, stderr } = await play(version, 'first-sync');
     expect(last.plan).toMatchObject({ mode: 'baseline', why: 'first-run' });
     expect(last.outcome.kind).toBe('ok');
-    expect(await read(world!.localPath, 'from-cloud.md')).toBe('written in the cloud\n');
-    expect(await read(world!.cloudDir, 'from-here.md')).toBe('written here\n');
+    expect(await read(worlds.current().localPath, 'from-cloud.md')).toBe('written in the cloud\n');
+    expect(await read(worlds.current().cloudDir, 'from-here.md')).toBe('written here\n');
     const args = bisyncCalls[0]!;
     expect(args).toContain('--resync');
     // 1.64: --resilient; 1.66: --recover, --max-lock, --compare, --conflict-resolve.
@@ -65,8 +57,8 @@ describe.each(RECORDED_VERSIONS)('syncOnce on rclone %s (replayed)', (version) =
     expect(last.outcome.kind).toBe('ok');
     expect(last.record.changes.toCloud.map((change) => change.path)).toEqual(['a.md']);
     expect(last.record.changes.toLocal.map((change) => change.path)).toEqual(['new-in-cloud.md']);
-    expect(await read(world!.cloudDir, 'a.md')).toBe('a v2, edited here\n');
-    expect(await read(world!.localPath, 'new-in-cloud.md')).toBe('new in the cloud\n');
+    expect(await read(worlds.current().cloudDir, 'a.md')).toBe('a v2, edited here\n');
+    expect(await read(worlds.current().localPath, 'new-in-cloud.md')).toBe('new in the cloud\n');
     // Once for the baseline's copies, once for this run's.
     expect(notified()).toBe(2);
   });
@@ -74,13 +66,13 @@ describe.each(RECORDED_VERSIONS)('syncOnce on rclone %s (replayed)', (version) =
   it('a conflict: the newer edit keeps the name, the other is kept as a copy on both sides', async () => {
     const { last, calls, stderr } = await play(version, 'conflict');
     expect(last.outcome.kind).toBe('ok');
-    expect(await read(world!.localPath, 'a.md')).toBe('a edited in the cloud, later\n');
-    expect(await read(world!.cloudDir, 'a.md')).toBe('a edited in the cloud, later\n');
+    expect(await read(worlds.current().localPath, 'a.md')).toBe('a edited in the cloud, later\n');
+    expect(await read(worlds.current().cloudDir, 'a.md')).toBe('a edited in the cloud, later\n');
     const conflicts = last.record.conflicts;
     expect(conflicts.map((conflict) => conflict.path)).toEqual(['a.md']);
     const copy = conflicts[0]!.copies[0]!;
-    expect(await read(world!.localPath, copy)).toBe('a edited here\n');
-    expect(await read(world!.cloudDir, copy)).toBe('a edited here\n');
+    expect(await read(worlds.current().localPath, copy)).toBe('a edited here\n');
+    expect(await read(worlds.current().cloudDir, copy)).toBe('a edited here\n');
     // Before 1.66 the CLI resolves it after the run (renames, then a fresh baseline); from 1.66 rclone does.
     expect(calls.some((args) => args[0] === 'moveto')).toBe(!since('1.66'));
     expect(last.notes.some((note) => note.includes('keeps both copies of a conflict'))).toBe(!since('1.66'));
@@ -93,8 +85,8 @@ describe.each(RECORDED_VERSIONS)('syncOnce on rclone %s (replayed)', (version) =
     expect(last.notes.join('\n')).toContain('synced anyway');
     expect(bisyncCalls.at(-2)).not.toContain('--force');
     expect(bisyncCalls.at(-1)).toContain('--force');
-    expect(await read(world!.cloudDir, 'a.md')).toBe('a v2\n');
-    expect(await read(world!.cloudDir, 'b.md')).toBe('b v2\n');
+    expect(await read(worlds.current().cloudDir, 'a.md')).toBe('a v2\n');
+    expect(await read(worlds.current().cloudDir, 'b.md')).toBe('b v2\n');
   });
 
   it('most notes deleted here: a safety stop, and the cloud still has them', async () => {
@@ -102,7 +94,7 @@ describe.each(RECORDED_VERSIONS)('syncOnce on rclone %s (replayed)', (version) =
     expect(last.outcome).toMatchObject({ kind: 'safety-stop' });
     expect(last.outcome.kind === 'safety-stop' && last.outcome.reasons).toContain('max-delete');
     expect(exitCodeFor(last)).toBe(ExitCode.safetyStop);
-    expect(await names(world!.cloudDir)).toEqual(expect.arrayContaining(['a.md', 'b.md', 'c.md', 'd.md']));
+    expect(await names(worlds.current().cloudDir)).toEqual(expect.arrayContaining(['a.md', 'b.md', 'c.md', 'd.md']));
     // The baseline's copies only: a stopped run tells the cloud nothing.
     expect(notified()).toBe(1);
   });
@@ -112,7 +104,7 @@ describe.each(RECORDED_VERSIONS)('syncOnce on rclone %s (replayed)', (version) =
     expect(last.plan).toMatchObject({ mode: 'baseline', why: 'recovery' });
     expect(last.plan.mode === 'baseline' && last.plan.announce).toContain(since('1.66') ? 'its listings were lost' : 'has no --recover');
     expect(last.outcome.kind).toBe('ok');
-    expect(await read(world!.localPath, 'b.md')).toBe('b, new in the cloud\n');
-    expect(await read(world!.cloudDir, 'a.md')).toBe('a v1\n');
+    expect(await read(worlds.current().localPath, 'b.md')).toBe('b, new in the cloud\n');
+    expect(await read(worlds.current().cloudDir, 'a.md')).toBe('a v1\n');
   });
 });

@@ -190,13 +190,19 @@ describe('stopMount with the platform injected', () => {
     expect(machine.live.size).toBe(0);
   });
 
-  it('linux, rc answering: waits for the pending uploads, then core/quit ends rclone without a signal', async () => {
+  /** Our rclone serving /home/u/bm, recorded, listed and mounted. */
+  async function runningLinuxMount() {
     const { machine, deps } = fakeMachine(paths, 'linux');
     const mountPoint = '/home/u/bm';
     await writeMountState(paths, 't1', record(mountPoint));
     machine.live.add(5150);
     machine.processes = [{ pid: 5150, command: `/usr/bin/rclone mount basic-memory-t1:bucket ${mountPoint} --rc` }];
     machine.probe = 'mounted';
+    return { machine, deps, mountPoint };
+  }
+
+  it('linux, rc answering: waits for the pending uploads, then core/quit ends rclone without a signal', async () => {
+    const { machine, deps, mountPoint } = await runningLinuxMount();
     const pending = [2, 1, 0];
     machine.rc = {
       'vfs/stats': () => ({ diskCache: { uploadsQueued: pending.shift() ?? 0, uploadsInProgress: 0 } }),
@@ -213,12 +219,7 @@ describe('stopMount with the platform injected', () => {
   });
 
   it('linux, rc not answering (a crashed rclone): no upload wait, SIGTERM ends it', async () => {
-    const { machine, deps } = fakeMachine(paths, 'linux');
-    const mountPoint = '/home/u/bm';
-    await writeMountState(paths, 't1', record(mountPoint));
-    machine.live.add(5150);
-    machine.processes = [{ pid: 5150, command: `/usr/bin/rclone mount basic-memory-t1:bucket ${mountPoint} --rc` }];
-    machine.probe = 'mounted';
+    const { machine, deps, mountPoint } = await runningLinuxMount();
     expect(await stopMount(deps, 't1', 'basic-memory-t1', mountPoint, false)).toMatchObject({ kind: 'unmounted' });
     expect(machine.rcCalls).toEqual(['vfs/stats', 'core/stats', 'core/quit']);
     expect(machine.signals).toEqual([{ pid: 5150, signal: 'SIGTERM' }]);
