@@ -1,12 +1,11 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { CommandContext, JsonOptions } from '../core/command.js';
 import { CliError, ExitCode, type ExitCodeValue } from '../core/errors.js';
 import { parseDuration, parseProfileName } from '../core/settings.js';
 import { remoteBucketPath, requireTenantState, type TenantState } from '../core/tenant-state.js';
 import { DROPPED } from '../rclone/environment.js';
 import { MINIMUM_RCLONE, versionAtLeast, type RcloneVersion } from '../rclone/version.js';
+import { resolveLocalPath } from '../local/paths.js';
 import { bisyncSessionName, isTigrisEndpoint } from './args.js';
 import { filtersChangedSinceBaseline, seedFilters } from './filters.js';
 import { Interrupts } from './interrupts.js';
@@ -183,9 +182,7 @@ async function requireBisyncRclone(ctx: CommandContext): Promise<RcloneVersion> 
 }
 
 function resolveTarget(ctx: CommandContext, tenant: TenantState, pathFlag: string | undefined): SyncTarget {
-  const raw = pathFlag ?? tenant.localPath;
-  const expanded = raw === '~' || raw.startsWith('~/') ? path.join(ctx.homeDir || os.homedir(), raw.slice(1)) : raw;
-  const localPath = path.resolve(ctx.cwd, expanded);
+  const localPath = resolveLocalPath(pathFlag ?? tenant.localPath, ctx);
   const remotePath = remoteBucketPath(tenant);
   return {
     tenantId: tenant.tenantId,

@@ -1,3 +1,4 @@
+import { isDriveLetter } from '../local/paths.js';
 import { MINIMUM_RCLONE, formatVersion, versionAtLeast, type RcloneVersion } from '../rclone/version.js';
 import type { MountProfile } from './profiles.js';
 
@@ -28,9 +29,9 @@ export function platformNameOf(platform: NodeJS.Platform): MountPlatformName | u
   return undefined;
 }
 
-/** True for `X:` or `X:\`: WinFsp mounts a drive, which Explorer shows best as a network drive. */
-export function isDriveLetter(mountPoint: string): boolean {
-  return /^[a-zA-Z]:\\?$/.test(mountPoint);
+/** The inverse of platformNameOf: the Node platform whose folder rules a mount platform follows. */
+export function nodePlatformOf(name: MountPlatformName): NodeJS.Platform {
+  return name === 'macos' ? 'darwin' : name === 'windows' ? 'win32' : 'linux';
 }
 
 /**
@@ -65,6 +66,7 @@ export function buildMountArgs(platform: MountPlatformName, version: RcloneVersi
   args.push('--cache-dir', target.cacheDir);
   args.push('--rc', '--rc-addr', target.rcAddr);
   args.push('--log-level', 'INFO');
+  // Explorer shows a WinFsp drive best as a network drive.
   if (platform === 'windows' && isDriveLetter(target.mountPoint)) args.push('--network-mode');
   return { kind: 'ready', args };
 }

@@ -4,6 +4,7 @@ import { parseProfileName } from '../core/settings.js';
 import { readTenantState, remoteBucketPath, requireTenantState } from '../core/tenant-state.js';
 import { cachedRcloneVersion } from '../rclone/version-cache.js';
 import { formatVersion } from '../rclone/version.js';
+import { resolveLocalPath } from '../local/paths.js';
 import { buildMountArgs, platformNameOf } from './args.js';
 import { platformFor } from './platform.js';
 import { loadMountProfile } from './profiles.js';
@@ -14,7 +15,6 @@ import {
   prepareMountPoint,
   realSupervisorDeps,
   refuseWatchedFolder,
-  resolveMountPoint,
   runningMount,
   startMount,
   stopMount,
@@ -45,7 +45,7 @@ export async function mount(options: MountOptions, ctx: CommandContext): Promise
   const deps = supervisorDeps(ctx);
   const tenant = await requireTenantState(ctx.paths);
   const profile = loadMountProfile(parseProfileName(options.profile, ctx.settings.mountProfile));
-  const mountPoint = resolveMountPoint(options.path ?? tenant.localPath, ctx.cwd);
+  const mountPoint = resolveLocalPath(options.path ?? tenant.localPath, ctx);
 
   const running = await runningMount(deps, tenant.tenantId, tenant.remoteName);
   if (running) {
@@ -98,7 +98,7 @@ export async function unmount(options: UnmountOptions, ctx: CommandContext): Pro
   const deps = supervisorDeps(ctx);
   const record = await readMountState(ctx.paths, tenant.tenantId);
   if (record) ctx.output.redactor.add(record.rcPass);
-  const result = await stopMount(deps, tenant.tenantId, tenant.remoteName, resolveMountPoint(tenant.localPath, ctx.cwd), options.force);
+  const result = await stopMount(deps, tenant.tenantId, tenant.remoteName, resolveLocalPath(tenant.localPath, ctx), options.force);
   if (result.kind === 'not-mounted') {
     ctx.output.info('Not mounted: nothing to do.');
     return;

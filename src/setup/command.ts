@@ -36,7 +36,7 @@ export async function setup(flags: SetupOptions, ctx: CommandContext): Promise<E
   const info = await output.step('Fetching your tenant', () => api.getMountInfo(), (found) => `Tenant ${found.tenant_id}, bucket ${found.bucket_name}`);
 
   const previous = await readTenantState(ctx.paths);
-  const defaults = defaultChoices({ flags, previous, tenantId: info.tenant_id, settings: ctx.settings, homeDir: ctx.homeDir, cwd: ctx.cwd });
+  const defaults = defaultChoices({ flags, previous, tenantId: info.tenant_id, settings: ctx.settings, platform: ctx.platform, homeDir: ctx.homeDir, cwd: ctx.cwd });
   const choices = ctx.canPrompt && !flags.yes ? await (await import('./prompts.js')).askSetupChoices(defaults) : defaults;
   const currentMount = await readMountState(ctx.paths, info.tenant_id);
   // Our own mount there is fine: it is remounted with the new key below.
