@@ -79,9 +79,7 @@ export async function runBisync(options: BisyncRun, ctx: CommandContext): Promis
     const orphans = await stopOrphanedRclones(ctx.paths.bisyncWorkdir(tenant.tenantId));
     if (orphans.length > 0) output.info(`Stopped the rclone a killed earlier run left running (pid ${orphans.join(', ')}).`);
     // Any rclone lock of a dead process is left over from a crash.
-    for (const stale of await findStaleLocks(ctx.paths, tenant.tenantId)) {
-      if (stale.file === ctx.paths.bisyncLock(tenant.tenantId)) continue;
-      await fs.rm(stale.file, { force: true });
+    for (const stale of await clearStaleRcloneLocks(ctx, tenant.tenantId)) {
       output.info(`Cleared a stale rclone lock left by a process that is gone (pid ${stale.pid ?? 'unknown'}${stale.reused ? ', now another program' : ''}).`);
     }
     const deps = {
@@ -114,8 +112,21 @@ export async function runBisync(options: BisyncRun, ctx: CommandContext): Promis
     return exitCode;
   } finally {
     interrupts.uninstall();
+    // A second Ctrl-C kills rclone 1.66+ before it removes its own lock: ours to clear, while we hold the pair.
+    if (interrupts.hardStopped) await clearStaleRcloneLocks(ctx, tenant.tenantId);
     await lock.release();
   }
+}
+
+/** Removes the rclone locks of this tenant's workdir whose process is gone; call with our lock held. */
+async function clearStaleRcloneLocks(ctx: CommandContext, tenantId: string) {
+  const cleared = [];
+  for (const stale of await findStaleLocks(ctx.paths, tenantId)) {
+    if (stale.file === ctx.paths.bisyncLock(tenantId)) continue;
+    await fs.rm(stale.file, { force: true });
+    cleared.push(stale);
+  }
+  return cleared;
 }
 
 export async function bisyncStatus(options: JsonOptions, ctx: CommandContext): Promise<void> {
