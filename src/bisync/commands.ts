@@ -7,7 +7,8 @@ import { CliError, ExitCode, type ExitCodeValue } from '../core/errors.js';
 import { parseDuration, parseProfileName } from '../core/settings.js';
 import { remoteBucketPath, requireTenantState, type TenantState } from '../core/tenant-state.js';
 import { DROPPED } from '../rclone/environment.js';
-import { MINIMUM_RCLONE, versionAtLeast, type RcloneVersion } from '../rclone/version.js';
+import { MINIMUM_RCLONE, supports } from '../rclone/capabilities.js';
+import type { RcloneVersion } from '../rclone/version.js';
 import { bisyncSessionName, isTigrisEndpoint } from './args.js';
 import { filtersChangedSinceBaseline, seedFilters } from './filters.js';
 import { Interrupts } from './interrupts.js';
@@ -50,7 +51,7 @@ export async function bisync(options: BisyncFlags, ctx: CommandContext): Promise
   if (await seedFilters(ctx.paths)) output.debug(`Default filters written to ${ctx.paths.bisyncFilters}.`);
 
   const lock = await acquireBisyncLock(ctx.paths.bisyncLock(tenant.tenantId), { pid: process.pid, startedAt: new Date().toISOString(), watch: options.watch });
-  const interrupts = new Interrupts(output, versionAtLeast(version, '1.66'));
+  const interrupts = new Interrupts(output, supports(version, 'gracefulInterrupt'));
   interrupts.install();
   try {
     // Ours is held now, so an rclone bisync on our workdir was left running by a killed CLI.
@@ -153,7 +154,7 @@ async function requireBisyncRclone(ctx: CommandContext): Promise<RcloneVersion> 
   if (!version) {
     throw new CliError(`rclone was not found (looked for "${ctx.rclone.binary}").`, { hint: 'Run `basic-memory cloud setup` to install it.', exitCode: ExitCode.rcloneUnavailable });
   }
-  if (!versionAtLeast(version, MINIMUM_RCLONE)) {
+  if (!supports(version, 'bisync')) {
     throw new CliError(`rclone ${version.raw} has no bisync (it needs ${MINIMUM_RCLONE} or newer).`, { hint: 'Run `basic-memory cloud setup` to upgrade it.', exitCode: ExitCode.rcloneUnavailable });
   }
   return version;
