@@ -18,7 +18,7 @@ import { activeMountOver } from './mount-guard.js';
 import type { BisyncOutcome } from './outcome.js';
 import { loadBisyncProfile, loadBisyncProfiles } from './profiles.js';
 import { deleteStopAdvice, deletesToApply, writeDeleteLists } from './safety-advice.js';
-import { describeReport, exitCodeFor } from './report.js';
+import { describeAttempts, describeReport, exitCodeFor } from './report.js';
 import { syncOnce, type SyncTarget } from './run.js';
 import { readBisyncState, runningWatch } from './state.js';
 import { findStaleLocks, readListingState } from './workdir.js';
@@ -82,7 +82,7 @@ export async function bisync(options: BisyncFlags, ctx: CommandContext): Promise
     const lines = describeReport(report, { dryRun: options.dryRun, maxDeletePercent: profile.maxDeletePercent, deleteAdvice: await adviseOnDeleteStop(report.outcome, target, ctx) });
     for (const note of report.notes) output.info(note);
     const showFiles = options.dryRun || output.verbose || report.record.conflicts.length > 0;
-    for (const line of lines.details) if (showFiles || !line.startsWith('  ↑') && !line.startsWith('  ↓')) output.info(line);
+    for (const line of [...(showFiles ? lines.transfers : []), ...lines.conflicts]) output.info(`  ${line}`);
     const exitCode = exitCodeFor(report);
     if (lines.ok) output.success(lines.headline);
     else {
@@ -128,6 +128,7 @@ export async function bisyncStatus(options: { json: boolean }, ctx: CommandConte
     ['cloud', remote],
     ['last run', run ? `${run.finishedAt} (${run.result}${run.mode === 'baseline' ? `, baseline: ${run.why ?? ''}` : ''}, ${run.profile}, ${(run.durationMs / 1000).toFixed(1)}s)` : 'never'],
     ['changes', run ? `${run.changes.toCloud.length} to the cloud, ${run.changes.toLocal.length} to this folder` : '-'],
+    ['rclone runs', run?.attempts ? describeAttempts(run.attempts) : '-'],
     ['conflicts', run && run.conflicts.length > 0 ? run.conflicts.map((conflict) => (conflict.copies.length > 0 ? `${conflict.path} (kept: ${conflict.copies.join(', ')})` : conflict.path)).join('; ') : 'none'],
     ['last success', state.lastSuccessAt ?? 'never'],
     ['watch', watch ? `running (pid ${watch.pid}, since ${watch.startedAt})` : 'not running'],

@@ -1,3 +1,5 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bisyncExitOf, capabilitiesOf, FULL_FEATURED_RCLONE, MINIMUM_RCLONE, missingNoticeableFeatures, type RcloneFeature } from '../../../src/rclone/capabilities.js';
 import { parseRcloneVersion } from '../../../src/rclone/version.js';
@@ -63,5 +65,17 @@ describe("bisync's exit codes read for the version that wrote them", () => {
     ['rclone v1.75.2', 9, 'other'],
   ] as const)('%s exit %i is %s', (firstLine, exitCode, expected) => {
     expect(bisyncExitOf(versionOf(firstLine), exitCode)).toBe(expected);
+  });
+});
+
+describe('one place decides by version', () => {
+  it('no module in src/ compares rclone versions except the capability table', async () => {
+    const root = path.resolve(import.meta.dirname, '../../../src');
+    const files = (await readdir(root, { recursive: true })).filter((file) => file.endsWith('.ts'));
+    const comparing = [];
+    for (const file of files) {
+      if (/\bversionAtLeast\(/.test(await readFile(path.join(root, file), 'utf8'))) comparing.push(file.split(path.sep).join('/'));
+    }
+    expect(comparing.sort()).toEqual(['rclone/capabilities.ts', 'rclone/version.ts']);
   });
 });
