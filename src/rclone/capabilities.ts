@@ -1,5 +1,12 @@
 import { versionAtLeast, type RcloneVersion } from './version.js';
 
+interface CapabilityRow {
+  since: string;
+  /** What a person misses without it: a flag of `bisync`, or an rclone command. */
+  noticed: { in: 'bisync' | 'rclone'; what: string } | undefined;
+  platforms?: readonly NodeJS.Platform[];
+}
+
 /**
  * What rclone can do, by the release that brought it: the only place a version number decides
  * anything. `noticed` is what a person loses on an older rclone (doctor lists it); the other rows
@@ -7,18 +14,18 @@ import { versionAtLeast, type RcloneVersion } from './version.js';
  * bisync, mount and rc docs.
  */
 export const RCLONE_CAPABILITIES = {
-  bisync: { since: '1.58', noticed: 'bisync' },
+  bisync: { since: '1.58', noticed: { in: 'rclone', what: 'bisync' } },
   /** Downloads go to a partial file renamed over the old one (before: written in place). */
   partialDownloads: { since: '1.63', noticed: undefined },
-  resilient: { since: '1.64', noticed: 'bisync --resilient' },
-  createEmptySrcDirs: { since: '1.64', noticed: 'bisync --create-empty-src-dirs' },
+  resilient: { since: '1.64', noticed: { in: 'bisync', what: '--resilient' } },
+  createEmptySrcDirs: { since: '1.64', noticed: { in: 'bisync', what: '--create-empty-src-dirs' } },
   ignoreListingChecksum: { since: '1.64', noticed: undefined },
-  nfsmount: { since: '1.65', noticed: 'nfsmount (the only mount on macOS)', platforms: ['darwin'] },
-  recover: { since: '1.66', noticed: 'bisync --recover' },
+  nfsmount: { since: '1.65', noticed: { in: 'rclone', what: 'nfsmount (the only mount on macOS)' }, platforms: ['darwin'] },
+  recover: { since: '1.66', noticed: { in: 'bisync', what: '--recover' } },
   /** --conflict-resolve, --conflict-loser and --conflict-suffix came together. */
-  conflictResolve: { since: '1.66', noticed: 'bisync --conflict-resolve' },
-  maxLock: { since: '1.66', noticed: 'bisync --max-lock' },
-  compare: { since: '1.66', noticed: 'bisync --compare' },
+  conflictResolve: { since: '1.66', noticed: { in: 'bisync', what: '--conflict-resolve' } },
+  maxLock: { since: '1.66', noticed: { in: 'bisync', what: '--max-lock' } },
+  compare: { since: '1.66', noticed: { in: 'bisync', what: '--compare' } },
   backupDirs: { since: '1.66', noticed: undefined },
   /** The first SIGINT drains transfers and wraps up; a second one stops at once. */
   gracefulInterrupt: { since: '1.66', noticed: undefined },
@@ -26,9 +33,10 @@ export const RCLONE_CAPABILITIES = {
   vfsQueue: { since: '1.68', noticed: undefined },
   /** A critical bisync abort exits 7 (before: 2, which now means a usage error). */
   criticalExit7: { since: '1.69', noticed: undefined },
-} as const satisfies Record<string, { since: string; noticed: string | undefined; platforms?: readonly NodeJS.Platform[] }>;
+} as const satisfies Record<string, CapabilityRow>;
 
-const AND = new Intl.ListFormat('en', { style: 'long', type: 'conjunction' });
+// "a, b and c", as the rest of the CLI's sentences.
+const AND = new Intl.ListFormat('en-GB', { style: 'long', type: 'conjunction' });
 
 export type RcloneFeature = keyof typeof RCLONE_CAPABILITIES;
 
@@ -54,15 +62,19 @@ export function capabilitiesOf(version: RcloneVersion): Record<RcloneFeature, bo
 
 /**
  * Pure: what a person misses with this version on this platform, one entry per release that would
- * bring it, oldest first (`bisync --resilient and bisync --create-empty-src-dirs (1.64)`).
+ * bring it, oldest first (`bisync --resilient and --create-empty-src-dirs (1.64)`).
  */
 export function missingNoticeableFeatures(version: RcloneVersion, platform: NodeJS.Platform): string[] {
-  const bySince = new Map<string, string[]>();
+  const bySince = new Map<string, NoticeableRow[]>();
   for (const row of noticeableRows()) {
     if ((row.platforms && !row.platforms.includes(platform)) || versionAtLeast(version, row.since)) continue;
-    bySince.set(row.since, [...(bySince.get(row.since) ?? []), row.noticed]);
+    bySince.set(row.since, [...(bySince.get(row.since) ?? []), row]);
   }
-  return [...bySince.entries()].map(([since, names]) => `${AND.format(names)} (${since})`);
+  return [...bySince.entries()].map(([since, rows]) => {
+    const bisyncFlags = rows.filter((row) => row.noticed.in === 'bisync').map((row) => row.noticed.what);
+    const commands = rows.filter((row) => row.noticed.in === 'rclone').map((row) => row.noticed.what);
+    return `${AND.format([...commands, ...(bisyncFlags.length > 0 ? [`bisync ${AND.format(bisyncFlags)}`] : [])])} (${since})`;
+  });
 }
 
 /** rclone's bisync exit codes, read for this version (the critical code moved from 2 to 7 in 1.69). */
@@ -75,15 +87,10 @@ export function bisyncExitOf(version: RcloneVersion, exitCode: number): BisyncEx
   return exitCode === 2 ? 'critical' : 'other';
 }
 
-interface NoticeableRow {
-  since: string;
-  noticed: string;
-  platforms?: readonly NodeJS.Platform[];
-}
+type NoticeableRow = CapabilityRow & { noticed: NonNullable<CapabilityRow['noticed']> };
 
 function noticeableRows(): NoticeableRow[] {
-  return (Object.values(RCLONE_CAPABILITIES) as { since: string; noticed: string | undefined; platforms?: readonly NodeJS.Platform[] }[])
-    .filter((row): row is NoticeableRow => row.noticed !== undefined);
+  return (Object.values(RCLONE_CAPABILITIES) as CapabilityRow[]).filter((row): row is NoticeableRow => row.noticed !== undefined);
 }
 
 function byVersion(a: string, b: string): number {

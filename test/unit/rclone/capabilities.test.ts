@@ -42,9 +42,9 @@ describe('the rclone capability table over the versions seen in the field', () =
 
 describe('what a person misses on an older rclone (doctor)', () => {
   it.each([
-    ['rclone v1.60.1-DEV', 'linux', ['bisync --resilient and bisync --create-empty-src-dirs (1.64)', 'bisync --recover, bisync --conflict-resolve, bisync --max-lock, and bisync --compare (1.66)']],
-    ['rclone v1.64.2', 'darwin', ['nfsmount (the only mount on macOS) (1.65)', 'bisync --recover, bisync --conflict-resolve, bisync --max-lock, and bisync --compare (1.66)']],
-    ['rclone v1.64.2', 'win32', ['bisync --recover, bisync --conflict-resolve, bisync --max-lock, and bisync --compare (1.66)']],
+    ['rclone v1.60.1-DEV', 'linux', ['bisync --resilient and --create-empty-src-dirs (1.64)', 'bisync --recover, --conflict-resolve, --max-lock and --compare (1.66)']],
+    ['rclone v1.64.2', 'darwin', ['nfsmount (the only mount on macOS) (1.65)', 'bisync --recover, --conflict-resolve, --max-lock and --compare (1.66)']],
+    ['rclone v1.64.2', 'win32', ['bisync --recover, --conflict-resolve, --max-lock and --compare (1.66)']],
     ['rclone v1.66.0-beta.7781.0e4a1c2d4.master', 'darwin', []],
     ['rclone v1.75.2', 'linux', []],
   ] as const)('%s on %s misses %j', (firstLine, platform, expected) => {
