@@ -1,5 +1,6 @@
 import { featureSince, supports } from '../rclone/capabilities.js';
 import type { RcloneVersion } from '../rclone/version.js';
+import { rcloneConflictSuffix } from './conflicts.js';
 import type { BisyncProfile } from './profiles.js';
 
 /** Where the check file lives; it also keeps a brand-new folder's listing from being empty. */
@@ -21,6 +22,8 @@ export interface BisyncArgOptions {
   tigris: boolean;
   /** Paths left out of this run (exact rclone filter rules), e.g. names the cloud refuses. */
   excludes?: string[];
+  /** When the run starts: rclone 1.66+ puts it in the names of the conflict copies it makes. */
+  startedAt?: Date;
 }
 
 /** A profile option the installed rclone lacks, and what happens instead (said once). */
@@ -66,11 +69,13 @@ export function buildBisyncArgs(profile: BisyncProfile, options: BisyncArgOption
   if (supports(version, 'maxLock')) args.push('--max-lock', '2m');
   if (supports(version, 'compare')) args.push('--compare', profile.compare);
   if (supports(version, 'conflictResolve')) {
-    args.push('--conflict-resolve', profile.conflictResolve, '--conflict-loser', profile.conflictLoser, '--conflict-suffix', profile.conflictSuffix);
+    // The one conflict-copy scheme on every version (see conflictCopyName), extension kept last.
+    const suffix = rcloneConflictSuffix(profile.conflictSuffix, options.startedAt ?? new Date());
+    args.push('--conflict-resolve', profile.conflictResolve, '--conflict-loser', profile.conflictLoser, '--conflict-suffix', suffix, '--suffix-keep-extension');
   } else if (profile.conflictResolve === 'newer') {
     fallbacks.push({
       key: 'conflict-resolve',
-      message: `rclone ${version.raw} has no --conflict-resolve (${featureSince('conflictResolve')}+): conflicts are resolved after the run instead: the newer copy keeps the name, the older is kept as name..pathN on both sides.`,
+      message: `rclone ${version.raw} has no --conflict-resolve (${featureSince('conflictResolve')}+): conflicts are resolved after the run instead: the newer copy keeps the name, the older is kept as a conflict copy on both sides.`,
     });
   }
   if (!supports(version, 'compare') && profile.compare !== 'size,modtime') {

@@ -8,7 +8,7 @@ import type { RcloneVersion } from '../rclone/version.js';
 import type { StatePaths } from '../core/paths.js';
 import { buildBisyncArgs, CHECK_FILENAME, type Fallback } from './args.js';
 import { nextAttempt, recordOf, resultOf, type Attempt, type AttemptContext, type AttemptDone } from './attempts.js';
-import { keepBothBeforeBaseline, renameLeftoverCopies, renameRcloneCopies, resolveConflictsByAge } from './conflicts.js';
+import { dropIdenticalCopies, keepBothBeforeBaseline, renameLeftoverCopies, renameRcloneCopies, resolveConflictsByAge } from './conflicts.js';
 import { freeBytesAt, removePartialFiles, requireDiskSpace } from './disk-space.js';
 import { compileFilterRules, filtersChangedSinceBaseline } from './filters.js';
 import { exactExcludeRule, readRefusedNames, refusedLongNames, refusedNamesNote, rememberRefusedNames } from './refused-names.js';
@@ -103,9 +103,10 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
       notes.push('Every file on one side changed since the last sync (normal for a small folder) and nothing is to be deleted: synced anyway.');
     } else if (attempt.reason === 'conflict-refresh' && previous?.kind === 'ok') {
       const newerWins = request.profile.conflictResolve === 'newer';
-      const resolved = newerWins ? await resolveConflictsByAge(deps.rclone, target, previous.conflicts) : previous.conflicts;
+      const distinct = await dropIdenticalCopies(deps.rclone, target, previous.conflicts);
+      const resolved = newerWins ? await resolveConflictsByAge(deps.rclone, target, distinct) : distinct;
       renamedConflicts = await renameRcloneCopies(deps.rclone, target, resolved);
-      if (newerWins) notes.push(`rclone ${version.raw} keeps both copies of a conflict: the newer now has the name back and the older is kept as a copy, on both sides.`);
+      if (newerWins && resolved.length > 0) notes.push(`rclone ${version.raw} keeps both copies of a conflict: the newer now has the name back and the older is kept as a copy, on both sides.`);
       // The renames happened on both sides behind rclone's back: a baseline records them without
       // copying. A cloud edit made in the meantime is kept first, as before any baseline.
       keptConflicts.push(...(await keepBothBeforeBaseline(deps.rclone, target)));
@@ -185,6 +186,7 @@ async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncReques
     force: attempt.force,
     tigris: target.tigris,
     excludes: (await readRefusedNames(target.workdir, target.localPath)).map(exactExcludeRule),
+    startedAt: new Date(),
   }, deps.version);
   for (const fallback of fallbacks) tell(fallback);
   await fs.mkdir(target.workdir, { recursive: true, mode: 0o700 });
