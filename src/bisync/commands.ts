@@ -4,7 +4,8 @@ import { CliError, ExitCode, type ExitCodeValue } from '../core/errors.js';
 import { parseDuration, parseProfileName } from '../core/settings.js';
 import { remoteBucketPath, requireTenantState, type TenantState } from '../core/tenant-state.js';
 import { DROPPED } from '../rclone/environment.js';
-import { MINIMUM_RCLONE, versionAtLeast, type RcloneVersion } from '../rclone/version.js';
+import { MINIMUM_RCLONE, supports } from '../rclone/capabilities.js';
+import type { RcloneVersion } from '../rclone/version.js';
 import { resolveLocalPath } from '../local/paths.js';
 import { bisyncSessionName, isTigrisEndpoint } from './args.js';
 import { filtersChangedSinceBaseline, seedFilters } from './filters.js';
@@ -15,7 +16,7 @@ import { activeMountOver } from './mount-guard.js';
 import type { BisyncOutcome } from './outcome.js';
 import { loadBisyncProfile, loadBisyncProfiles } from './profiles.js';
 import { deleteStopAdvice, deletesToApply, writeDeleteLists } from './safety-advice.js';
-import { describeReport, exitCodeFor } from './report.js';
+import { describeAttempts, describeReport, exitCodeFor } from './report.js';
 import { syncOnce, type SyncTarget } from './run.js';
 import { readBisyncState, runningWatch } from './state.js';
 import { findStaleLocks, readListingState } from './workdir.js';
@@ -72,7 +73,7 @@ export async function runBisync(options: BisyncRun, ctx: CommandContext): Promis
   if (await seedFilters(ctx.paths)) output.debug(`Default filters written to ${ctx.paths.bisyncFilters}.`);
 
   const lock = await acquireBisyncLock(ctx.paths.bisyncLock(tenant.tenantId), { pid: process.pid, startedAt: new Date().toISOString(), watch: options.watch });
-  const interrupts = new Interrupts(output, versionAtLeast(version, '1.66'));
+  const interrupts = new Interrupts(output, supports(version, 'gracefulInterrupt'));
   interrupts.install();
   try {
     // Ours is held now, so an rclone bisync on our workdir was left running by a killed CLI.
@@ -101,7 +102,7 @@ export async function runBisync(options: BisyncRun, ctx: CommandContext): Promis
     const lines = describeReport(report, { dryRun: options.dryRun, maxDeletePercent: profile.maxDeletePercent, deleteAdvice: await adviseOnDeleteStop(report.outcome, target, ctx) });
     for (const note of report.notes) output.info(note);
     const showFiles = options.dryRun || output.verbose || report.record.conflicts.length > 0;
-    for (const line of lines.details) if (showFiles || !line.startsWith('  ↑') && !line.startsWith('  ↓')) output.info(line);
+    for (const line of [...(showFiles ? lines.transfers : []), ...lines.conflicts]) output.info(`  ${line}`);
     const exitCode = exitCodeFor(report);
     if (lines.ok) output.success(lines.headline);
     else {
@@ -160,6 +161,7 @@ export async function bisyncStatus(options: JsonOptions, ctx: CommandContext): P
     ['cloud', remote],
     ['last run', run ? `${run.finishedAt} (${run.result}${run.mode === 'baseline' ? `, baseline: ${run.why ?? ''}` : ''}, ${run.profile}, ${(run.durationMs / 1000).toFixed(1)}s)` : 'never'],
     ['changes', run ? `${run.changes.toCloud.length} to the cloud, ${run.changes.toLocal.length} to this folder` : '-'],
+    ['rclone runs', run?.attempts ? describeAttempts(run.attempts) : '-'],
     ['conflicts', run && run.conflicts.length > 0 ? run.conflicts.map((conflict) => (conflict.copies.length > 0 ? `${conflict.path} (kept: ${conflict.copies.join(', ')})` : conflict.path)).join('; ') : 'none'],
     ['last success', state.lastSuccessAt ?? 'never'],
     ['watch', watch ? `running (pid ${watch.pid}, since ${watch.startedAt})` : 'not running'],
@@ -186,7 +188,7 @@ async function requireBisyncRclone(ctx: CommandContext): Promise<RcloneVersion> 
   if (!version) {
     throw new CliError(`rclone was not found (looked for "${ctx.rclone.binary}").`, { hint: 'Run `basic-memory cloud setup` to install it.', exitCode: ExitCode.rcloneUnavailable });
   }
-  if (!versionAtLeast(version, MINIMUM_RCLONE)) {
+  if (!supports(version, 'bisync')) {
     throw new CliError(`rclone ${version.raw} has no bisync (it needs ${MINIMUM_RCLONE} or newer).`, { hint: 'Run `basic-memory cloud setup` to upgrade it.', exitCode: ExitCode.rcloneUnavailable });
   }
   return version;
