@@ -11,6 +11,7 @@ import { localProvider } from './storage/local-provider.js';
 import type { StorageProvider } from './storage/provider.js';
 import { tigrisProviderFromEnv } from './storage/tigris-provider.js';
 import { startEmbeddedStore } from './store/embedded-store.js';
+import type { DeletionRetryPolicy } from './tenants/credential-lifecycle.js';
 import { lastUsedRecorder } from './tenants/last-used.js';
 
 export type StorageMode = 'local' | 'tigris';
@@ -28,6 +29,12 @@ export interface ServerOptions {
   maxCredentials?: number;
   /** Replaces the storage provider (tests inject a failing one); the embedded store still runs for `local`. */
   provider?: StorageProvider;
+  /** Days without use after which the orphaning job revokes a credential (default 90). */
+  orphanAfterDays?: number;
+  /** How failed provider deletions are retried (tests shorten it). */
+  deletionRetry?: DeletionRetryPolicy;
+  /** How often the orphaning job and the deletion retries run (default a minute). */
+  credentialJobIntervalMs?: number;
 }
 
 export interface MintedToken {
@@ -90,6 +97,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       log,
       deviceFlow: deviceFlowSettings(options),
       ...(options.maxCredentials === undefined ? {} : { maxCredentials: options.maxCredentials }),
+      ...(options.orphanAfterDays === undefined ? {} : { orphanAfterDays: options.orphanAfterDays }),
+      ...(options.deletionRetry === undefined ? {} : { deletionRetry: options.deletionRetry }),
     });
     cleanups.push(() => services.close());
     keyUsage.record = lastUsedRecorder(services.credentials);
@@ -100,6 +109,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     purge();
     const purgeTimer = setInterval(purge, PURGE_INTERVAL_MS).unref();
     cleanups.push(() => clearInterval(purgeTimer));
+    const credentialJobs = runSerially(async () => {
+      const orphaned = await services.lifecycle.orphanUnused();
+      if (orphaned > 0) log(`revoked ${orphaned} orphaned credentials`);
+      await services.lifecycle.retryDeletions();
+    }, log);
+    await credentialJobs();
+    const credentialTimer = setInterval(() => void credentialJobs(), options.credentialJobIntervalMs ?? PURGE_INTERVAL_MS).unref();
+    // Stopped before the database closes (cleanups run in reverse), and after any run in progress.
+    cleanups.push(async () => {
+      clearInterval(credentialTimer);
+      await credentialJobs.idle();
+    });
 
     let apiUrl = '';
     const issuerUrl = () => apiUrl;
@@ -132,6 +153,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await closeAll();
     throw error;
   }
+}
+
+/** A job that never overlaps itself: a tick while it runs is skipped; failures are logged, not thrown. */
+function runSerially(job: () => Promise<void>, log: (line: string) => void): (() => Promise<void>) & { idle(): Promise<void> } {
+  let running: Promise<void> | undefined;
+  const run = () => {
+    running ??= job()
+      .catch((error: unknown) => log(`credential job failed: ${(error as Error).message}`))
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  };
+  return Object.assign(run, { idle: () => running ?? Promise.resolve() });
 }
 
 function deviceFlowSettings(options: ServerOptions): Partial<DeviceFlowSettings> {
