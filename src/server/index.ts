@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type { ChangeLog } from './api/change-feed.js';
 import { deviceRoutes } from './api/device-routes.js';
 import { createRouter } from './api/http.js';
 import { oauthRoutes } from './api/oauth-routes.js';
@@ -33,6 +34,10 @@ export interface ServerOptions {
   orphanAfterDays?: number;
   /** How failed provider deletions are retried (tests shorten it). */
   deletionRetry?: DeletionRetryPolicy;
+  /** How long the store's change log keeps entries (default 7 days). */
+  changeRetentionMs?: number;
+  /** Heartbeat period of `GET /tenant/events` (default 15 s). */
+  feedHeartbeatMs?: number;
   /** How often the orphaning job and the deletion retries run (default a minute). */
   credentialJobIntervalMs?: number;
 }
@@ -75,6 +80,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     let s3Url: string;
     // The store starts before the database it reports key use to; the recorder is plugged in once that is open.
     const keyUsage: { record?: (accessKey: string) => void } = {};
+    let changes: ChangeLog | undefined;
     if ((options.storage ?? 'local') === 'local') {
       const store = await startEmbeddedStore({
         dataDir: options.dataDir,
@@ -82,7 +88,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         port: options.s3Port ?? DEFAULT_S3_PORT,
         onKeyUsed: (accessKey) => keyUsage.record?.(accessKey),
         log,
+        ...(options.changeRetentionMs === undefined ? {} : { changeRetentionMs: options.changeRetentionMs }),
       });
+      changes = store.changes;
       cleanups.push(() => store.close());
       s3Url = store.url;
       provider = options.provider ?? localProvider({ keys: store.keys, buckets: store.buckets, endpointUrl: store.url });
@@ -127,7 +135,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const limiter = () => guessLimiter({ limit: GUESS_LIMIT, windowMs: GUESS_WINDOW_MS });
     const router = createRouter(
       [
-        ...tenantRoutes({ tokens: services.tokens, tenants: services.tenants, log }),
+        ...tenantRoutes({
+          tokens: services.tokens,
+          tenants: services.tenants,
+          log,
+          ...(changes ? { changes } : {}),
+          ...(options.feedHeartbeatMs === undefined ? {} : { heartbeatMs: options.feedHeartbeatMs }),
+        }),
         ...oauthRoutes({ deviceFlow: services.deviceFlow, publicJwk: services.signingKey.publicJwk, issuerUrl }),
         ...deviceRoutes({ deviceFlow: services.deviceFlow, accounts: services.accounts, codeGuesses: limiter(), passwordGuesses: limiter(), issuerUrl, log }),
       ],
