@@ -130,6 +130,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await credentialJobs.idle();
     });
 
+    const stopFeeds = new AbortController();
     let apiUrl = '';
     const issuerUrl = () => apiUrl;
     const limiter = () => guessLimiter({ limit: GUESS_LIMIT, windowMs: GUESS_WINDOW_MS });
@@ -140,6 +141,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           tenants: services.tenants,
           log,
           ...(changes ? { changes } : {}),
+          stopFeeds: stopFeeds.signal,
           ...(options.feedHeartbeatMs === undefined ? {} : { heartbeatMs: options.feedHeartbeatMs }),
         }),
         ...oauthRoutes({ deviceFlow: services.deviceFlow, publicJwk: services.signingKey.publicJwk, issuerUrl }),
@@ -150,6 +152,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const api = http.createServer(router);
     await listen(api, options.port ?? DEFAULT_API_PORT, host);
     cleanups.push(() => closeServer(api));
+    // Runs before the API closes (cleanups run in reverse): open event streams would hold it open.
+    cleanups.push(() => stopFeeds.abort());
     apiUrl = urlOf(api, host);
 
     return {

@@ -37,7 +37,7 @@ export function changeEvent(change: ObjectChange): string {
  * every new change as it commits (read back from the log, so none is missed between the two), and a
  * comment line as heartbeat.
  */
-export function streamChanges(res: ServerResponse, options: { log: ChangeLog; bucket: string; start: ResumePoint & { kind: 'from' | 'reset' }; heartbeatMs?: number }): void {
+export function streamChanges(res: ServerResponse, options: { log: ChangeLog; bucket: string; start: ResumePoint & { kind: 'from' | 'reset' }; heartbeatMs?: number; stop?: AbortSignal }): void {
   const { log, bucket } = options;
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
   let sent = options.start.cursor;
@@ -65,8 +65,12 @@ export function streamChanges(res: ServerResponse, options: { log: ChangeLog; bu
   });
   flush();
   const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), options.heartbeatMs ?? HEARTBEAT_MS);
+  // A stream never finishes by itself, so a server shutting down ends it.
+  const end = () => res.end();
+  options.stop?.addEventListener('abort', end);
   res.on('close', () => {
     clearInterval(heartbeat);
     unsubscribe();
+    options.stop?.removeEventListener('abort', end);
   });
 }

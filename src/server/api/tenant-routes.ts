@@ -16,7 +16,7 @@ export async function authenticate(req: IncomingMessage, tokens: AccessTokens, t
 }
 
 /** SPEC-8's tenant mount API, plus the health check and the sync notification. */
-export function tenantRoutes(deps: { tokens: AccessTokens; tenants: TenantService; log: (line: string) => void; changes?: ChangeLog; heartbeatMs?: number }): Route[] {
+export function tenantRoutes(deps: { tokens: AccessTokens; tenants: TenantService; log: (line: string) => void; changes?: ChangeLog; heartbeatMs?: number; stopFeeds?: AbortSignal }): Route[] {
   const { tokens, tenants } = deps;
   const log = deps.changes;
   // An extension of SPEC-8's API: the bucket's changes as Server-Sent Events. Without a change log
@@ -31,7 +31,7 @@ export function tenantRoutes(deps: { tokens: AccessTokens; tenants: TenantServic
             const header = req.headers['last-event-id'];
             const start = resumePoint(Array.isArray(header) ? header[0] : header, log.changeFloor(tenant.bucketName), log.latestCursor());
             if (start.kind === 'invalid') throw new ApiError(400, 'Last-Event-ID must be a cursor this feed sent (a whole number).');
-            return { status: 200, stream: (res) => streamChanges(res, { log, bucket: tenant.bucketName, start, ...(deps.heartbeatMs === undefined ? {} : { heartbeatMs: deps.heartbeatMs }) }) };
+            return { status: 200, stream: (res) => streamChanges(res, { log, bucket: tenant.bucketName, start, ...(deps.heartbeatMs === undefined ? {} : { heartbeatMs: deps.heartbeatMs }), ...(deps.stopFeeds ? { stop: deps.stopFeeds } : {}) }) };
           },
         },
       ]

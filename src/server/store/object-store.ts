@@ -197,7 +197,8 @@ export function openObjectStore(storeDir: string) {
       'SELECT cursor, type, key, size, etag, at, access_key FROM changes WHERE bucket = ? AND cursor > ? ORDER BY cursor LIMIT ?',
     ),
     changeFloor: db.prepare<[string], { cursor: number }>('SELECT cursor FROM change_floor WHERE bucket = ?'),
-    latestCursor: db.prepare<[], { cursor: number | null }>('SELECT MAX(cursor) AS cursor FROM changes'),
+    // AUTOINCREMENT's high-water mark: still right when retention has emptied the table.
+    latestCursor: db.prepare<[], { cursor: number | null }>("SELECT seq AS cursor FROM sqlite_sequence WHERE name = 'changes'"),
     prunedFloors: db.prepare<[number], { bucket: string; cursor: number }>('SELECT bucket, MAX(cursor) AS cursor FROM changes WHERE at < ? GROUP BY bucket'),
     raiseFloor: db.prepare('INSERT INTO change_floor (bucket, cursor) VALUES (?, ?) ON CONFLICT (bucket) DO UPDATE SET cursor = MAX(cursor, excluded.cursor)'),
     pruneChanges: db.prepare('DELETE FROM changes WHERE at < ?'),
