@@ -1,6 +1,15 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { apiMigrations } from '../../../src/server/db/migrations.js';
+import { openSqlite } from '../../../src/server/db/sqlite.js';
+import { startServer } from '../../../src/server/index.js';
+import { apiDatabasePath } from '../../../src/server/services.js';
+import { localProvider } from '../../../src/server/storage/local-provider.js';
+import type { StorageProvider } from '../../../src/server/storage/provider.js';
+import { bucketFiles, storeDir } from '../../../src/server/store/embedded-store.js';
+import { openKeyStore } from '../../../src/server/store/key-store.js';
+import { openObjectStore } from '../../../src/server/store/object-store.js';
 import { bin, callApi, createCredential, rclone, remote, startBin, useTempDir, type ListedCredential } from './helpers.js';
 
 const execFileAsync = promisify(execFile);
@@ -43,6 +52,61 @@ describe('basic-memory-server audit and last_used_at (the built bin, real rclone
     } finally {
       server.child.kill('SIGTERM');
       await server.exited;
+    }
+  });
+
+  it('retries a deletion the provider failed on revoke until the key is really gone, with one Revoked event', async () => {
+    const dataDir = tempDir();
+    // The embedded store's own key database, behind a provider whose first two deletions fail.
+    const keys = openKeyStore(storeDir(dataDir));
+    const objects = openObjectStore(storeDir(dataDir));
+    const local = localProvider({ keys, buckets: bucketFiles(objects), endpointUrl: '' });
+    let failuresLeft = 2;
+    let s3Url = '';
+    const flaky: StorageProvider = {
+      ...local,
+      get endpointUrl() {
+        return s3Url;
+      },
+      revokeKey(accessKey, policyRef) {
+        if (failuresLeft > 0) {
+          failuresLeft -= 1;
+          return Promise.reject(new Error('IAM is down'));
+        }
+        return local.revokeKey(accessKey, policyRef);
+      },
+    };
+    const server = await startServer({
+      dataDir,
+      port: 0,
+      s3Port: 0,
+      provider: flaky,
+      deletionRetry: { baseDelayMs: 200, maxDelayMs: 400, maxAttempts: 5 },
+      credentialJobIntervalMs: 100,
+    });
+    s3Url = server.s3Url;
+    const db = openSqlite(apiDatabasePath(dataDir), apiMigrations);
+    try {
+      const { token, bucketName } = await server.mintToken('flaky');
+      const credential = await createCredential(server.apiUrl, token);
+      expect((await rclone(credential, ['lsf', remote(bucketName)])).code).toBe(0);
+      expect((await callApi(server.apiUrl, 'DELETE', `/tenant/mount/credentials/${credential.id}`, { token })).status).toBe(200);
+      expect(await callApi<{ credentials: ListedCredential[] }>(server.apiUrl, 'GET', '/tenant/mount/credentials', { token })).toMatchObject({ body: { credentials: [] } });
+
+      const deadline = Date.now() + 10_000;
+      let denied = await rclone(credential, ['lsf', remote(bucketName)]);
+      while (denied.code === 0 && Date.now() < deadline) denied = await rclone(credential, ['lsf', remote(bucketName)]);
+      expect(denied.stderr).toContain('InvalidAccessKeyId');
+      expect(failuresLeft).toBe(0);
+      const row = db.prepare('SELECT tigris_deletion_status AS status, deletion_attempts AS attempts FROM tenant_mount_credentials WHERE id = ?').get(credential.id);
+      expect(row).toEqual({ status: 'completed', attempts: 2 });
+      const events = db.prepare<[string], { type: string }>('SELECT type FROM audit_events WHERE credential_id = ? ORDER BY id').all(credential.id);
+      expect(events.map((event) => event.type)).toEqual(['MountCredentialCreated', 'MountCredentialRevoked']);
+    } finally {
+      db.close();
+      await server.close();
+      keys.close();
+      objects.close();
     }
   });
 
