@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type { ChangeLog } from './api/change-feed.js';
 import { deviceRoutes } from './api/device-routes.js';
 import { createRouter } from './api/http.js';
 import { oauthRoutes } from './api/oauth-routes.js';
@@ -11,6 +12,7 @@ import { localProvider } from './storage/local-provider.js';
 import type { StorageProvider } from './storage/provider.js';
 import { tigrisProviderFromEnv } from './storage/tigris-provider.js';
 import { startEmbeddedStore } from './store/embedded-store.js';
+import type { DeletionRetryPolicy } from './tenants/credential-lifecycle.js';
 import { lastUsedRecorder } from './tenants/last-used.js';
 
 export type StorageMode = 'local' | 'tigris';
@@ -28,6 +30,16 @@ export interface ServerOptions {
   maxCredentials?: number;
   /** Replaces the storage provider (tests inject a failing one); the embedded store still runs for `local`. */
   provider?: StorageProvider;
+  /** Days without use after which the orphaning job revokes a credential (default 90). */
+  orphanAfterDays?: number;
+  /** How failed provider deletions are retried (tests shorten it). */
+  deletionRetry?: DeletionRetryPolicy;
+  /** How long the store's change log keeps entries (default 7 days). */
+  changeRetentionMs?: number;
+  /** Heartbeat period of `GET /tenant/events` (default 15 s). */
+  feedHeartbeatMs?: number;
+  /** How often the orphaning job and the deletion retries run (default a minute). */
+  credentialJobIntervalMs?: number;
 }
 
 export interface MintedToken {
@@ -68,6 +80,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     let s3Url: string;
     // The store starts before the database it reports key use to; the recorder is plugged in once that is open.
     const keyUsage: { record?: (accessKey: string) => void } = {};
+    let changes: ChangeLog | undefined;
     if ((options.storage ?? 'local') === 'local') {
       const store = await startEmbeddedStore({
         dataDir: options.dataDir,
@@ -75,7 +88,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         port: options.s3Port ?? DEFAULT_S3_PORT,
         onKeyUsed: (accessKey) => keyUsage.record?.(accessKey),
         log,
+        ...(options.changeRetentionMs === undefined ? {} : { changeRetentionMs: options.changeRetentionMs }),
       });
+      changes = store.changes;
       cleanups.push(() => store.close());
       s3Url = store.url;
       provider = options.provider ?? localProvider({ keys: store.keys, buckets: store.buckets, endpointUrl: store.url });
@@ -90,6 +105,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       log,
       deviceFlow: deviceFlowSettings(options),
       ...(options.maxCredentials === undefined ? {} : { maxCredentials: options.maxCredentials }),
+      ...(options.orphanAfterDays === undefined ? {} : { orphanAfterDays: options.orphanAfterDays }),
+      ...(options.deletionRetry === undefined ? {} : { deletionRetry: options.deletionRetry }),
     });
     cleanups.push(() => services.close());
     keyUsage.record = lastUsedRecorder(services.credentials);
@@ -100,13 +117,33 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     purge();
     const purgeTimer = setInterval(purge, PURGE_INTERVAL_MS).unref();
     cleanups.push(() => clearInterval(purgeTimer));
+    const credentialJobs = runSerially(async () => {
+      const orphaned = await services.lifecycle.orphanUnused();
+      if (orphaned > 0) log(`revoked ${orphaned} orphaned credentials`);
+      await services.lifecycle.retryDeletions();
+    }, log);
+    await credentialJobs();
+    const credentialTimer = setInterval(() => void credentialJobs(), options.credentialJobIntervalMs ?? PURGE_INTERVAL_MS).unref();
+    // Stopped before the database closes (cleanups run in reverse), and after any run in progress.
+    cleanups.push(async () => {
+      clearInterval(credentialTimer);
+      await credentialJobs.idle();
+    });
 
+    const stopFeeds = new AbortController();
     let apiUrl = '';
     const issuerUrl = () => apiUrl;
     const limiter = () => guessLimiter({ limit: GUESS_LIMIT, windowMs: GUESS_WINDOW_MS });
     const router = createRouter(
       [
-        ...tenantRoutes({ tokens: services.tokens, tenants: services.tenants, log }),
+        ...tenantRoutes({
+          tokens: services.tokens,
+          tenants: services.tenants,
+          log,
+          ...(changes ? { changes } : {}),
+          stopFeeds: stopFeeds.signal,
+          ...(options.feedHeartbeatMs === undefined ? {} : { heartbeatMs: options.feedHeartbeatMs }),
+        }),
         ...oauthRoutes({ deviceFlow: services.deviceFlow, publicJwk: services.signingKey.publicJwk, issuerUrl }),
         ...deviceRoutes({ deviceFlow: services.deviceFlow, accounts: services.accounts, codeGuesses: limiter(), passwordGuesses: limiter(), issuerUrl, log }),
       ],
@@ -115,6 +152,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const api = http.createServer(router);
     await listen(api, options.port ?? DEFAULT_API_PORT, host);
     cleanups.push(() => closeServer(api));
+    // Runs before the API closes (cleanups run in reverse): open event streams would hold it open.
+    cleanups.push(() => stopFeeds.abort());
     apiUrl = urlOf(api, host);
 
     return {
@@ -132,6 +171,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await closeAll();
     throw error;
   }
+}
+
+/** A job that never overlaps itself: a tick while it runs is skipped; failures are logged, not thrown. */
+function runSerially(job: () => Promise<void>, log: (line: string) => void): (() => Promise<void>) & { idle(): Promise<void> } {
+  let running: Promise<void> | undefined;
+  const run = () => {
+    running ??= job()
+      .catch((error: unknown) => log(`credential job failed: ${(error as Error).message}`))
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  };
+  return Object.assign(run, { idle: () => running ?? Promise.resolve() });
 }
 
 function deviceFlowSettings(options: ServerOptions): Partial<DeviceFlowSettings> {

@@ -11,6 +11,7 @@ import { tigrisProviderFromEnv } from './storage/tigris-provider.js';
 import { bucketFiles, storeDir } from './store/embedded-store.js';
 import { openKeyStore } from './store/key-store.js';
 import { openObjectStore } from './store/object-store.js';
+import { DEFAULT_ORPHAN_AFTER_DAYS } from './tenants/credential-lifecycle.js';
 import { DEFAULT_MAX_CREDENTIALS } from './tenants/tenant-service.js';
 
 function defaultDataDir(): string {
@@ -46,11 +47,12 @@ interface StartOptions {
   dataDir: string;
   storage: StorageMode;
   maxCredentials: number;
+  orphanAfter: number;
 }
 
 async function start(options: StartOptions): Promise<void> {
   const dataDir = path.resolve(options.dataDir);
-  const server = await startServer({ ...options, dataDir, log: (line) => process.stderr.write(`${line}\n`) });
+  const server = await startServer({ ...options, orphanAfterDays: options.orphanAfter, dataDir, log: (line) => process.stderr.write(`${line}\n`) });
   process.stdout.write(`API listening on ${server.apiUrl}\nS3 store (${options.storage}) at ${server.s3Url}\nData dir: ${dataDir}\n`);
   await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);
@@ -182,6 +184,27 @@ function denyDevice(userCode: string, options: DeviceDecisionOptions): Promise<v
   });
 }
 
+interface AuditOptions {
+  dataDir: string;
+  tenant?: string;
+  json?: boolean;
+}
+
+/** `audit`: the credential audit trail, oldest first; `--json` prints one document for scripts. */
+function listAudit(options: AuditOptions): Promise<void> {
+  return withServices(options, (services) => {
+    const events = services.audit.list(options.tenant === undefined ? {} : { tenantId: options.tenant });
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify(events.map((event) => ({ at: event.at, type: event.type, tenant_id: event.tenantId, credential_id: event.credentialId, access_key: event.accessKey })))}\n`);
+    } else if (events.length === 0) {
+      process.stderr.write('no audit events\n');
+    } else {
+      for (const event of events) process.stdout.write(`${event.at}  ${event.type}  tenant ${event.tenantId}  credential ${event.credentialId} (${event.accessKey})\n`);
+    }
+    return Promise.resolve();
+  });
+}
+
 const program = new Command('basic-memory-server')
   .description('The reference cloud for basic-memory: the tenant mount API and an S3 store that checks every signature.')
   .showHelpAfterError();
@@ -195,6 +218,7 @@ program
   .addOption(dataDirOption())
   .addOption(storageOption())
   .option('--max-credentials <n>', 'live mount credentials one tenant may hold', countOption, DEFAULT_MAX_CREDENTIALS)
+  .option('--orphan-after <days>', 'revoke mount credentials unused for this many days, marking them orphaned', countOption, DEFAULT_ORPHAN_AFTER_DAYS)
   .action((options: StartOptions) => start(options));
 
 program
@@ -235,6 +259,14 @@ deviceCommand
   .description('deny a pending code: its login fails with access_denied')
   .addOption(dataDirOption())
   .action((userCode: string, options: DeviceDecisionOptions) => denyDevice(userCode, options));
+
+program
+  .command('audit')
+  .description('list mount-credential audit events (created, revoked, orphaned), oldest first; works while the server runs')
+  .option('--tenant <id>', 'only this tenant\'s events')
+  .option('--json', 'print one JSON array on stdout')
+  .addOption(dataDirOption())
+  .action((options: AuditOptions) => listAudit(options));
 
 program.parseAsync(process.argv).then(
   () => undefined,

@@ -5,12 +5,14 @@ import { accessTokens, type AccessTokens } from './auth/access-tokens.js';
 import { createDeviceFlow, defaultDeviceFlowSettings, type DeviceFlow, type DeviceFlowSettings } from './auth/device-flow.js';
 import { loadOrCreateSigningKey, type SigningKey } from './auth/signing-key.js';
 import { accountRepository } from './db/accounts.js';
+import { auditRepository, type AuditRepository } from './db/audit.js';
 import { credentialRepository, type CredentialRepository } from './db/credentials.js';
 import { apiMigrations } from './db/migrations.js';
 import { oauthRepository } from './db/oauth.js';
 import { openSqlite } from './db/sqlite.js';
 import { tenantRepository } from './db/tenants.js';
 import type { StorageProvider } from './storage/provider.js';
+import { createCredentialLifecycle, type CredentialLifecycle, type DeletionRetryPolicy } from './tenants/credential-lifecycle.js';
 import { createTenantService, type TenantService } from './tenants/tenant-service.js';
 
 /** Everything the API needs from the data dir, opened once; the operator commands use it without HTTP. */
@@ -19,6 +21,9 @@ export interface ServerServices {
   tokens: AccessTokens;
   tenants: TenantService;
   credentials: CredentialRepository;
+  audit: AuditRepository;
+  /** Revocation with provider-deletion retries, and the orphaning job. */
+  lifecycle: CredentialLifecycle;
   deviceFlow: DeviceFlow;
   accounts: Accounts;
   /** Deletes expired device codes, refresh tokens, revocation entries and sessions; returns how many rows went. */
@@ -36,6 +41,8 @@ export async function openServices(options: {
   log: (line: string) => void;
   deviceFlow?: Partial<DeviceFlowSettings>;
   maxCredentials?: number;
+  orphanAfterDays?: number;
+  deletionRetry?: DeletionRetryPolicy;
 }): Promise<ServerServices> {
   fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const signingKey = await loadOrCreateSigningKey(options.dataDir);
@@ -43,9 +50,20 @@ export async function openServices(options: {
   const oauth = oauthRepository(db);
   const tokens = accessTokens(signingKey, (jti) => oauth.isAccessTokenRevoked(jti));
   const credentials = credentialRepository(db);
+  const audit = auditRepository(db);
+  const lifecycle = createCredentialLifecycle({
+    credentials,
+    audit,
+    provider: options.provider,
+    log: options.log,
+    ...(options.orphanAfterDays === undefined ? {} : { orphanAfterDays: options.orphanAfterDays }),
+    ...(options.deletionRetry === undefined ? {} : { retry: options.deletionRetry }),
+  });
   const tenants = createTenantService({
     tenants: tenantRepository(db),
     credentials,
+    audit,
+    lifecycle,
     provider: options.provider,
     log: options.log,
     ...(options.maxCredentials === undefined ? {} : { maxCredentials: options.maxCredentials }),
@@ -57,6 +75,8 @@ export async function openServices(options: {
     tokens,
     tenants,
     credentials,
+    audit,
+    lifecycle,
     deviceFlow,
     accounts,
     purgeExpired: () => deviceFlow.purgeExpired() + accounts.purgeExpired(),

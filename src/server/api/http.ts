@@ -13,6 +13,8 @@ export interface Reply {
   json?: unknown;
   html?: string;
   headers?: Record<string, string>;
+  /** Takes over the response (a stream such as Server-Sent Events); `status` and the rest are unused. */
+  stream?: (res: ServerResponse) => void;
 }
 
 export interface Route {
@@ -65,6 +67,10 @@ function errorReply(error: unknown, req: IncomingMessage, log: (line: string) =>
 }
 
 function send(res: ServerResponse, reply: Reply): void {
+  if (reply.stream) {
+    reply.stream(res);
+    return;
+  }
   const body = reply.html ?? (reply.json === undefined ? '' : JSON.stringify(reply.json));
   res.writeHead(reply.status, {
     'content-type': reply.html === undefined ? 'application/json' : 'text/html; charset=utf-8',

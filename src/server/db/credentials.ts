@@ -26,6 +26,13 @@ export interface CredentialRepository {
   countActive(tenantId: string): number;
   markRevoked(id: string, at: string, deletionStatus: MountCredential['tigrisDeletionStatus']): void;
   touchLastUsed(accessKey: string, at: string): void;
+  /** Live credentials last used (or, never used, made) before `before`: the orphaning job's candidates. */
+  listUnusedSince(before: string): MountCredential[];
+  /** Revoked credentials whose provider deletion is pending and due at `at`. */
+  listDeletionsDue(at: string): (MountCredential & { deletionAttempts: number })[];
+  /** Records a failed provider deletion: the attempt count and when to try next, or `failed` for good. */
+  recordDeletionFailure(id: string, attempts: number, nextAt: string | null): void;
+  markDeletionCompleted(id: string, at: string): void;
 }
 
 // Columns read back under the property names of `MountCredential`, so rows need no mapping.
@@ -54,6 +61,20 @@ export function credentialRepository(db: Sqlite): CredentialRepository {
   const revokeStatement = db.prepare(
     'UPDATE tenant_mount_credentials SET revoked_at = ?, updated_at = ?, tigris_deletion_status = ? WHERE id = ?',
   );
+  const unusedStatement = db.prepare<[string], MountCredential>(
+    `SELECT ${COLUMNS} FROM tenant_mount_credentials WHERE revoked_at IS NULL AND COALESCE(last_used_at, created_at) < ? ORDER BY created_at, rowid`,
+  );
+  const deletionsDueStatement = db.prepare<[string], MountCredential & { deletionAttempts: number }>(
+    `SELECT ${COLUMNS}, deletion_attempts AS deletionAttempts FROM tenant_mount_credentials
+     WHERE revoked_at IS NOT NULL AND tigris_deletion_status = 'pending' AND COALESCE(next_deletion_at, '') <= ? ORDER BY revoked_at, rowid`,
+  );
+  const deletionFailureStatement = db.prepare(
+    `UPDATE tenant_mount_credentials SET deletion_attempts = @attempts, next_deletion_at = @nextAt,
+       tigris_deletion_status = CASE WHEN @nextAt IS NULL THEN 'failed' ELSE 'pending' END WHERE id = @id`,
+  );
+  const deletionCompletedStatement = db.prepare(
+    "UPDATE tenant_mount_credentials SET tigris_deletion_status = 'completed', next_deletion_at = NULL, updated_at = ? WHERE id = ?",
+  );
   const touchStatement = db.prepare('UPDATE tenant_mount_credentials SET last_used_at = ? WHERE access_key = ? AND revoked_at IS NULL');
   return {
     insert(credential) {
@@ -76,6 +97,18 @@ export function credentialRepository(db: Sqlite): CredentialRepository {
     },
     touchLastUsed(accessKey, at) {
       touchStatement.run(at, accessKey);
+    },
+    listUnusedSince(before) {
+      return unusedStatement.all(before);
+    },
+    listDeletionsDue(at) {
+      return deletionsDueStatement.all(at);
+    },
+    recordDeletionFailure(id, attempts, nextAt) {
+      deletionFailureStatement.run({ id, attempts, nextAt });
+    },
+    markDeletionCompleted(id, at) {
+      deletionCompletedStatement.run(at, id);
     },
   };
 }

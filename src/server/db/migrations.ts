@@ -72,4 +72,16 @@ export const apiMigrations: readonly string[] = [
    CREATE INDEX refresh_tokens_expiry ON refresh_tokens (expires_at);
    DROP INDEX tenant_mount_credentials_active;
    CREATE INDEX tenant_mount_credentials_live ON tenant_mount_credentials (tenant_id, revoked_at, created_at);`,
+  // The credential duties of docs/API-CONTRACT.md: the audit trail, orphaning, and provider deletions retried with backoff.
+  `CREATE TABLE audit_events (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     at TEXT NOT NULL,
+     type TEXT NOT NULL CHECK (type IN ('MountCredentialCreated', 'MountCredentialRevoked', 'MountCredentialOrphaned')),
+     tenant_id TEXT NOT NULL,
+     credential_id TEXT NOT NULL,
+     access_key TEXT NOT NULL
+   );
+   ALTER TABLE tenant_mount_credentials ADD COLUMN deletion_attempts INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE tenant_mount_credentials ADD COLUMN next_deletion_at TEXT NULL;
+   CREATE INDEX tenant_mount_credentials_deletion ON tenant_mount_credentials (tigris_deletion_status, next_deletion_at);`,
 ];

@@ -5,6 +5,7 @@ import { createGate } from './gate.js';
 import { openKeyStore, type KeyStore } from './key-store.js';
 import { migrateLegacyBuckets } from './legacy-migration.js';
 import { openObjectStore, type ObjectStore } from './object-store.js';
+import type { ChangeLog } from '../api/change-feed.js';
 import { createS3Api } from './s3-api.js';
 import { listen, closeServer, urlOf } from '../net.js';
 
@@ -60,8 +61,13 @@ export interface EmbeddedStore {
   url: string;
   keys: KeyStore;
   buckets: BucketFiles;
+  /** The object change log the API streams as `GET /tenant/events`. */
+  changes: ChangeLog;
   close(): Promise<void>;
 }
+
+export const DEFAULT_CHANGE_RETENTION_MS = 7 * 24 * 3600_000;
+const PRUNE_INTERVAL_MS = 3600_000;
 
 export interface EmbeddedStoreOptions {
   dataDir: string;
@@ -69,6 +75,8 @@ export interface EmbeddedStoreOptions {
   port: number;
   onKeyUsed?: (accessKey: string) => void;
   log?: (line: string) => void;
+  /** How long the change log keeps an entry (default 7 days); a client further behind gets a `reset`. */
+  changeRetentionMs?: number;
 }
 
 /** The embedded S3 store: one HTTP server whose every request passes the SigV4 gate, then the store's S3 operations. */
@@ -97,11 +105,20 @@ export async function startEmbeddedStore(options: EmbeddedStoreOptions): Promise
     objects.close();
     throw error;
   }
+  const retention = options.changeRetentionMs ?? DEFAULT_CHANGE_RETENTION_MS;
+  const prune = () => {
+    const pruned = objects.pruneChanges(new Date(Date.now() - retention));
+    if (pruned > 0) log(`s3 store: dropped ${pruned} change-log entries older than the retention`);
+  };
+  prune();
+  const pruneTimer = setInterval(prune, Math.min(PRUNE_INTERVAL_MS, retention)).unref();
   return {
     url: urlOf(server, options.host),
     keys,
     buckets: bucketFiles(objects),
+    changes: objects,
     async close() {
+      clearInterval(pruneTimer);
       await closeServer(server);
       keys.close();
       objects.close();

@@ -93,7 +93,33 @@ const migrations = [
      last_modified INTEGER NOT NULL,
      PRIMARY KEY (upload_id, part_number)
    ) WITHOUT ROWID;`,
+  // The change feed: every object created or deleted, in commit order; cursors are never reused
+  // (AUTOINCREMENT), and `change_floor` keeps the highest cursor retention has dropped per bucket.
+  `CREATE TABLE changes (
+     cursor INTEGER PRIMARY KEY AUTOINCREMENT,
+     bucket TEXT NOT NULL,
+     key TEXT NOT NULL,
+     type TEXT NOT NULL CHECK (type IN ('created', 'deleted')),
+     size INTEGER,
+     etag TEXT,
+     at INTEGER NOT NULL,
+     access_key TEXT
+   );
+   CREATE INDEX changes_by_bucket ON changes (bucket, cursor);
+   CREATE INDEX changes_by_time ON changes (at);
+   CREATE TABLE change_floor (bucket TEXT PRIMARY KEY, cursor INTEGER NOT NULL) WITHOUT ROWID;`,
 ];
+
+/** One entry of a bucket's change feed; `accessKey` is the key that made it (none for the operator's own writes). */
+export interface ObjectChange {
+  cursor: number;
+  type: 'created' | 'deleted';
+  key: string;
+  size: number | null;
+  etag: string | null;
+  at: Date;
+  accessKey: string | null;
+}
 
 interface ObjectRow {
   key: string;
@@ -166,7 +192,25 @@ export function openObjectStore(storeDir: string) {
     objectBodies: db.prepare<[], { bucket: string; key: string; body_id: string }>('SELECT bucket, key, body_id FROM objects'),
     partBodies: db.prepare<[], { upload_id: string; part_number: number; body_id: string }>('SELECT upload_id, part_number, body_id FROM parts'),
     deletePart: db.prepare('DELETE FROM parts WHERE upload_id = ? AND part_number = ?'),
+    insertChange: db.prepare('INSERT INTO changes (bucket, key, type, size, etag, at, access_key) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    changesAfter: db.prepare<[string, number, number], { cursor: number; type: 'created' | 'deleted'; key: string; size: number | null; etag: string | null; at: number; access_key: string | null }>(
+      'SELECT cursor, type, key, size, etag, at, access_key FROM changes WHERE bucket = ? AND cursor > ? ORDER BY cursor LIMIT ?',
+    ),
+    changeFloor: db.prepare<[string], { cursor: number }>('SELECT cursor FROM change_floor WHERE bucket = ?'),
+    // AUTOINCREMENT's high-water mark: still right when retention has emptied the table.
+    latestCursor: db.prepare<[], { cursor: number | null }>("SELECT seq AS cursor FROM sqlite_sequence WHERE name = 'changes'"),
+    prunedFloors: db.prepare<[number], { bucket: string; cursor: number }>('SELECT bucket, MAX(cursor) AS cursor FROM changes WHERE at < ? GROUP BY bucket'),
+    raiseFloor: db.prepare('INSERT INTO change_floor (bucket, cursor) VALUES (?, ?) ON CONFLICT (bucket) DO UPDATE SET cursor = MAX(cursor, excluded.cursor)'),
+    pruneChanges: db.prepare('DELETE FROM changes WHERE at < ?'),
   };
+  const changeListeners = new Set<(bucket: string) => void>();
+  /** Called inside the transaction that makes the change, so the log and the objects never disagree. */
+  function recordChange(bucket: string, key: string, type: 'created' | 'deleted', at: number, actor: string | undefined, object?: { size: number; etag: string }): void {
+    statements.insertChange.run(bucket, key, type, object?.size ?? null, object?.etag ?? null, at, actor ?? null);
+  }
+  function announce(bucket: string): void {
+    for (const listener of changeListeners) listener(bucket);
+  }
 
   const bodyPath = (bodyId: string) => path.join(bodiesDir, bodyId.slice(0, 2), bodyId);
 
@@ -270,7 +314,7 @@ export function openObjectStore(storeDir: string) {
     },
 
     /** Commits an object row for a written body; the body it replaces is removed after the commit. */
-    async commitObject(bucket: string, key: string, written: { bodyId: string; size: number; etag: string; lastModified?: Date }, headers: Record<string, string>, condition?: WriteCondition): Promise<ObjectMeta> {
+    async commitObject(bucket: string, key: string, written: { bodyId: string; size: number; etag: string; lastModified?: Date }, headers: Record<string, string>, condition?: WriteCondition, actor?: string): Promise<ObjectMeta> {
       const now = written.lastModified?.getTime() ?? Date.now();
       let replaced: string | undefined;
       try {
@@ -279,34 +323,44 @@ export function openObjectStore(storeDir: string) {
           checkCondition(bucket, key, condition);
           replaced = statements.object.get(bucket, key)?.body_id;
           statements.upsertObject.run(bucket, key, written.bodyId, written.size, written.etag, JSON.stringify(headers), now);
+          recordChange(bucket, key, 'created', Date.now(), actor, written);
         })();
       } catch (error) {
         await discardBodies([written.bodyId]);
         throw error;
       }
+      announce(bucket);
       if (replaced !== undefined && replaced !== written.bodyId) await discardBodies([replaced]);
       return { key, size: written.size, etag: written.etag, lastModified: new Date(now), headers, bodyId: written.bodyId };
     },
 
     /** Replaces only an object's stored headers (a copy onto itself with REPLACE): the body stays. */
-    replaceHeaders(bucket: string, key: string, headers: Record<string, string>): ObjectMeta {
+    replaceHeaders(bucket: string, key: string, headers: Record<string, string>, actor?: string): ObjectMeta {
       const now = Date.now();
-      return db.transaction(() => {
+      const meta = db.transaction(() => {
         const row = statements.object.get(bucket, key);
         if (!row) throw new S3Error('NoSuchKey', 'The specified key does not exist.');
         statements.upsertObject.run(bucket, key, row.body_id, row.size, row.etag, JSON.stringify(headers), now);
+        recordChange(bucket, key, 'created', now, actor, row);
         return toObjectMeta({ ...row, headers: JSON.stringify(headers), last_modified: now });
       })();
+      announce(bucket);
+      return meta;
     },
 
-    async deleteObject(bucket: string, key: string): Promise<void> {
+    async deleteObject(bucket: string, key: string, actor?: string): Promise<void> {
       const bodyId = db.transaction(() => {
         requireBucket(bucket);
         const row = statements.object.get(bucket, key);
         statements.deleteObject.run(bucket, key);
+        // Deleting what is not there changes nothing, so it is not a change.
+        if (row) recordChange(bucket, key, 'deleted', Date.now(), actor);
         return row?.body_id;
       })();
-      if (bodyId !== undefined) await discardBodies([bodyId]);
+      if (bodyId !== undefined) {
+        announce(bucket);
+        await discardBodies([bodyId]);
+      }
     },
 
     /** Objects with key > `from` (>= when `inclusive`), in S3's order (UTF-8 bytes, which is SQLite's BINARY order for TEXT). */
@@ -358,7 +412,7 @@ export function openObjectStore(storeDir: string) {
     },
 
     /** Commits the assembled object and forgets the upload in one transaction; then removes the part files. */
-    async completeUpload(upload: UploadMeta, written: { bodyId: string; size: number; etag: string }, condition?: WriteCondition): Promise<ObjectMeta> {
+    async completeUpload(upload: UploadMeta, written: { bodyId: string; size: number; etag: string }, condition?: WriteCondition, actor?: string): Promise<ObjectMeta> {
       const now = Date.now();
       let obsolete: string[] = [];
       try {
@@ -370,13 +424,52 @@ export function openObjectStore(storeDir: string) {
           if (replaced !== undefined) obsolete.push(replaced);
           statements.upsertObject.run(upload.bucket, upload.key, written.bodyId, written.size, written.etag, JSON.stringify(upload.headers), now);
           statements.deleteUpload.run(upload.uploadId);
+          recordChange(upload.bucket, upload.key, 'created', now, actor, written);
         })();
       } catch (error) {
         await discardBodies([written.bodyId]);
         throw error;
       }
+      announce(upload.bucket);
       await discardBodies(obsolete);
       return { key: upload.key, size: written.size, etag: written.etag, lastModified: new Date(now), headers: upload.headers, bodyId: written.bodyId };
+    },
+
+    /** Up to `limit` changes of a bucket after `cursor`, oldest first. */
+    changesAfter(bucket: string, cursor: number, limit: number): ObjectChange[] {
+      return statements.changesAfter.all(bucket, cursor, limit).map((row) => ({
+        cursor: row.cursor,
+        type: row.type,
+        key: row.key,
+        size: row.size,
+        etag: row.etag,
+        at: new Date(row.at),
+        accessKey: row.access_key,
+      }));
+    },
+
+    /** The highest cursor of the bucket that retention dropped (0 when none): a client behind it missed changes. */
+    changeFloor(bucket: string): number {
+      return statements.changeFloor.get(bucket)?.cursor ?? 0;
+    },
+
+    /** The newest cursor of any bucket (0 when the log is empty): where a client told to reset starts again. */
+    latestCursor(): number {
+      return statements.latestCursor.get()?.cursor ?? 0;
+    },
+
+    /** Drops changes older than `before`, raising each bucket's floor; returns how many went. */
+    pruneChanges(before: Date): number {
+      return db.transaction(() => {
+        for (const floor of statements.prunedFloors.all(before.getTime())) statements.raiseFloor.run(floor.bucket, floor.cursor);
+        return statements.pruneChanges.run(before.getTime()).changes;
+      })();
+    },
+
+    /** Calls `listener` with the bucket after each committed change; returns the unsubscribe. */
+    onChange(listener: (bucket: string) => void): () => void {
+      changeListeners.add(listener);
+      return () => changeListeners.delete(listener);
     },
 
     async abortUpload(upload: UploadMeta): Promise<void> {

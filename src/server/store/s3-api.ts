@@ -283,7 +283,7 @@ async function putObject(store: ObjectStore, request: AdmittedRequest, res: Serv
   store.requireBucket(bucket);
   const condition = writeCondition(request);
   const written = await receiveBody(store, request);
-  const object = await store.commitObject(bucket, key, { bodyId: written.bodyId, size: written.size, etag: `"${written.md5.toString('hex')}"` }, storedHeadersOf(request), condition);
+  const object = await store.commitObject(bucket, key, { bodyId: written.bodyId, size: written.size, etag: `"${written.md5.toString('hex')}"` }, storedHeadersOf(request), condition, request.accessKey);
   send(res, request, 200, { etag: object.etag });
 }
 
@@ -300,10 +300,10 @@ async function copyObject(store: ObjectStore, request: AdmittedRequest, res: Ser
     if (directive === 'COPY') {
       throw new S3Error('InvalidRequest', "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
     }
-    object = store.replaceHeaders(bucket, key, storedHeadersOf(request));
+    object = store.replaceHeaders(bucket, key, storedHeadersOf(request), request.accessKey);
   } else {
     object = await copyBody(store, source, async (sourceObject, written) =>
-      store.commitObject(bucket, key, { bodyId: written.bodyId, size: written.size, etag: sourceObject.etag }, directive === 'COPY' ? sourceObject.headers : storedHeadersOf(request), condition),
+      store.commitObject(bucket, key, { bodyId: written.bodyId, size: written.size, etag: sourceObject.etag }, directive === 'COPY' ? sourceObject.headers : storedHeadersOf(request), condition, request.accessKey),
     );
   }
   sendXml(res, request, 200, xmlDocument('CopyObjectResult', { LastModified: object.lastModified.toISOString(), ETag: object.etag }));
@@ -332,7 +332,7 @@ async function copyBody<T>(
 }
 
 async function deleteObject(store: ObjectStore, request: AdmittedRequest, res: ServerResponse): Promise<void> {
-  await store.deleteObject(bucketOf(request), keyOf(request));
+  await store.deleteObject(bucketOf(request), keyOf(request), request.accessKey);
   send(res, request, 204, {});
 }
 
@@ -352,7 +352,7 @@ async function deleteObjects(store: ObjectStore, request: AdmittedRequest, res: 
       errors.push({ Key: key, Code: problem.code, Message: problem.reason });
       continue;
     }
-    await store.deleteObject(bucket, key);
+    await store.deleteObject(bucket, key, request.accessKey);
     deleted.push({ Key: key });
   }
   sendXml(res, request, 200, xmlDocument('DeleteResult', { Deleted: quiet ? [] : deleted, Error: errors }));
@@ -417,7 +417,7 @@ async function completeUpload(store: ObjectStore, request: AdmittedRequest, res:
     return part;
   });
   const written = await store.writeBodyFrom(chosen.map((part) => ({ bodyId: part.bodyId })));
-  const object = await store.completeUpload(upload, { bodyId: written.bodyId, size: written.size, etag: multipartEtag(chosen.map((part) => part.etag)) }, condition);
+  const object = await store.completeUpload(upload, { bodyId: written.bodyId, size: written.size, etag: multipartEtag(chosen.map((part) => part.etag)) }, condition, request.accessKey);
   sendXml(res, request, 200, xmlDocument('CompleteMultipartUploadResult', { Location: `/${bucket}/${urlEncodeKey(key)}`, Bucket: bucket, Key: key, ETag: object.etag }));
 }
 

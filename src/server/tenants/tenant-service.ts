@@ -1,8 +1,10 @@
 import crypto from 'node:crypto';
+import type { AuditRepository } from '../db/audit.js';
 import type { CredentialRepository, MountCredential } from '../db/credentials.js';
 import type { Tenant, TenantRepository, TenantStatus } from '../db/tenants.js';
 import type { StorageProvider } from '../storage/provider.js';
 import { ApiError } from './api-error.js';
+import type { CredentialLifecycle } from './credential-lifecycle.js';
 
 /** `GET /tenant/mount/info` (docs/API-CONTRACT.md). */
 export interface MountInfoResponse {
@@ -55,6 +57,8 @@ export interface TenantService {
 export interface TenantServiceDeps {
   tenants: TenantRepository;
   credentials: CredentialRepository;
+  audit: AuditRepository;
+  lifecycle: CredentialLifecycle;
   provider: StorageProvider;
   log: (line: string) => void;
   /** Live credentials one tenant may hold at once; one more is refused with 409. */
@@ -150,6 +154,7 @@ export function createTenantService(deps: TenantServiceDeps): TenantService {
         description: description ?? DEFAULT_DESCRIPTION,
       };
       deps.credentials.insert(credential);
+      deps.audit.record({ at, type: 'MountCredentialCreated', tenantId: tenant.id, credentialId: credential.id, accessKey: credential.accessKey });
       deps.log(`credential ${credential.id} (${credential.accessKey}) created for tenant ${tenant.id}`);
       return {
         id: credential.id,
@@ -175,17 +180,8 @@ export function createTenantService(deps: TenantServiceDeps): TenantService {
     async revokeCredential(tenant, credentialId) {
       const credential = deps.credentials.findActive(tenant.id, credentialId);
       if (!credential) throw new ApiError(404, 'Credential not found.');
-      try {
-        await deps.provider.revokeKey(credential.accessKey, credential.policyArn);
-      } catch (error) {
-        // The key may still work: leave the credential listed so the user can retry.
-        deps.log(`revoking credential ${credential.id} failed: ${(error as Error).message}`);
-        throw new ApiError(500, 'Failed to revoke the credential; try again.');
-      }
-      const at = now();
-      deps.credentials.markRevoked(credential.id, at, 'completed');
-      deps.log(`credential ${credential.id} (${credential.accessKey}) revoked for tenant ${tenant.id}`);
-      return { id: credential.id, access_key: credential.accessKey, revoked_at: at };
+      const { revokedAt } = await deps.lifecycle.revoke(credential, 'revoked');
+      return { id: credential.id, access_key: credential.accessKey, revoked_at: revokedAt };
     },
   };
 }

@@ -12,7 +12,18 @@ import { oauthRepository } from '../../../src/server/db/oauth.js';
 import { openSqlite, type Sqlite } from '../../../src/server/db/sqlite.js';
 import { tenantRepository } from '../../../src/server/db/tenants.js';
 import type { StorageProvider } from '../../../src/server/storage/provider.js';
-import { createTenantService, type TenantService } from '../../../src/server/tenants/tenant-service.js';
+import { auditRepository } from '../../../src/server/db/audit.js';
+import { createCredentialLifecycle } from '../../../src/server/tenants/credential-lifecycle.js';
+import { createTenantService, type TenantService, type TenantServiceDeps } from '../../../src/server/tenants/tenant-service.js';
+
+/** A tenant service over the real repositories of `db`, revoking through the real lifecycle. */
+function tenantService(db: Sqlite, storage: StorageProvider, extra: Partial<TenantServiceDeps> = {}): TenantService {
+  const credentials = credentialRepository(db);
+  const audit = auditRepository(db);
+  const log = () => undefined;
+  const lifecycle = createCredentialLifecycle({ credentials, audit, provider: storage, log, ...(extra.now ? { now: extra.now } : {}) });
+  return createTenantService({ tenants: tenantRepository(db), credentials, audit, lifecycle, provider: storage, log, ...extra });
+}
 
 const provider: StorageProvider = {
   endpointUrl: 'http://127.0.0.1:1',
@@ -46,7 +57,7 @@ describe('device flow and tenant service against a real database, with a fake cl
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'bm-unit-'));
     db = openSqlite(path.join(dir, 'server.sqlite'), apiMigrations);
     now = Date.parse('2025-01-01T00:00:00Z');
-    tenants = createTenantService({ tenants: tenantRepository(db), credentials: credentialRepository(db), provider, log: () => undefined });
+    tenants = tenantService(db, provider);
     const oauth = oauthRepository(db);
     signingKey = await loadOrCreateSigningKey(dir);
     tokens = accessTokens(signingKey, (jti) => oauth.isAccessTokenRevoked(jti));
@@ -95,11 +106,13 @@ describe('device flow and tenant service against a real database, with a fake cl
     expect((await tenants.ensureTenant('team-42')).bucketName).toBe('basic-memory-team-42');
   });
 
-  it('keeps a credential listed when the provider cannot revoke it, and answers 500', async () => {
+  it('revokes in the database even when the provider cannot delete the key yet, leaving the deletion pending', async () => {
     const tenant = await tenants.ensureTenant('new');
     const created = await tenants.createCredential(tenant, undefined);
-    await expect(tenants.revokeCredential(tenant, created.id)).rejects.toMatchObject({ status: 500 });
-    expect(tenants.listCredentials(tenant).map((c) => c.id)).toEqual([created.id]);
+    await tenants.revokeCredential(tenant, created.id);
+    expect(tenants.listCredentials(tenant)).toEqual([]);
+    const row = db.prepare('SELECT tigris_deletion_status AS status, deletion_attempts AS attempts FROM tenant_mount_credentials WHERE id = ?').get(created.id);
+    expect(row).toEqual({ status: 'pending', attempts: 1 });
   });
 
   it('refuses a second tenant of the same id, and approves only for an existing tenant', async () => {
@@ -163,7 +176,7 @@ describe('device flow and tenant service against a real database, with a fake cl
   });
 
   it('caps live credentials per tenant with 409, and counts a revoked one out', async () => {
-    const capped = createTenantService({ tenants: tenantRepository(db), credentials: credentialRepository(db), provider: workingProvider, log: () => undefined, maxCredentials: 2 });
+    const capped = tenantService(db, workingProvider, { maxCredentials: 2 });
     const tenant = tenants.requireActiveTenant(tenantId);
     const first = await capped.createCredential(tenant, undefined);
     await capped.createCredential(tenant, undefined);
@@ -173,7 +186,7 @@ describe('device flow and tenant service against a real database, with a fake cl
   });
 
   it('lets no more than the cap through when requests arrive together', async () => {
-    const capped = createTenantService({ tenants: tenantRepository(db), credentials: credentialRepository(db), provider: workingProvider, log: () => undefined, maxCredentials: 3 });
+    const capped = tenantService(db, workingProvider, { maxCredentials: 3 });
     const tenant = tenants.requireActiveTenant(tenantId);
     const results = await Promise.allSettled(Array.from({ length: 6 }, () => capped.createCredential(tenant, undefined)));
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(3);
@@ -184,7 +197,7 @@ describe('device flow and tenant service against a real database, with a fake cl
     const tenant = tenants.requireActiveTenant(tenantId);
     expect(tenants.mountInfo(tenant)).toMatchObject({ has_credentials: false, credentials_created_at: null });
     const clock = { at: Date.parse('2025-01-01T00:00:00Z') };
-    const timed = createTenantService({ tenants: tenantRepository(db), credentials: credentialRepository(db), provider: workingProvider, log: () => undefined, now: () => new Date((clock.at += 1000)) });
+    const timed = tenantService(db, workingProvider, { now: () => new Date((clock.at += 1000)) });
     await timed.createCredential(tenant, undefined);
     await timed.createCredential(tenant, undefined);
     expect(tenants.mountInfo(tenant)).toMatchObject({ has_credentials: true, credentials_created_at: '2025-01-01T00:00:02.000Z' });
