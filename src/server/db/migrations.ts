@@ -72,7 +72,7 @@ export const apiMigrations: readonly string[] = [
    CREATE INDEX refresh_tokens_expiry ON refresh_tokens (expires_at);
    DROP INDEX tenant_mount_credentials_active;
    CREATE INDEX tenant_mount_credentials_live ON tenant_mount_credentials (tenant_id, revoked_at, created_at);`,
-  // The credential duties of docs/API-CONTRACT.md: the audit trail, orphaning, and provider deletions retried with backoff.
+  // Credential duties: the audit trail, orphaning, and provider deletions retried with backoff.
   `CREATE TABLE audit_events (
      id INTEGER PRIMARY KEY AUTOINCREMENT,
      at TEXT NOT NULL,
