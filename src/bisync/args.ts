@@ -20,6 +20,8 @@ export interface BisyncArgOptions {
   tigris: boolean;
   /** Paths left out of this run (exact rclone filter rules), e.g. names the cloud refuses. */
   excludes?: string[];
+  /** The comparison's flags (`chooseComparison`), in place of the profile's `--compare`. */
+  comparison?: string[];
 }
 
 /** A profile option the installed rclone lacks, and what happens instead (said once). */
@@ -64,7 +66,8 @@ export function buildBisyncArgs(profile: BisyncProfile, options: BisyncArgOption
   }
 
   if (has166) {
-    args.push('--recover', '--max-lock', '2m', '--compare', profile.compare);
+    args.push('--recover', '--max-lock', '2m');
+    if (!options.comparison) args.push('--compare', profile.compare);
     args.push('--conflict-resolve', profile.conflictResolve, '--conflict-loser', profile.conflictLoser, '--conflict-suffix', profile.conflictSuffix);
   } else {
     if (profile.conflictResolve === 'newer') fallbacks.push({
@@ -77,6 +80,7 @@ export function buildBisyncArgs(profile: BisyncProfile, options: BisyncArgOption
     });
   }
 
+  if (options.comparison) args.push(...options.comparison);
   if (options.tigris) args.push('--header', TIGRIS_CONSISTENT_HEADER);
   for (const rule of options.excludes ?? []) args.push('--exclude', rule);
   if (options.dryRun) args.push('--dry-run');
