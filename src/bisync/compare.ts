@@ -26,7 +26,7 @@ export interface ComparisonInputs {
   /** A hash the remote's listing carries and the local disk can compute (S3: MD5), if any. */
   commonHash: 'md5' | undefined;
   mode: 'sync' | 'baseline';
-  /** Whether the pair's prior listings hold checksums (`listingHasChecksums`); a baseline has none to read. */
+  /** Whether the folder's prior listing holds a checksum for every file (`everyFileHasChecksum`); a baseline reads none. */
   priorChecksums: boolean;
 }
 
@@ -38,15 +38,16 @@ export function chooseComparison(inputs: ComparisonInputs): Comparison {
   return { kind: 'checksum', flags: ['--compare', 'size,checksum'] };
 }
 
-// A listing line: flags, size, `type:value` or `-`, id, modtime, "name" (cmd/bisync/listing.go).
-const FILE_WITH_CHECKSUM = /^- +-?\d+ \w+:[0-9a-fA-F]+ /m;
-const ANY_FILE = /^- +-?\d+ /m;
+// A file's line: flags, size, `type:value` or `-`, id, modtime, "name" (cmd/bisync/listing.go).
+const FILE_WITHOUT_CHECKSUM = /^- +-?\d+ - /m;
 
 /**
- * Pure: whether a bisync listing holds checksums. A listing written by the modtime comparison holds
- * none at all (rclone then sets --ignore-listing-checksum); one object without a hash (a multipart
- * upload by another tool) is normal and does not count. A listing without files has nothing to miss.
+ * Pure: whether every file of the folder's listing (Path1) carries a checksum. A listing written by
+ * the modtime comparison holds none (rclone then sets --ignore-listing-checksum); a run that changed
+ * something updates only the changed lines, so a switching run that copied leaves a partial one. A
+ * run without changes, or a baseline, writes a whole new listing. Only the folder's listing is read:
+ * the disk always has an MD5, while a cloud object uploaded in parts by another tool never has one.
  */
-export function listingHasChecksums(listing: string): boolean {
-  return FILE_WITH_CHECKSUM.test(listing) || !ANY_FILE.test(listing);
+export function everyFileHasChecksum(localListing: string): boolean {
+  return !FILE_WITHOUT_CHECKSUM.test(localListing);
 }

@@ -32,6 +32,7 @@ export function createEmulator(dataDir: string): S3rver {
     vhostBuckets: false,
   });
   writeObjectsAtomically(emulator);
+  tagMultipartObjectsAsS3Does(emulator);
   return emulator;
 }
 
@@ -53,6 +54,27 @@ function writeObjectsAtomically(emulator: S3rver): void {
       await fs.rm(partial, { force: true });
       throw error;
     }
+  };
+}
+
+/**
+ * S3 (and Tigris) give an object assembled from parts the ETag `md5(part MD5s)-N`, which is no MD5 of
+ * its bytes; the emulator gives the whole object's MD5. Clients that read MD5s from listings (rclone
+ * bisync's checksum comparison) must meet the real thing here.
+ */
+function tagMultipartObjectsAsS3Does(emulator: S3rver): void {
+  const store = emulator.store;
+  const putObjectMultipart = store.putObjectMultipart.bind(store);
+  store.putObjectMultipart = async (bucket, uploadId, parts) => {
+    const uploadDir = path.join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId);
+    const [key, partDigests] = await Promise.all([
+      fs.readFile(path.join(uploadDir, 'key'), 'utf8'),
+      Promise.all([...parts].sort((a, b) => a.number - b.number).map((part) => fs.readFile(path.join(uploadDir, `${part.number}.md5`), 'utf8'))),
+    ]);
+    const result = await putObjectMultipart(bucket, uploadId, parts);
+    const etag = `${crypto.createHash('md5').update(Buffer.concat(partDigests.map((digest) => Buffer.from(digest.trim(), 'hex')))).digest('hex')}-${parts.length}`;
+    await fs.writeFile(store.getResourcePath(bucket, key, 'object.md5'), etag);
+    return { ...result, md5: etag };
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildBisyncArgs, type BisyncArgOptions } from '../../../src/bisync/args.js';
-import { chooseComparison, listingHasChecksums, type ComparisonInputs } from '../../../src/bisync/compare.js';
+import { chooseComparison, everyFileHasChecksum, type ComparisonInputs } from '../../../src/bisync/compare.js';
 import { loadBisyncProfile } from '../../../src/bisync/profiles.js';
 import { rcloneVersion } from '../../../src/rclone/version.js';
 
@@ -28,15 +28,17 @@ describe('chooseComparison', () => {
 const header = '# bisync listing v1 from 2026-11-29T15:00:00.000000000+0000\n';
 const line = (hash: string, name: string) => `-       71 ${hash} - 2026-11-29T14:59:00.000000000+0000 "${name}"\n`;
 
-describe('listingHasChecksums', () => {
+describe('everyFileHasChecksum', () => {
+  const md5 = 'md5:0cc175b9c0f1b6a831c399e269772661';
   it.each([
     ['written by the modtime comparison (rclone 1.66+ sets --ignore-listing-checksum)', header + line('-', 'a.md') + line('-', 'b.md'), false],
-    ['written by the checksum comparison', header + line('md5:0cc175b9c0f1b6a831c399e269772661', 'a.md'), true],
-    ['one multipart object without an MD5 among checksummed ones', header + line('-', 'big.pdf') + line('md5:0cc175b9c0f1b6a831c399e269772661', 'a.md'), true],
+    ['a switching run that copied one note: only its line has a checksum', header + line('-', 'a.md') + line(md5, 'b.md'), false],
+    ['written by the checksum comparison', header + line(md5, 'a.md') + line(md5, 'b.md'), true],
+    ['written by rclone 1.60 (checksums in every line)', header + line(md5, 'a.md'), true],
     ['a listing without files', header, true],
-    ['an empty file', '', true],
+    ['no listing', '', true],
   ])('%s → %s', (_what, listing, expected) => {
-    expect(listingHasChecksums(listing)).toBe(expected);
+    expect(everyFileHasChecksum(listing)).toBe(expected);
   });
 });
 
