@@ -6,7 +6,7 @@ import type { Rclone } from '../rclone/runner.js';
 import { versionAtLeast, type RcloneVersion } from '../rclone/version.js';
 import type { StatePaths } from '../core/paths.js';
 import { buildBisyncArgs, CHECK_FILENAME, type Fallback } from './args.js';
-import { chooseComparison, everyFileHasChecksum } from './compare.js';
+import { chooseComparison, hasModtimeOnlyLines } from './compare.js';
 import { keepBothBeforeBaseline, renameLeftoverCopies, renameRcloneCopies, resolveConflictsByAge } from './conflicts.js';
 import { freeBytesAt, removePartialFiles, requireDiskSpace } from './disk-space.js';
 import { compileFilterRules, filtersChangedSinceBaseline } from './filters.js';
@@ -205,7 +205,7 @@ async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncReques
 async function comparisonFlags(version: RcloneVersion, target: SyncTarget, mode: 'sync' | 'baseline'): Promise<string[]> {
   const localListing = await fs.readFile(path.join(target.workdir, `${target.session}.path1.lst`), 'utf8').catch(() => '');
   // The remote is the tenant's S3 bucket (cloud setup writes it): its listing carries MD5 ETags.
-  return chooseComparison({ version, commonHash: 'md5', mode, priorChecksums: everyFileHasChecksum(localListing) }).flags;
+  return chooseComparison({ version, commonHash: 'md5', mode, priorModtimeOnly: hasModtimeOnlyLines(localListing) }).flags;
 }
 
 async function openNet(deps: SyncDeps, target: SyncTarget): Promise<SafetyNet> {
