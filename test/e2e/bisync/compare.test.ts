@@ -96,7 +96,7 @@ describe('the comparison by rclone version', () => {
     const before = await bucketObjects(pair);
 
     const upgrade = await bisyncReport(pair);
-    expect(upgrade.stderr).not.toMatch(/baseline|resync/i);
+    expect(upgrade.stderr).not.toMatch(/--resync|making the baseline|fresh baseline|rebuilding it/);
     expect(upgrade.report).toMatchObject({ mode: 'sync', conflicts: [], changes: { toCloud: [{ path: 'a.md' }], toLocal: [] } });
     expect(await pair.readCloud('a.md')).toBe('a.md FIRST version\n');
     const after = await bucketObjects(pair);
@@ -109,15 +109,17 @@ describe('the comparison by rclone version', () => {
     expect(hasModtimeOnlyLines(await localListing(pair))).toBe(false);
     expect(await bucketObjects(pair)).toEqual(after);
 
-    // From now on by checksum: touched notes on either side are no change, an edit is.
-    await touch(pair, 'b.md');
-    await touch(pair, 'c.md');
-    await pair.writeCloud('c.md', 'c.md first version\n');
-    await pair.writeCloud('d.md', 'd.md first version\n');
-    const touched = await bucketObjects(pair);
-    const quiet = await bisyncReport(pair);
-    expect(quiet.report).toMatchObject({ mode: 'sync', conflicts: [], changes: { toCloud: [], toLocal: [] } });
-    expect(await bucketObjects(pair)).toEqual(touched);
+    // From now on by checksum (1.66+; 1.60 compares times): touched notes on either side are no change, an edit is.
+    if (rcloneAtLeast('1.66')) {
+      await touch(pair, 'b.md');
+      await touch(pair, 'c.md');
+      await pair.writeCloud('c.md', 'c.md first version\n');
+      await pair.writeCloud('d.md', 'd.md first version\n');
+      const touched = await bucketObjects(pair);
+      const quiet = await bisyncReport(pair);
+      expect(quiet.report).toMatchObject({ mode: 'sync', conflicts: [], changes: { toCloud: [], toLocal: [] } });
+      expect(await bucketObjects(pair)).toEqual(touched);
+    }
     await pair.writeLocal('c.md', 'c.md other version\n');
     const edited = await bisyncReport(pair);
     expect(edited.report).toMatchObject({ conflicts: [], changes: { toCloud: [{ path: 'c.md' }], toLocal: [] } });
@@ -146,7 +148,8 @@ describe('the comparison by rclone version', () => {
     expect(download.report.changes.toLocal).toEqual([{ path: 'scan.pdf', action: 'new' }]);
     const local = await fs.stat(path.join(pair.local, 'scan.pdf'));
     expect(local.size).toBe(parts[0]!.length + parts[1]!.length);
-    await touch(pair, 'scan.pdf');
+    // rclone 1.60 compares modification times, so there a touched file is a changed one.
+    if (rcloneAtLeast('1.66')) await touch(pair, 'scan.pdf');
     const touchedAt = (await fs.stat(path.join(pair.local, 'scan.pdf'))).mtimeMs;
     for (let run = 0; run < 2; run += 1) {
       const again = await bisyncReport(pair);
