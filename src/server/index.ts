@@ -74,6 +74,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         host,
         port: options.s3Port ?? DEFAULT_S3_PORT,
         onKeyUsed: (accessKey) => keyUsage.record?.(accessKey),
+        log,
       });
       cleanups.push(() => store.close());
       s3Url = store.url;

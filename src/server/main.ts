@@ -8,8 +8,9 @@ import { openServices, type ServerServices } from './services.js';
 import { localProvider } from './storage/local-provider.js';
 import type { StorageProvider } from './storage/provider.js';
 import { tigrisProviderFromEnv } from './storage/tigris-provider.js';
-import { bucketFiles, createEmulator, storeDir } from './store/embedded-store.js';
+import { bucketFiles, storeDir } from './store/embedded-store.js';
 import { openKeyStore } from './store/key-store.js';
+import { openObjectStore } from './store/object-store.js';
 import { DEFAULT_MAX_CREDENTIALS } from './tenants/tenant-service.js';
 
 function defaultDataDir(): string {
@@ -74,7 +75,18 @@ async function withServices<T>(options: Partial<DataDirOptions> & { dataDir: str
     provider = noStorage;
   } else if (options.storage === 'local') {
     const keys = openKeyStore(storeDir(dataDir));
-    provider = localProvider({ keys, buckets: bucketFiles(createEmulator(dataDir)), endpointUrl: '', close: () => Promise.resolve(keys.close()) });
+    // No migration or crash repair here: a running store may be writing to the same data dir.
+    const objects = openObjectStore(storeDir(dataDir));
+    provider = localProvider({
+      keys,
+      buckets: bucketFiles(objects),
+      endpointUrl: '',
+      close: () => {
+        keys.close();
+        objects.close();
+        return Promise.resolve();
+      },
+    });
   } else {
     provider = tigrisProviderFromEnv(process.env);
   }

@@ -2,7 +2,7 @@ import type { BucketFiles } from '../store/embedded-store.js';
 import type { KeyStore } from '../store/key-store.js';
 import type { StorageProvider } from './provider.js';
 
-/** The embedded store as a provider: buckets are emulator folders, keys live in the store's key database. */
+/** The embedded store as a provider: buckets are rows of the object store, keys live in the store's key database. */
 export function localProvider(deps: { keys: KeyStore; buckets: BucketFiles; endpointUrl: string; close?: () => Promise<void> }): StorageProvider {
   return {
     endpointUrl: deps.endpointUrl,

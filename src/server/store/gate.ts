@@ -1,89 +1,116 @@
 import crypto from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Transform } from 'node:stream';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable, Transform } from 'node:stream';
 import { AwsChunkedDecoder, decodedBodyHeaders, planChunkedBody } from './aws-chunked.js';
 import type { KeyStore } from './key-store.js';
 import { checksumHeaderOf, createChecksum } from './checksums.js';
 import { DigestCheck, EMPTY_PAYLOAD_SHA256, withCheckedBody, type DigestExpectation } from './payload-hash.js';
-import { sendS3Error, type S3ErrorCode } from './s3-errors.js';
-import { decideAccess, resolveTarget } from './scope.js';
+import { S3Error, sendS3Error, type S3ErrorCode } from './s3-errors.js';
+import { decideAccess, parseCopySource, parseTarget } from './scope.js';
 import { checkTiming, chunkSigningContext, parseAuth, verifySignature, type ParsedAuth, type SignedRequestParts } from './sigv4.js';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-export interface GateOptions {
-  keys: KeyStore;
-  /** The object store behind the gate; it sees only requests the gate let through, made anonymous. */
-  next: RequestHandler;
-  storeHostnames: readonly string[];
-  /** Builds the error a checked body fails with (wrong hash, bad chunk signature or checksum), which the store answers as S3 XML. */
-  bodyError: (code: S3ErrorCode, message: string) => Error;
-  onKeyUsed?: (accessKey: string) => void;
-  now?: () => Date;
+/**
+ * A request the gate let through: authenticated, its bucket and key (and copy source) parsed once
+ * and authorised, and its body a stream that fails unless it is the body the client signed and
+ * described. The store acts on these fields only, never on the raw URL.
+ */
+export interface AdmittedRequest {
+  requestId: string;
+  method: string;
+  bucket: string | null;
+  key: string | null;
+  copySource?: { bucket: string; key: string; versionId?: string };
+  /** Without the presigned-URL auth parameters. */
+  query: URLSearchParams;
+  /** The headers of the body the store reads: for a decoded aws-chunked body, its decoded length and no aws-chunked encoding. */
+  headers: IncomingHttpHeaders;
+  accessKey: string;
+  body: Readable;
 }
 
-class Denied extends Error {
-  constructor(
-    readonly code: S3ErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
+export interface GateOptions {
+  keys: KeyStore;
+  /** The object store behind the gate; it sees only requests the gate admitted. */
+  next: (request: AdmittedRequest, res: ServerResponse) => Promise<void>;
+  storeHostnames: readonly string[];
+  onKeyUsed?: (accessKey: string) => void;
+  log?: (line: string) => void;
+  now?: () => Date;
 }
 
 const AUTH_QUERY_PARAMS = new Set(['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature', 'X-Amz-Security-Token']);
 
 /**
- * What Tigris guarantees and the emulator lacks: every request carries a valid AWS Signature V4 of a
- * live key, and a key reaches only its own bucket. Anything else gets S3's XML error and never
- * reaches the emulator.
+ * What Tigris guarantees: every request carries a valid AWS Signature V4 of a live key, and a key
+ * reaches only its own bucket. Anything else gets S3's XML error and never reaches the store.
  */
 export function createGate(options: GateOptions): RequestHandler {
   const now = options.now ?? (() => new Date());
 
-  async function admit(req: IncomingMessage, res: ServerResponse): Promise<IncomingMessage> {
+  async function admit(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<AdmittedRequest> {
     const parts = requestParts(req);
     const auth = parseAuth(parts);
-    if (auth.kind === 'anonymous') throw new Denied('AccessDenied', 'Anonymous access is not allowed: sign the request with AWS Signature Version 4.');
-    if (auth.kind === 'malformed') throw new Denied(auth.code ?? 'AccessDenied', auth.reason);
+    if (auth.kind === 'anonymous') throw new S3Error('AccessDenied', 'Anonymous access is not allowed: sign the request with AWS Signature Version 4.');
+    if (auth.kind === 'malformed') throw new S3Error(auth.code ?? 'AccessDenied', auth.reason);
     const timing = checkTiming(auth, now());
-    if (timing === 'skewed') throw new Denied('RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.');
-    if (timing === 'expired') throw new Denied('AccessDenied', 'Request has expired.');
-    if (timing === 'scope-date') throw new Denied('AuthorizationHeaderMalformed', 'The credential scope date does not match the request date.');
+    if (timing === 'skewed') throw new S3Error('RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.');
+    if (timing === 'expired') throw new S3Error('AccessDenied', 'Request has expired.');
+    if (timing === 'scope-date') throw new S3Error('AuthorizationHeaderMalformed', 'The credential scope date does not match the request date.');
     const key = options.keys.find(auth.accessKey);
-    if (!key?.active) throw new Denied('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
+    if (!key?.active) throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
     if (!(await verifySignature(auth, parts, key.secretKey))) {
-      throw new Denied('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.');
+      throw new S3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.');
     }
-    const target = resolveTarget(parts.rawPath, req.headers.host, options.storeHostnames);
-    const decision = decideAccess(parts.method, target, key.bucketName);
-    if (!decision.allowed) throw new Denied('AccessDenied', decision.reason);
+    const parsed = parseTarget(parts.rawPath, req.headers.host, options.storeHostnames);
+    if (!parsed.ok) throw new S3Error(parsed.code, parsed.reason);
+    const target = parsed.target;
+    const copySourceHeader = req.headers['x-amz-copy-source'];
+    let copySource: AdmittedRequest['copySource'];
+    if (copySourceHeader !== undefined && parts.method === 'PUT') {
+      const source = parseCopySource(Array.isArray(copySourceHeader) ? copySourceHeader.join(',') : copySourceHeader);
+      if (!source.ok) throw new S3Error(source.code, source.reason);
+      copySource = { bucket: source.bucket, key: source.key, ...(source.versionId === undefined ? {} : { versionId: source.versionId }) };
+    }
+    const decision = decideAccess(parts.method, target, key.bucketName, copySource);
+    if (!decision.allowed) throw new S3Error('AccessDenied', decision.reason);
     delete req.headers.authorization;
-    const body = bodyCheck(auth, req, parts, key.secretKey, options.bodyError);
+    const body = bodyCheck(auth, req, parts, key.secretKey);
     options.onKeyUsed?.(key.accessKey);
-    req.url = anonymousUrl(target.pathStylePath, req.url ?? '/');
-    if (!body) return req;
-    // If the store answers without reading the body (no such bucket, say), drop the rest of it.
+    // If the store answers without reading the body (no such key, say), drop the rest of it.
     res.once('finish', () => {
       if (!req.complete) {
         req.unpipe();
         req.resume();
       }
     });
-    return withCheckedBody(req, body.checks, body.headers);
+    const admitted = { requestId, method: parts.method, bucket: target.bucket, key: target.key, ...(copySource ? { copySource } : {}), query: storeQuery(parts.query), accessKey: key.accessKey };
+    if (!body) return { ...admitted, headers: req.headers, body: req };
+    return { ...admitted, headers: body.headers, body: withCheckedBody(req, body.checks) };
   }
 
   return (req, res) => {
-    admit(req, res).then(
-      (admitted) => options.next(admitted, res),
-      (error: unknown) => {
-        const requestId = crypto.randomBytes(8).toString('hex').toUpperCase();
-        const denied = error instanceof Denied ? error : new Denied('AccessDenied', 'The request could not be authenticated.');
-        // Drain what the client is still sending so it reads our answer instead of a reset.
-        req.resume();
-        sendS3Error(res, req.method, denied.code, denied.message, (req.url ?? '/').split('?')[0] ?? '/', requestId);
-      },
-    );
+    const requestId = crypto.randomBytes(8).toString('hex').toUpperCase();
+    // A client that hangs up mid-body makes the request emit an error; whoever reads the body sees it too, but it must never go unhandled.
+    req.on('error', () => undefined);
+    admit(req, res, requestId)
+      .then(
+        (admitted) => options.next(admitted, res),
+        (error: unknown) => {
+          if (!(error instanceof S3Error)) options.log?.(`s3 store: request ${requestId} could not be authenticated: ${(error as Error).stack ?? String(error)}`);
+          const denied = error instanceof S3Error ? error : new S3Error('AccessDenied', 'The request could not be authenticated.');
+          // Drain what the client is still sending so it reads our answer instead of a reset.
+          req.resume();
+          sendS3Error(res, req.method, denied.code, denied.message, (req.url ?? '/').split('?')[0] ?? '/', requestId);
+        },
+      )
+      .catch((error: unknown) => {
+        // The store answers its own errors; this is the last line, so that nothing takes the server down.
+        options.log?.(`s3 store: request ${requestId} failed: ${(error as Error).stack ?? String(error)}`);
+        if (!res.headersSent) sendS3Error(res, req.method, 'InternalError', 'We encountered an internal error. Please try again.', '/', requestId);
+        else res.destroy();
+      });
   };
 }
 
@@ -101,18 +128,22 @@ function requestParts(req: IncomingMessage): SignedRequestParts {
   return { method: req.method ?? 'GET', rawPath, query, headers: req.headers };
 }
 
-/** The URL the emulator sees: path style, without the presigned-URL auth parameters. */
-function anonymousUrl(pathStylePath: string, originalUrl: string): string {
-  const queryStart = originalUrl.indexOf('?');
-  if (queryStart === -1) return pathStylePath;
-  const kept = originalUrl
-    .slice(queryStart + 1)
-    .split('&')
-    .filter((pair) => !AUTH_QUERY_PARAMS.has(decodeURIComponent(pair.split('=')[0] ?? '')));
-  return kept.length > 0 ? `${pathStylePath}?${kept.join('&')}` : pathStylePath;
+/** The query the store reads: the request's, without the presigned-URL auth parameters. */
+function storeQuery(query: SignedRequestParts['query']): URLSearchParams {
+  const kept = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    if (AUTH_QUERY_PARAMS.has(name)) continue;
+    for (const one of Array.isArray(value) ? value : [value]) kept.append(name, one);
+  }
+  return kept;
 }
 
 const PAYLOAD_MISMATCH = 'The provided x-amz-content-sha256 header does not match what was computed.';
+
+/** The error a checked body fails with; the store answers it as S3 XML and commits nothing. */
+function bodyError(code: S3ErrorCode, message: string): S3Error {
+  return new S3Error(code, message);
+}
 
 /**
  * The streams the body must pass through to be the one the client signed and described (and the
@@ -123,10 +154,9 @@ function bodyCheck(
   req: IncomingMessage,
   parts: SignedRequestParts,
   secretKey: string,
-  bodyError: GateOptions['bodyError'],
-): { checks: [Transform, ...Transform[]]; headers: IncomingMessage['headers'] } | undefined {
+): { checks: [Transform, ...Transform[]]; headers: IncomingHttpHeaders } | undefined {
   const declared = checksumHeaderDescribesBody(parts) ? checksumHeaderOf(req.headers) : undefined;
-  if (declared && 'refused' in declared) throw new Denied('InvalidRequest', declared.refused);
+  if (declared && 'refused' in declared) throw new S3Error('InvalidRequest', declared.refused);
   const expectations: DigestExpectation[] = declared
     ? [{ checksum: createChecksum(declared.algorithm), expected: declared.value, encoding: 'base64', mismatch: () => bodyError('BadDigest', `The ${declared.algorithm.toUpperCase()} you specified did not match the calculated checksum.`) }]
     : [];
@@ -136,7 +166,7 @@ function bodyCheck(
       return expectations.length > 0 ? { checks: [new DigestCheck(expectations)], headers: req.headers } : undefined;
     case 'sha256':
       if (!hasBody(req)) {
-        if (payload.hex !== EMPTY_PAYLOAD_SHA256) throw new Denied('XAmzContentSHA256Mismatch', PAYLOAD_MISMATCH);
+        if (payload.hex !== EMPTY_PAYLOAD_SHA256) throw new S3Error('XAmzContentSHA256Mismatch', PAYLOAD_MISMATCH);
         if (expectations.length === 0) return undefined;
       }
       expectations.push({ checksum: createChecksum('sha256'), expected: payload.hex, encoding: 'hex', mismatch: () => bodyError('XAmzContentSHA256Mismatch', PAYLOAD_MISMATCH) });
@@ -144,7 +174,7 @@ function bodyCheck(
     case 'signed-chunks':
     case 'unsigned-chunks-trailer': {
       const plan = planChunkedBody(payload, req.headers);
-      if ('refused' in plan) throw new Denied(plan.refused, plan.reason);
+      if ('refused' in plan) throw new S3Error(plan.refused, plan.reason);
       const signing = payload.kind === 'signed-chunks' && auth.kind === 'header' ? { ...chunkSigningContext(auth, secretKey), seedSignature: auth.signature } : undefined;
       const decoder = new AwsChunkedDecoder({ signing, trailer: plan.trailer, decodedLength: plan.decodedLength, fail: bodyError });
       return { checks: expectations.length > 0 ? [decoder, new DigestCheck(expectations)] : [decoder], headers: decodedBodyHeaders(req.headers, plan.decodedLength) };

@@ -74,13 +74,10 @@ export class DigestCheck extends Transform {
 }
 
 /**
- * The request with its body replaced by the last of `checks` (streams the body is piped through in
- * turn; an error in one fails the last). The store reads the request the way a Node handler does
- * (headers, url, method, socket, then the body as a stream), so the checked stream carries those
- * fields of the original; `headers` lets the caller describe the body the store will see (a decoded
- * aws-chunked body has another length).
+ * The request's body piped through `checks` in turn (an error in one, or the client going away,
+ * fails the last): the stream the store reads, which ends cleanly only for a body that passed.
  */
-export function withCheckedBody(req: IncomingMessage, checks: readonly [Transform, ...Transform[]], headers: IncomingMessage['headers'] = req.headers): IncomingMessage {
+export function withCheckedBody(req: IncomingMessage, checks: readonly [Transform, ...Transform[]]): Readable {
   let source: Readable = req;
   for (const check of checks) {
     // A short body ends (and fails its check) before the store starts reading it; the error stays
@@ -91,15 +88,5 @@ export function withCheckedBody(req: IncomingMessage, checks: readonly [Transfor
     source.pipe(check);
     source = check;
   }
-  const fields: Partial<IncomingMessage> = {
-    headers,
-    rawHeaders: req.rawHeaders,
-    method: req.method,
-    url: req.url,
-    httpVersion: req.httpVersion,
-    httpVersionMajor: req.httpVersionMajor,
-    httpVersionMinor: req.httpVersionMinor,
-    socket: req.socket,
-  };
-  return Object.assign(source, fields, { connection: req.socket }) as unknown as IncomingMessage;
+  return source;
 }

@@ -8,11 +8,27 @@ export type S3ErrorCode =
   | 'AuthorizationHeaderMalformed'
   | 'XAmzContentSHA256Mismatch'
   | 'NotImplemented'
+  | 'InvalidURI'
+  | 'InvalidBucketName'
+  | 'KeyTooLongError'
   | 'InvalidArgument'
   | 'InvalidRequest'
+  | 'NoSuchBucket'
+  | 'NoSuchKey'
+  | 'NoSuchUpload'
+  | 'InvalidPart'
+  | 'InvalidPartOrder'
+  | 'EntityTooSmall'
+  | 'MalformedXML'
+  | 'InvalidDigest'
   | 'BadDigest'
+  | 'InvalidRange'
+  | 'PreconditionFailed'
+  | 'MethodNotAllowed'
   | 'IncompleteBody'
-  | 'MissingContentLength';
+  | 'MetadataTooLarge'
+  | 'MissingContentLength'
+  | 'InternalError';
 
 const statusByCode: Record<S3ErrorCode, number> = {
   AccessDenied: 403,
@@ -22,15 +38,41 @@ const statusByCode: Record<S3ErrorCode, number> = {
   AuthorizationHeaderMalformed: 400,
   XAmzContentSHA256Mismatch: 400,
   NotImplemented: 501,
+  InvalidURI: 400,
+  InvalidBucketName: 400,
+  KeyTooLongError: 400,
   InvalidArgument: 400,
   InvalidRequest: 400,
+  NoSuchBucket: 404,
+  NoSuchKey: 404,
+  NoSuchUpload: 404,
+  InvalidPart: 400,
+  InvalidPartOrder: 400,
+  EntityTooSmall: 400,
+  MalformedXML: 400,
+  InvalidDigest: 400,
   BadDigest: 400,
+  InvalidRange: 416,
+  PreconditionFailed: 412,
+  MethodNotAllowed: 405,
   IncompleteBody: 400,
+  MetadataTooLarge: 400,
   MissingContentLength: 411,
+  InternalError: 500,
 };
 
-export function s3ErrorStatus(code: S3ErrorCode): number {
-  return statusByCode[code];
+/** An S3 error the store answers with: thrown anywhere in a request, caught once and sent as XML. */
+export class S3Error extends Error {
+  constructor(
+    readonly code: S3ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  get status(): number {
+    return statusByCode[this.code];
+  }
 }
 
 /** S3's own error document, so S3 clients (rclone included) report the real reason. */

@@ -1,30 +1,11 @@
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { callApi, useTempDir } from './helpers.js';
+import { bin, callApi, startBin, useTempDir } from './helpers.js';
 
 const execFileAsync = promisify(execFile);
-const bin = path.resolve('bin/basic-memory-server.js');
-
-/** Starts the built bin and resolves once it has printed its three lines. */
-function startBin(dataDir: string) {
-  const child = spawn(process.execPath, [bin, 'start', '--port', '0', '--s3-port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const ready = new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      if (stdout.split('\n').length > 3) resolve(stdout);
-    });
-    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${stderr}`)));
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { child, ready, exited, output: () => ({ stdout, stderr }) };
-}
-
 describe('basic-memory-server (the built bin)', () => {
   const tempDir = useTempDir('bm-bin-');
 

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -107,4 +107,23 @@ export function useTempDir(prefix: string): () => string {
     await fs.rm(dir, { recursive: true, force: true });
   });
   return () => dir;
+}
+
+export const bin = path.resolve('bin/basic-memory-server.js');
+
+/** Starts the built bin and resolves once it has printed its three lines. */
+export function startBin(dataDir: string) {
+  const child = spawn(process.execPath, [bin, 'start', '--port', '0', '--s3-port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const ready = new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (stdout.split('\n').length > 3) resolve(stdout);
+    });
+    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${stderr}`)));
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { child, ready, exited, output: () => ({ stdout, stderr }) };
 }

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { normalizeUserCode } from '../../../src/server/auth/device-flow.js';
 import { parseDurationSeconds } from '../../../src/server/duration.js';
 import { bucketScopedPolicy } from '../../../src/server/storage/bucket-policy.js';
-import { undoDoubleEscaping } from '../../../src/server/store/emulator-xml.js';
 import { lastUsedRecorder } from '../../../src/server/tenants/last-used.js';
 import type { CredentialRepository } from '../../../src/server/db/credentials.js';
 
@@ -29,18 +28,6 @@ describe('normalizeUserCode', () => {
     ['BCD', 'BCD'],
   ])('%s → %s', (input, expected) => {
     expect(normalizeUserCode(input)).toBe(expected);
-  });
-});
-
-describe('undoDoubleEscaping', () => {
-  it.each([
-    ['<Key>a&amp;amp;b</Key>', '<Key>a&amp;b</Key>'],
-    ['<Key>&amp;lt;x&amp;gt;&amp;#x27;</Key>', '<Key>&lt;x&gt;&#x27;</Key>'],
-    // A key literally named "&amp;" was escaped to &amp;amp; then to &amp;amp;amp;.
-    ['<Key>&amp;amp;amp;</Key>', '<Key>&amp;amp;</Key>'],
-    ['<Key>plain</Key>', '<Key>plain</Key>'],
-  ])('%s', (input, expected) => {
-    expect(undoDoubleEscaping(input)).toBe(expected);
   });
 });
 
