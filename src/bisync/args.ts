@@ -1,4 +1,5 @@
 import { versionAtLeast, type RcloneVersion } from '../rclone/version.js';
+import { rcloneConflictSuffix } from './conflicts.js';
 import type { BisyncProfile } from './profiles.js';
 
 /** Where the check file lives; it also keeps a brand-new folder's listing from being empty. */
@@ -22,6 +23,8 @@ export interface BisyncArgOptions {
   excludes?: string[];
   /** The comparison's flags (`chooseComparison`), in place of the profile's `--compare`. */
   comparison?: string[];
+  /** When the run starts: rclone 1.66+ puts it in the names of the conflict copies it makes. */
+  startedAt?: Date;
 }
 
 /** A profile option the installed rclone lacks, and what happens instead (said once). */
@@ -68,11 +71,13 @@ export function buildBisyncArgs(profile: BisyncProfile, options: BisyncArgOption
   if (has166) {
     args.push('--recover', '--max-lock', '2m');
     if (!options.comparison) args.push('--compare', profile.compare);
-    args.push('--conflict-resolve', profile.conflictResolve, '--conflict-loser', profile.conflictLoser, '--conflict-suffix', profile.conflictSuffix);
+    // The one conflict-copy scheme on every version (see conflictCopyName), extension kept last.
+    const suffix = rcloneConflictSuffix(profile.conflictSuffix, options.startedAt ?? new Date());
+    args.push('--conflict-resolve', profile.conflictResolve, '--conflict-loser', profile.conflictLoser, '--conflict-suffix', suffix, '--suffix-keep-extension');
   } else {
     if (profile.conflictResolve === 'newer') fallbacks.push({
       key: 'conflict-resolve',
-      message: `rclone ${version.raw} has no --conflict-resolve (1.66+): conflicts are resolved after the run instead: the newer copy keeps the name, the older is kept as name..pathN on both sides.`,
+      message: `rclone ${version.raw} has no --conflict-resolve (1.66+): conflicts are resolved after the run instead: the newer copy keeps the name, the older is kept as a conflict copy on both sides.`,
     });
     if (profile.compare !== 'size,modtime') fallbacks.push({
       key: 'compare',

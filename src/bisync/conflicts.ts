@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { CliError } from '../core/errors.js';
@@ -53,6 +55,62 @@ export async function resolveConflictsByAge(rclone: Rclone, pair: PairPaths, con
 }
 
 /**
+ * rclone before 1.66 keeps both versions of a note changed on both sides even when they are the same
+ * bytes (a killed run's uploads come back as thousands of `..path1` copies). A copy identical to the
+ * note or to another copy keeps nothing: it is removed on both sides, and a note whose copies are all
+ * identical gets its name back from the first. What is left are the conflicts that keep a version.
+ */
+export async function dropIdenticalCopies(rclone: Rclone, pair: PairPaths, conflicts: Conflict[]): Promise<Conflict[]> {
+  const kept: Conflict[] = [];
+  for (const conflict of conflicts) {
+    const hashOf = (file: string) => md5Of(path.join(pair.localPath, file)).catch(() => undefined);
+    const noteHash = await hashOf(conflict.path);
+    const copyHashes = await Promise.all(conflict.copies.map(hashOf));
+    const copies: string[] = [];
+    const seen = new Set(noteHash === undefined ? [] : [noteHash]);
+    for (const [index, copy] of conflict.copies.entries()) {
+      const hash = copyHashes[index];
+      if (hash === undefined) {
+        copies.push(copy);
+      } else if (noteHash === undefined && seen.size === 0 && copyHashes.every((other) => other === hash)) {
+        seen.add(hash);
+        if (!(await moveOnBothSides(rclone, pair, copy, conflict.path))) copies.push(copy);
+      } else if (seen.has(hash)) {
+        if (!(await removeOnBothSides(rclone, pair, copy))) copies.push(copy);
+      } else {
+        seen.add(hash);
+        copies.push(copy);
+      }
+    }
+    if (copies.length > 0) kept.push({ ...conflict, copies });
+  }
+  return kept;
+}
+
+const notInCloud = (stderr: string) => /not found|doesn't exist|directory not found/i.test(stderr);
+
+async function moveOnBothSides(rclone: Rclone, pair: PairPaths, from: string, to: string): Promise<boolean> {
+  const moved = await rclone.run(['moveto', remoteJoin(pair.remotePath, from), remoteJoin(pair.remotePath, to)], ownGroup);
+  if (moved.exitCode !== 0 && !notInCloud(moved.stderr)) return false;
+  await fs.rename(path.join(pair.localPath, from), path.join(pair.localPath, to));
+  return true;
+}
+
+async function removeOnBothSides(rclone: Rclone, pair: PairPaths, file: string): Promise<boolean> {
+  const removed = await rclone.run(['deletefile', remoteJoin(pair.remotePath, file)], ownGroup);
+  if (removed.exitCode !== 0 && !notInCloud(removed.stderr)) return false;
+  await fs.rm(path.join(pair.localPath, file), { force: true });
+  return true;
+}
+
+export function md5Of(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('md5');
+    createReadStream(file).on('error', reject).on('data', (chunk) => hash.update(chunk)).on('end', () => resolve(hash.digest('hex')));
+  });
+}
+
+/**
  * rclone before 1.66 names both copies of every conflict `name..path1` / `name..path2`, so the next
  * conflict of the same note replaces the copies of the last one (seen losing versions under a writer
  * loop). Give each copy the one naming scheme instead, unique and keeping the extension, on both sides.
@@ -105,13 +163,28 @@ export async function renameLeftoverCopies(rclone: Rclone, pair: PairPaths, now:
  * the note still opens as a note: `plan.md` → `plan.conflict-20261129-134601.md` (`-2`, `-3`… when taken).
  */
 export function conflictCopyName(file: string, when: Date, attempt = 1): string {
-  const stamp = when.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const stamp = conflictStamp(when);
   const slash = file.lastIndexOf('/');
   const dot = file.lastIndexOf('.');
   const hasExtension = dot > slash + 1;
   const stem = hasExtension ? file.slice(0, dot) : file;
   const extension = hasExtension ? file.slice(dot) : '';
   return `${stem}.conflict-${stamp}${attempt > 1 ? `-${attempt}` : ''}${extension}`;
+}
+
+/** Pure: the time part of every conflict-copy name, in UTC: `20261129-134601`. */
+export function conflictStamp(when: Date): string {
+  return when.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+/**
+ * Pure: rclone 1.66+'s `--conflict-suffix` for a run starting at `when`. With
+ * `--suffix-keep-extension` and rclone's own numbering (`--conflict-loser num`) its copies follow
+ * the scheme above: `plan.md` → `plan.conflict-20261129-134601-1.md`, `-2`…; the number rclone
+ * appends keeps two copies of one run apart without ever reusing a name.
+ */
+export function rcloneConflictSuffix(word: string, when: Date): string {
+  return `${word}-${conflictStamp(when)}-`;
 }
 
 export interface VersionFacts {

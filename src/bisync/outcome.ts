@@ -32,7 +32,7 @@ export interface Changes {
 
 export interface Conflict {
   path: string;
-  /** The copies both versions were kept under (`..path1`/`..path2` before 1.66, `.conflict1`… from 1.66). */
+  /** The copies the versions were kept under (rclone's `..path1`/`..path2` before 1.66; `name.conflict-STAMP-N.ext` from 1.66). */
   copies: string[];
   /** Set when rclone (1.66+) picked a winner that kept the name. */
   winner: 'local' | 'cloud' | undefined;
@@ -61,7 +61,8 @@ export function parseBisyncOutcome(facts: RunFacts): BisyncOutcome {
   const lines = facts.log.replace(ANSI, '').split(/\r?\n/);
   const has = (pattern: RegExp) => lines.some((line) => pattern.test(line));
   const conflicts = parseConflicts(lines, facts);
-  const changes = parseChanges(lines, new Set(conflicts.map((conflict) => conflict.path)));
+  // Neither a conflict nor an equal file (1.66+ compares a file new on both sides) moved any bytes.
+  const changes = parseChanges(lines, new Set([...conflicts.map((conflict) => conflict.path), ...equalOnBothSides(lines)]));
   const lastError = [...lines].reverse().find((line) => /ERROR|Failed to bisync/.test(line))?.replace(/^.*?(ERROR\s*:|Failed to bisync:)\s*/, '') ?? `rclone exited with code ${facts.exitCode}`;
 
   if (facts.exitCode === 0 && !facts.signal) return { kind: 'ok', changes, conflicts };
@@ -107,12 +108,12 @@ const BASELINE_TO_LOCAL = /Resync is (doing queued copies|copying files) to\s+- 
 const BASELINE_TO_CLOUD = /Resynching Path1 to Path2|Resync is copying files to\s+- Path2/;
 const COPIED = /: (.+): Copied \((new|replaced existing)\)$/;
 
-function parseChanges(lines: string[], conflicted: Set<string>): Changes {
+function parseChanges(lines: string[], leftOut: Set<string>): Changes {
   const changes: Changes = { toCloud: [], toLocal: [] };
   const seen = new Set<string>();
   const add = (side: keyof Changes, path: string, action: ChangeAction) => {
     const key = `${side}\0${path}`;
-    if (conflicted.has(path) || seen.has(key)) return;
+    if (leftOut.has(path) || seen.has(key)) return;
     seen.add(key);
     changes[side].push({ path, action });
   };
@@ -137,12 +138,18 @@ function parseChanges(lines: string[], conflicted: Set<string>): Changes {
 const BOTH_CHANGED = /WARNING\s+New or changed in both paths\s+- (.+)$/;
 const RENAMED_COPY = /Path([12])\s+Renaming Path[12] copy\s+- (.+)$/;
 const WINNER = /: (.+): The winner is: Path([12])$/;
+const EQUAL_SKIPPED = /Files are equal! Skipping: (.+)$/;
 // 1.66+ compares a "changed on both sides" file before renaming: equal ones are no conflict.
 const NOT_A_CONFLICT = [
   /: (.+): Files are equal but will copy anyway to (?:update modtime|fix case)/,
-  /Files are equal! Skipping: (.+)$/,
+  EQUAL_SKIPPED,
   /This is a directory, not a file\. Skipping equality check and will not rename: (.+)$/,
 ];
+
+/** Files new or changed on both sides with the same content: rclone copies nothing. */
+function equalOnBothSides(lines: string[]): string[] {
+  return lines.map((line) => EQUAL_SKIPPED.exec(line)?.[1]?.trim()).filter((name): name is string => name !== undefined);
+}
 
 /** NFC and NFD spellings of one name are the same note to people (and to rclone 1.66+). */
 const sameName = (name: string) => name.trim().normalize('NFC');
@@ -161,12 +168,16 @@ function parseConflicts(lines: string[], facts: RunFacts): Conflict[] {
       if (equal) byPath.delete(sameName(equal));
     }
   }
+  // rclone handles one conflict at a time: its copies are named right after its warning line (their
+  // names need not start with the note's: `plan.conflict-….md` keeps the extension last).
+  let current: Conflict | undefined;
   for (const line of lines) {
+    const both = BOTH_CHANGED.exec(line)?.[1];
+    if (both) current = byPath.get(sameName(both));
     const renamed = RENAMED_COPY.exec(line);
-    if (renamed?.[2]) {
+    if (renamed?.[2] && current) {
       const copy = relative(renamed[2].trim());
-      const conflict = [...byPath.entries()].find(([name]) => sameName(copy).startsWith(name))?.[1];
-      if (conflict && !conflict.copies.includes(copy)) conflict.copies.push(copy);
+      if (!current.copies.includes(copy)) current.copies.push(copy);
     }
     const winner = WINNER.exec(line);
     const conflict = winner?.[1] ? byPath.get(sameName(winner[1])) : undefined;

@@ -7,7 +7,7 @@ import { versionAtLeast, type RcloneVersion } from '../rclone/version.js';
 import type { StatePaths } from '../core/paths.js';
 import { buildBisyncArgs, CHECK_FILENAME, type Fallback } from './args.js';
 import { chooseComparison, hasModtimeOnlyLines } from './compare.js';
-import { keepBothBeforeBaseline, renameLeftoverCopies, renameRcloneCopies, resolveConflictsByAge } from './conflicts.js';
+import { dropIdenticalCopies, keepBothBeforeBaseline, renameLeftoverCopies, renameRcloneCopies, resolveConflictsByAge } from './conflicts.js';
 import { freeBytesAt, removePartialFiles, requireDiskSpace } from './disk-space.js';
 import { compileFilterRules, filtersChangedSinceBaseline } from './filters.js';
 import { exactExcludeRule, readRefusedNames, refusedLongNames, refusedNamesNote, rememberRefusedNames } from './refused-names.js';
@@ -105,9 +105,10 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
     }
     if (outcome.kind === 'ok' && !request.dryRun && !deps.interrupts.hardStopped && !versionAtLeast(version, '1.66') && outcome.conflicts.length > 0) {
       const newerWins = request.profile.conflictResolve === 'newer';
-      const resolved = newerWins ? await resolveConflictsByAge(deps.rclone, target, outcome.conflicts) : outcome.conflicts;
+      const distinct = await dropIdenticalCopies(deps.rclone, target, outcome.conflicts);
+      const resolved = newerWins ? await resolveConflictsByAge(deps.rclone, target, distinct) : distinct;
       outcome = { ...outcome, conflicts: await renameRcloneCopies(deps.rclone, target, resolved) };
-      if (newerWins) notes.push(`rclone ${version.raw} keeps both copies of a conflict: the newer now has the name back and the older is kept as a copy, on both sides.`);
+      if (newerWins && resolved.length > 0) notes.push(`rclone ${version.raw} keeps both copies of a conflict: the newer now has the name back and the older is kept as a copy, on both sides.`);
       // The renames happened on both sides behind rclone's back: a baseline records them without
       // copying. A cloud edit made in the meantime is kept first, as before any baseline.
       keptConflicts.push(...(await keepBothBeforeBaseline(deps.rclone, target)));
@@ -178,6 +179,7 @@ async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncReques
     tigris: target.tigris,
     excludes: (await readRefusedNames(target.workdir, target.localPath)).map(exactExcludeRule),
     comparison: await comparisonFlags(deps.version, target, run.mode),
+    startedAt: new Date(),
   }, deps.version);
   for (const fallback of fallbacks) tell(fallback);
   await fs.mkdir(target.workdir, { recursive: true, mode: 0o700 });

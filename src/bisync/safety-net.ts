@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { freeCopyName } from './conflicts.js';
+import { freeCopyName, md5Of } from './conflicts.js';
 import type { Conflict } from './outcome.js';
 
 /**
@@ -222,11 +220,4 @@ async function hashesBeside(localPath: string, files: string[]): Promise<Map<str
 async function isPartialWriteOf(captured: string, current: string): Promise<boolean> {
   const [part, whole] = await Promise.all([fs.readFile(captured), fs.readFile(current).catch(() => undefined)]);
   return whole !== undefined && part.length < whole.length && whole.subarray(0, part.length).equals(part);
-}
-
-function md5Of(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('md5');
-    createReadStream(file).on('error', reject).on('data', (chunk) => hash.update(chunk)).on('end', () => resolve(hash.digest('hex')));
-  });
 }

@@ -49,7 +49,7 @@ const AUTH_QUERY_PARAMS = new Set(['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz
 export function createGate(options: GateOptions): RequestHandler {
   const now = options.now ?? (() => new Date());
 
-  async function admit(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<AdmittedRequest> {
+  function admit(req: IncomingMessage, res: ServerResponse, requestId: string): AdmittedRequest {
     const parts = requestParts(req);
     const auth = parseAuth(parts);
     if (auth.kind === 'anonymous') throw new S3Error('AccessDenied', 'Anonymous access is not allowed: sign the request with AWS Signature Version 4.');
@@ -60,7 +60,7 @@ export function createGate(options: GateOptions): RequestHandler {
     if (timing === 'scope-date') throw new S3Error('AuthorizationHeaderMalformed', 'The credential scope date does not match the request date.');
     const key = options.keys.find(auth.accessKey);
     if (!key?.active) throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
-    if (!(await verifySignature(auth, parts, key.secretKey))) {
+    if (!verifySignature(auth, parts, key.secretKey)) {
       throw new S3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.');
     }
     const parsed = parseTarget(parts.rawPath, req.headers.host, options.storeHostnames);
@@ -94,23 +94,23 @@ export function createGate(options: GateOptions): RequestHandler {
     const requestId = crypto.randomBytes(8).toString('hex').toUpperCase();
     // A client that hangs up mid-body makes the request emit an error; whoever reads the body sees it too, but it must never go unhandled.
     req.on('error', () => undefined);
-    admit(req, res, requestId)
-      .then(
-        (admitted) => options.next(admitted, res),
-        (error: unknown) => {
-          if (!(error instanceof S3Error)) options.log?.(`s3 store: request ${requestId} could not be authenticated: ${(error as Error).stack ?? String(error)}`);
-          const denied = error instanceof S3Error ? error : new S3Error('AccessDenied', 'The request could not be authenticated.');
-          // Drain what the client is still sending so it reads our answer instead of a reset.
-          req.resume();
-          sendS3Error(res, req.method, denied.code, denied.message, (req.url ?? '/').split('?')[0] ?? '/', requestId);
-        },
-      )
-      .catch((error: unknown) => {
-        // The store answers its own errors; this is the last line, so that nothing takes the server down.
-        options.log?.(`s3 store: request ${requestId} failed: ${(error as Error).stack ?? String(error)}`);
-        if (!res.headersSent) sendS3Error(res, req.method, 'InternalError', 'We encountered an internal error. Please try again.', '/', requestId);
-        else res.destroy();
-      });
+    let admitted: AdmittedRequest;
+    try {
+      admitted = admit(req, res, requestId);
+    } catch (error) {
+      if (!(error instanceof S3Error)) options.log?.(`s3 store: request ${requestId} could not be authenticated: ${(error as Error).stack ?? String(error)}`);
+      const denied = error instanceof S3Error ? error : new S3Error('AccessDenied', 'The request could not be authenticated.');
+      // Drain what the client is still sending so it reads our answer instead of a reset.
+      req.resume();
+      sendS3Error(res, req.method, denied.code, denied.message, (req.url ?? '/').split('?')[0] ?? '/', requestId);
+      return;
+    }
+    options.next(admitted, res).catch((error: unknown) => {
+      // The store answers its own errors; this is the last line, so that nothing takes the server down.
+      options.log?.(`s3 store: request ${requestId} failed: ${(error as Error).stack ?? String(error)}`);
+      if (!res.headersSent) sendS3Error(res, req.method, 'InternalError', 'We encountered an internal error. Please try again.', '/', requestId);
+      else res.destroy();
+    });
   };
 }
 

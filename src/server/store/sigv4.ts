@@ -1,14 +1,13 @@
 import crypto from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { ChunkSigningContext } from './aws-chunked.js';
 import { parsePayloadSigning, type PayloadSigning } from './payload-hash.js';
 import type { S3ErrorCode } from './s3-errors.js';
 
 /**
  * AWS Signature Version 4 as S3 uses it: the signature is recomputed from the request as it arrived
- * (raw path, query, the headers the client listed) with @smithy/signature-v4 and compared.
+ * (raw path, query, the headers the client listed) and compared. The unit tests check it against
+ * requests signed and presigned by @smithy/signature-v4, the AWS SDK's signer.
  * Parsing is pure; only `verifySignature` does crypto.
  */
 
@@ -35,7 +34,7 @@ export type ParsedAuth =
   /** `code`: the S3 error to answer with when it is not AccessDenied. */
   | { kind: 'malformed'; reason: string; code?: S3ErrorCode }
   | ({ kind: 'header'; signedAt: Date; amzDate: string; signedHeaders: string[]; signature: string; payload: PayloadSigning } & CredentialScope)
-  | ({ kind: 'presigned'; signedAt: Date; signedHeaders: string[]; signature: string; payload: PayloadSigning; expiresSeconds: number } & CredentialScope);
+  | ({ kind: 'presigned'; signedAt: Date; amzDate: string; signedHeaders: string[]; signature: string; payload: PayloadSigning; expiresSeconds: number } & CredentialScope);
 
 const AUTH_HEADER_PATTERN = /^AWS4-HMAC-SHA256\s+Credential=([^,\s]+)\s*,\s*SignedHeaders=([^,\s]+)\s*,\s*Signature=([0-9a-f]{64})\s*$/;
 const AMZ_DATE_PATTERN = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
@@ -89,7 +88,8 @@ function parsePresignedAuth(algorithm: string, query: SignedRequestParts['query'
   const signedHeaderList = firstValue(query['X-Amz-SignedHeaders']);
   const signature = firstValue(query['X-Amz-Signature']);
   const expires = Number(firstValue(query['X-Amz-Expires']));
-  const signedAt = parseAmzDate(firstValue(query['X-Amz-Date']));
+  const amzDate = firstValue(query['X-Amz-Date']) ?? '';
+  const signedAt = parseAmzDate(amzDate);
   if (!credential || !signedHeaderList || !signature || !/^[0-9a-f]{64}$/.test(signature) || !signedAt) {
     return { kind: 'malformed', reason: 'Query-string authentication needs X-Amz-Credential, X-Amz-Date, X-Amz-SignedHeaders and X-Amz-Signature.' };
   }
@@ -107,7 +107,7 @@ function parsePresignedAuth(algorithm: string, query: SignedRequestParts['query'
   if (payload.kind !== 'sha256' && payload.kind !== 'unsigned') {
     return { kind: 'malformed', reason: 'A presigned URL cannot carry an aws-chunked (STREAMING-*) body: sign the request in the Authorization header.', code: 'InvalidRequest' };
   }
-  return { kind: 'presigned', ...scope, signedAt, signedHeaders, signature, payload, expiresSeconds: expires };
+  return { kind: 'presigned', ...scope, signedAt, amzDate, signedHeaders, signature, payload, expiresSeconds: expires };
 }
 
 function parseCredential(credential: string): CredentialScope | string {
@@ -140,81 +140,86 @@ function formatShortDate(date: Date): string {
   return date.toISOString().slice(0, 10).replace(/-/g, '');
 }
 
-/** Recomputes the signature with the key's secret; true only when it equals the one sent. */
-export async function verifySignature(
-  auth: Extract<ParsedAuth, { kind: 'header' | 'presigned' }>,
-  parts: SignedRequestParts,
-  secretKey: string,
-): Promise<boolean> {
-  const signer = new SignatureV4({
-    credentials: { accessKeyId: auth.accessKey, secretAccessKey: secretKey },
-    region: auth.region,
-    service: auth.service,
-    sha256: NodeSha256,
-    uriEscapePath: false,
-    applyChecksum: false,
-  });
-  const signedHeaderSet = new Set(auth.signedHeaders);
-  const headers: Record<string, string> = {};
+/**
+ * Recomputes the signature with the key's secret; true only when it equals the one sent. The
+ * canonical request is built from the request as it arrived: the method, the raw path as sent, the
+ * query (all of it but X-Amz-Signature) sorted and AWS-encoded, exactly the headers the client listed
+ * (a listed header that is missing fails), and the payload hash the client signed.
+ */
+export function verifySignature(auth: SignedAuth, parts: SignedRequestParts, secretKey: string): boolean {
+  const canonicalHeaders: string[] = [];
   for (const name of auth.signedHeaders) {
     const value = headerValue(parts.headers, name);
-    if (value !== undefined) headers[name] = value;
+    if (value === undefined) return false;
+    canonicalHeaders.push(`${name}:${canonicalHeaderValue(value)}\n`);
   }
-  const query = { ...parts.query };
-  let expected: string | undefined;
-  if (auth.kind === 'header') {
-    const request = new HttpRequest({ method: parts.method, path: parts.rawPath, query, headers });
-    const signed = await signer.sign(request, { signingDate: auth.signedAt, signableHeaders: signedHeaderSet });
-    expected = /Signature=([0-9a-f]{64})$/.exec(String(signed.headers.authorization))?.[1];
-  } else {
-    // Presigned S3 URLs sign no payload; smithy reads that from this header, which must then stay out of the query and the signed list.
-    const payloadIsSigned = signedHeaderSet.has('x-amz-content-sha256');
-    if (!payloadIsSigned) headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
-    for (const name of ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature']) delete query[name];
-    const request = new HttpRequest({ method: parts.method, path: parts.rawPath, query, headers });
-    const presigned = await signer.presign(request, {
-      signingDate: auth.signedAt,
-      expiresIn: auth.expiresSeconds,
-      signableHeaders: signedHeaderSet,
-      unhoistableHeaders: new Set([...signedHeaderSet, 'x-amz-content-sha256']),
-      unsignableHeaders: payloadIsSigned ? undefined : new Set(['x-amz-content-sha256']),
-    });
-    expected = firstValue(presigned.query?.['X-Amz-Signature']);
+  const canonicalRequest = [parts.method, parts.rawPath, canonicalQuery(parts.query), canonicalHeaders.join(''), auth.signedHeaders.join(';'), signedPayloadHash(auth, parts.headers)].join('\n');
+  const scope = `${auth.date}/${auth.region}/${auth.service}/aws4_request`;
+  const stringToSign = `AWS4-HMAC-SHA256\n${auth.amzDate}\n${scope}\n${crypto.createHash('sha256').update(canonicalRequest).digest('hex')}`;
+  const expected = crypto.createHmac('sha256', signingKey(secretKey, auth)).update(stringToSign).digest();
+  const sent = Buffer.from(auth.signature, 'hex');
+  return sent.length === expected.length && crypto.timingSafeEqual(sent, expected);
+}
+
+/** The payload line of the canonical request: a presigned URL signs none unless the client signed x-amz-content-sha256. */
+function signedPayloadHash(auth: SignedAuth, headers: IncomingHttpHeaders): string {
+  if (auth.kind === 'presigned' && !auth.signedHeaders.includes('x-amz-content-sha256')) return 'UNSIGNED-PAYLOAD';
+  return headerValue(headers, 'x-amz-content-sha256') ?? '';
+}
+
+/** SigV4's header value: line breaks and runs of spaces or tabs as one space, without a leading or trailing space. */
+function canonicalHeaderValue(value: string): string {
+  return value.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').replace(/^ | $/g, '');
+}
+
+/** SigV4's query: every name and value URI-encoded as AWS does (RFC 3986 unreserved kept), sorted by encoded name, then value. */
+function canonicalQuery(query: SignedRequestParts['query']): string {
+  const pairs: [string, string][] = [];
+  for (const [name, value] of Object.entries(query)) {
+    if (name === 'X-Amz-Signature') continue;
+    for (const one of Array.isArray(value) ? value : [value]) pairs.push([awsUriEncode(name), awsUriEncode(one)]);
   }
-  return expected !== undefined && crypto.timingSafeEqual(Buffer.from(expected), Buffer.from(auth.signature));
+  pairs.sort(([nameA, valueA], [nameB, valueB]) => (nameA === nameB ? compareCodeUnits(valueA, valueB) : compareCodeUnits(nameA, nameB)));
+  return pairs.map(([name, value]) => `${name}=${value}`).join('&');
+}
+
+function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function awsUriEncode(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+const SIGNING_KEY_CACHE_SIZE = 1024;
+const signingKeys = new Map<string, Buffer>();
+
+/**
+ * SigV4's signing key, HMAC-chained from the secret through the scope's date, region and service.
+ * It changes once a day per key, so it is cached (most recently used last, the oldest dropped): four
+ * HMACs saved on every request. The cache is keyed by the secret itself, so a key whose secret
+ * changed never meets the old signing key; a revoked key is refused before its signature is checked.
+ */
+function signingKey(secretKey: string, scope: CredentialScope): Buffer {
+  const cacheKey = `${scope.date}/${scope.region}/${scope.service}\n${secretKey}`;
+  const cached = signingKeys.get(cacheKey);
+  if (cached) {
+    signingKeys.delete(cacheKey);
+    signingKeys.set(cacheKey, cached);
+    return cached;
+  }
+  const derived = [scope.date, scope.region, scope.service, 'aws4_request'].reduce<Buffer>(
+    (key, part) => crypto.createHmac('sha256', key).update(part).digest(),
+    Buffer.from(`AWS4${secretKey}`),
+  );
+  signingKeys.set(cacheKey, derived);
+  if (signingKeys.size > SIGNING_KEY_CACHE_SIZE) signingKeys.delete(signingKeys.keys().next().value as string);
+  return derived;
 }
 
 /** What checking a chunked body's signatures needs: SigV4's signing key for the request's scope. */
 export function chunkSigningContext(auth: Extract<ParsedAuth, { kind: 'header' }>, secretKey: string): ChunkSigningContext {
-  const signingKey = [auth.date, auth.region, auth.service, 'aws4_request'].reduce<Buffer>(
-    (key, part) => crypto.createHmac('sha256', key).update(part).digest(),
-    Buffer.from(`AWS4${secretKey}`),
-  );
-  return { signingKey, amzDate: auth.amzDate, scope: `${auth.date}/${auth.region}/${auth.service}/aws4_request` };
-}
-
-/** smithy's hash interface over node:crypto (HMAC when given a key), far faster than a JS SHA-256. */
-class NodeSha256 {
-  private hash: crypto.Hash | crypto.Hmac;
-  constructor(private readonly secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.hash = this.create();
-  }
-  update(data: Uint8Array): void {
-    this.hash.update(data);
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(new Uint8Array(this.hash.digest()));
-  }
-  reset(): void {
-    this.hash = this.create();
-  }
-  private create(): crypto.Hash | crypto.Hmac {
-    if (this.secret === undefined) return crypto.createHash('sha256');
-    const key = typeof this.secret === 'string' ? this.secret
-      : ArrayBuffer.isView(this.secret) ? new Uint8Array(this.secret.buffer, this.secret.byteOffset, this.secret.byteLength)
-      : new Uint8Array(this.secret);
-    return crypto.createHmac('sha256', key);
-  }
+  return { signingKey: signingKey(secretKey, auth), amzDate: auth.amzDate, scope: `${auth.date}/${auth.region}/${auth.service}/aws4_request` };
 }
 
 export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {

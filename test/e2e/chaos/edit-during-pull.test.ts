@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawnCli } from '../bisync/helpers.js';
 import { VersionLedger } from '../../support/versions.js';
+import { rcloneAtLeast } from '../../support/rclone-under-test.js';
 import { useTwoMachines } from './machines.js';
 
 // Issue 8, L3: a note edited after rclone listed it and before it copied the cloud's version over
@@ -14,7 +15,10 @@ const WRITER_MS = 3_000;
 const note = (index: number) => `notes/n${index}.md`;
 const pick = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)] as T;
 
-describe('L3: edits made while a pull runs', () => {
+// rclone before 1.63 writes downloads in place, so an edit made milliseconds before rclone writes
+// over the note can be lost (README, "What it does not cover"; issue 8 stays open for it): the
+// guarantee, and so this test, starts at 1.63. CI runs it with rclone 1.75.2.
+describe.runIf(rcloneAtLeast('1.63'))('L3: edits made while a pull runs', () => {
   it('a writer loop during pulls loses no version', async () => {
     const ledger = new VersionLedger();
     const tenant = await newTenant();

@@ -87,6 +87,36 @@ describe('chaos: no stuck states', () => {
     expect(await pair.readCloud('same.md')).toBe('v2 typed on both machines\n');
   });
 
+  it('B2: rclone killed mid-upload of 300 notes: the recovery leaves no identical copy on either side and counts no conflict', async () => {
+    const pair = await newPair();
+    await pair.writeLocal('first.md', 'first\n');
+    expect((await pair.bisync()).exitCode).toBe(0);
+    // Big enough that the upload takes seconds, so rclone can be caught halfway.
+    const body = (index: number) => `note ${index}\n${'x'.repeat(200_000)}\n`;
+    for (let index = 0; index < 300; index += 1) await pair.writeLocal(`bulk/note-${index}.md`, body(index));
+    const cli = spawnCli(pair.user, ['cloud', 'bisync']);
+    const uploaded = async () => notes(await pair.cloudFiles()).length - 1;
+    await waitFor(async () => (await uploaded()) >= 20, 60_000, 'rclone to upload some notes');
+    for (const pid of await rcloneProcessesFor(pair.local)) process.kill(pid, 'SIGKILL');
+    expect(await cli.exit, cli.stderr()).not.toBe(0);
+    const before = await uploaded();
+    expect(before, 'rclone was stopped halfway through the upload').toBeGreaterThan(0);
+    expect(before).toBeLessThan(300);
+
+    const first = await pair.bisync('--json');
+    const recovery = first.exitCode === 0 ? first : await pair.bisync('--json');
+    expect(recovery.exitCode, `${first.stderr}\n---\n${recovery.stderr}`).toBe(0);
+    const runs = first === recovery ? [first] : [first, recovery];
+    for (const run of runs) {
+      const report = JSON.parse(run.stdout) as { conflicts?: unknown[]; error?: unknown };
+      expect(report.conflicts ?? [], run.stderr).toEqual([]);
+    }
+    // Every note once, on both sides, with its own content, and nothing beside it.
+    const expected = ['first.md', ...Array.from({ length: 300 }, (_, index) => `bulk/note-${index}.md`)].sort();
+    for (const files of [await pair.localFiles(), await pair.cloudFiles()]) expect(notes(files)).toEqual(expected);
+    expect(await pair.readCloud('bulk/note-7.md')).toBe(body(7));
+  }, 240_000);
+
   it('B6: the same name in NFC here and NFD in the cloud ends in a working pair within two runs, both versions kept, no empty "kept:"', async () => {
     const pair = await newPair();
     await pair.writeLocal('x.md', 'x\n');

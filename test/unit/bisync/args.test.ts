@@ -50,6 +50,15 @@ describe('buildBisyncArgs over rclone versions', () => {
     expect(fallbacks.map((fallback) => fallback.key)).toEqual(['compare']);
   });
 
+  it('rclone 1.66+ names its conflict copies in the one scheme: the run\'s UTC time in the suffix, the extension kept last', () => {
+    const { args } = buildBisyncArgs(loadBisyncProfile('safe'), { ...base, startedAt: new Date('2026-11-29T13:46:01.250Z') }, rcloneVersion('1.75.2'));
+    expect(args[args.indexOf('--conflict-suffix') + 1]).toBe('conflict-20261129-134601-');
+    expect(args[args.indexOf('--conflict-loser') + 1]).toBe('num');
+    expect(args).toContain('--suffix-keep-extension');
+    // rclone < 1.66 cannot name them: the CLI renames its `..pathN` copies instead.
+    expect(buildBisyncArgs(loadBisyncProfile('safe'), base, rcloneVersion('1.60.1')).args).not.toContain('--suffix-keep-extension');
+  });
+
   it('a baseline is --resync, without --check-access (the check file may exist on one side only until then)', () => {
     const { args } = buildBisyncArgs(loadBisyncProfile('safe'), { ...base, mode: 'baseline' }, rcloneVersion('1.60.1'));
     expect(args).toContain('--resync');

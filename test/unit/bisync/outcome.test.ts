@@ -144,6 +144,35 @@ describe('parseBisyncOutcome: what counts as a conflict (B2, B6)', () => {
     expect(parseBisyncOutcome(facts(EQUAL_175))).toMatchObject({ kind: 'ok', conflicts: [{ path: 'real.md', copies: ['real.md.conflict1'], winner: 'cloud' }] });
   });
 
+  it('a note new on both sides with equal content (1.75 after a conflict it resolved) is neither a conflict nor a change', () => {
+    const log = `INFO  : - Path1    File is new               - plan.md
+INFO  : - Path2    File is new               - plan.md
+INFO  : - Path2    File is new               - other.md
+NOTICE: - WARNING  New or changed in both paths       - plan.md
+INFO  : Files are equal! Skipping: plan.md
+INFO  : Bisync successful`;
+    expect(parseBisyncOutcome(facts(log))).toEqual({ kind: 'ok', conflicts: [], changes: { toCloud: [], toLocal: [{ path: 'other.md', action: 'new' }] } });
+  });
+
+  it('copies named with the extension last (1.66+ with --suffix-keep-extension) belong to the conflict logged before them', () => {
+    const log = `NOTICE: - !WARNING  New or changed in both paths       - notes/plan.md
+NOTICE: - Path1    Renaming Path1 copy                 - /tmp/bx/a/notes/plan.conflict-20261129-134601-1.md
+NOTICE: - Path1    Queue copy to Path2                 - remote:bucket/notes/plan.conflict-20261129-134601-1.md
+NOTICE: - Path2    Renaming Path2 copy                 - remote:bucket/notes/plan.conflict-20261129-134601-2.md
+NOTICE: - Path2    Queue copy to Path1                 - /tmp/bx/a/notes/plan.conflict-20261129-134601-2.md
+NOTICE: - !WARNING  New or changed in both paths       - todo.md
+INFO  : todo.md: The winner is: Path1
+NOTICE: - Path2    Renaming Path2 copy                 - remote:bucket/todo.conflict-20261129-134601-1.md
+INFO  : Bisync successful`;
+    expect(parseBisyncOutcome(facts(log))).toMatchObject({
+      kind: 'ok',
+      conflicts: [
+        { path: 'notes/plan.md', copies: ['notes/plan.conflict-20261129-134601-1.md', 'notes/plan.conflict-20261129-134601-2.md'], winner: undefined },
+        { path: 'todo.md', copies: ['todo.conflict-20261129-134601-1.md'], winner: 'local' },
+      ],
+    });
+  });
+
   it('an NFC name and its NFD copy are one conflict with its copy named', () => {
     const nfc = 'café.md'.normalize('NFC');
     const nfd = 'café.md'.normalize('NFD');

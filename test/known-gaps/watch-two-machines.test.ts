@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { spawnCli, waitFor } from '../bisync/helpers.js';
-import { VersionLedger } from '../../support/versions.js';
-import { useTwoMachines } from './machines.js';
+import { spawnCli, waitFor } from '../e2e/bisync/helpers.js';
+import { VersionLedger } from '../support/versions.js';
+import { useTwoMachines } from '../e2e/chaos/machines.js';
 
 // Issue 8, L3 under --watch: two machines watching one tenant while notes are edited at random on
 // both; the issue saw 22–37 edits lost on rclone 1.60 and 2–4 on 1.75 in 60 s. Every version must survive.
+// A known gap (README, "What bisync guarantees"): when both machines upload the same note within one
+// run's window the bucket keeps only the last upload, so this still fails (4–15 of 180 lost on 1.60.1,
+// 0–3 on 1.75.2 on a loaded machine). It runs with `npm run test:known-gaps`, not in `npm test`, until
+// the cloud side keeps replaced versions (`--backup-dir2` on rclone 1.66+).
 const newTenant = useTwoMachines();
 
 const NOTES = 30;
