@@ -1,4 +1,3 @@
-import type { CommandContext } from '../cli/context.js';
 import { CliError, ExitCode } from '../core/errors.js';
 import type { Output } from '../core/output.js';
 import { apiErrorFor, sendRequest, type HttpMethod, type HttpResponse, type RetryPolicy } from './http.js';
@@ -10,13 +9,6 @@ export interface ApiClientDeps {
   accessToken: () => Promise<string>;
   output: Output;
   retry?: RetryPolicy;
-}
-
-/** The logged-in client of the run: base URL from the settings, token from the login session. */
-export async function createApiClient(ctx: Omit<CommandContext, 'api'>): Promise<ApiClient> {
-  const { openSession } = await import('../auth/session.js');
-  const session = await openSession(ctx);
-  return apiClientFor({ baseUrl: ctx.settings.apiUrl, accessToken: () => session.accessToken(), output: ctx.output });
 }
 
 export function apiClientFor(deps: ApiClientDeps): ApiClient {
@@ -96,7 +88,7 @@ export function parseCreatedCredentials(body: unknown): CreatedCredentials {
   };
 }
 
-/** SPEC-8 leaves the list's envelope open: a bare array and `{"credentials": [...]}` are both read. */
+/** The list's envelope is open (docs/API-CONTRACT.md): a bare array and `{"credentials": [...]}` are both read. */
 export function parseCredentialList(body: unknown): CredentialSummary[] {
   const what = 'credential list';
   const items = Array.isArray(body) ? body : (requireObject(body, what).credentials);

@@ -1,4 +1,4 @@
-/** The cloud's tenant mount API (SPEC-8), as the CLI sees it. */
+/** The cloud's tenant mount API as the CLI sees it (docs/API-CONTRACT.md). */
 export interface MountInfo {
   tenant_id: string;
   bucket_name: string;
@@ -6,7 +6,7 @@ export interface MountInfo {
   credentials_created_at: string | null;
 }
 
-/** `POST /tenant/mount/credentials`: exactly SPEC-8's shape; the secret is returned once. */
+/** `POST /tenant/mount/credentials`: the cloud's shape; the secret is returned once. */
 export interface CreatedCredentials {
   tenant_id: string;
   bucket_name: string;
@@ -30,6 +30,6 @@ export interface ApiClient {
   createCredentials(description?: string): Promise<CreatedCredentials>;
   listCredentials(): Promise<CredentialSummary[]>;
   revokeCredential(id: string): Promise<void>;
-  /** `POST /sync`: tells the cloud to pick up new files (SPEC-8 layer 3). */
+  /** `POST /sync`: tells the cloud to pick up new files (best effort). */
   notifySync(): Promise<void>;
 }

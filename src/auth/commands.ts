@@ -1,4 +1,4 @@
-import type { CommandContext } from '../cli/context.js';
+import type { CommandContext } from '../core/command.js';
 import { logIn, type LoginOptions } from './login.js';
 import { revokeLogin } from './oauth.js';
 import { findStoredLogin } from './session.js';

@@ -1,4 +1,4 @@
-import type { CommandContext } from '../cli/context.js';
+import type { CommandContext } from '../core/command.js';
 import type { MountInfo } from '../api/types.js';
 import { apiClientFor } from '../api/client.js';
 import { sleep } from '../core/process.js';

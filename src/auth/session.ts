@@ -1,5 +1,6 @@
-import type { CommandContext } from '../cli/context.js';
 import type { Output } from '../core/output.js';
+import type { StatePaths } from '../core/paths.js';
+import type { Settings } from '../core/settings.js';
 import { loginExpiredError, notLoggedInError, refreshLogin, tokenFreshness } from './oauth.js';
 import { readableStores, type StoredLogin, type TokenStore } from './token-store.js';
 
@@ -9,7 +10,14 @@ export interface Session {
   accessToken(): Promise<string>;
 }
 
-type SessionContext = Pick<CommandContext, 'env' | 'settings' | 'paths' | 'platform' | 'output'>;
+/** What finding a login needs: where the stores are, which API URL, and where to say what happened. */
+export interface SessionContext {
+  env: NodeJS.ProcessEnv;
+  settings: Settings;
+  paths: StatePaths;
+  platform: NodeJS.Platform;
+  output: Output;
+}
 
 /** A found login and the store that holds it (a rotated refresh token goes back there). */
 export interface FoundLogin {

@@ -1,4 +1,5 @@
-import { versionAtLeast, type RcloneVersion } from '../rclone/version.js';
+import { featureSince, supports } from '../rclone/capabilities.js';
+import type { RcloneVersion } from '../rclone/version.js';
 import { rcloneConflictSuffix } from './conflicts.js';
 import type { BisyncProfile } from './profiles.js';
 
@@ -40,11 +41,9 @@ export interface BisyncArgs {
 
 /**
  * Pure: profile + options + detected rclone version → argv. Never passes a flag the installed
- * rclone does not know (1.64: --resilient; 1.66: --recover, --max-lock, --conflict-*, --compare).
+ * rclone does not know: each one is asked of the capability table.
  */
 export function buildBisyncArgs(profile: BisyncProfile, options: BisyncArgOptions, version: RcloneVersion): BisyncArgs {
-  const has164 = versionAtLeast(version, '1.64');
-  const has166 = versionAtLeast(version, '1.66');
   const args = [
     'bisync', options.localPath, options.remotePath,
     '--workdir', options.workdir,
@@ -61,27 +60,30 @@ export function buildBisyncArgs(profile: BisyncProfile, options: BisyncArgOption
   if (profile.checkAccess && options.mode === 'sync') args.push('--check-access');
 
   if (profile.resilient) {
-    if (has164) args.push('--resilient');
+    if (supports(version, 'resilient')) args.push('--resilient');
     else fallbacks.push({
       key: 'resilient',
-      message: `rclone ${version.raw} has no --resilient (1.64+): after a failed run the next one rebuilds the baseline by itself, keeping every file.`,
+      message: `rclone ${version.raw} has no --resilient (${featureSince('resilient')}+): after a failed run the next one rebuilds the baseline by itself, keeping every file.`,
     });
   }
 
-  if (has166) {
-    args.push('--recover', '--max-lock', '2m');
-    if (!options.comparison) args.push('--compare', profile.compare);
+  if (supports(version, 'recover')) args.push('--recover');
+  if (supports(version, 'maxLock')) args.push('--max-lock', '2m');
+  if (supports(version, 'compare') && !options.comparison) args.push('--compare', profile.compare);
+  if (supports(version, 'conflictResolve')) {
     // The one conflict-copy scheme on every version (see conflictCopyName), extension kept last.
     const suffix = rcloneConflictSuffix(profile.conflictSuffix, options.startedAt ?? new Date());
     args.push('--conflict-resolve', profile.conflictResolve, '--conflict-loser', profile.conflictLoser, '--conflict-suffix', suffix, '--suffix-keep-extension');
-  } else {
-    if (profile.conflictResolve === 'newer') fallbacks.push({
+  } else if (profile.conflictResolve === 'newer') {
+    fallbacks.push({
       key: 'conflict-resolve',
-      message: `rclone ${version.raw} has no --conflict-resolve (1.66+): conflicts are resolved after the run instead: the newer copy keeps the name, the older is kept as a conflict copy on both sides.`,
+      message: `rclone ${version.raw} has no --conflict-resolve (${featureSince('conflictResolve')}+): conflicts are resolved after the run instead: the newer copy keeps the name, the older is kept as a conflict copy on both sides.`,
     });
-    if (profile.compare !== 'size,modtime') fallbacks.push({
+  }
+  if (!supports(version, 'compare') && profile.compare !== 'size,modtime') {
+    fallbacks.push({
       key: 'compare',
-      message: `rclone ${version.raw} has no --compare (1.66+): changes are detected by modification time only.`,
+      message: `rclone ${version.raw} has no --compare (${featureSince('compare')}+): changes are detected by modification time only.`,
     });
   }
 

@@ -1,13 +1,12 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import type { CommandContext } from '../cli/context.js';
-import type { BisyncFlags } from '../cli/program.js';
+import type { CommandContext, JsonOptions } from '../core/command.js';
 import { CliError, ExitCode, type ExitCodeValue } from '../core/errors.js';
 import { parseDuration, parseProfileName } from '../core/settings.js';
 import { remoteBucketPath, requireTenantState, type TenantState } from '../core/tenant-state.js';
 import { DROPPED } from '../rclone/environment.js';
-import { MINIMUM_RCLONE, versionAtLeast, type RcloneVersion } from '../rclone/version.js';
+import { MINIMUM_RCLONE, supports } from '../rclone/capabilities.js';
+import type { RcloneVersion } from '../rclone/version.js';
+import { resolveLocalPath } from '../local/paths.js';
 import { bisyncSessionName, isTigrisEndpoint } from './args.js';
 import { filtersChangedSinceBaseline, seedFilters } from './filters.js';
 import { Interrupts } from './interrupts.js';
@@ -17,7 +16,7 @@ import { activeMountOver } from './mount-guard.js';
 import type { BisyncOutcome } from './outcome.js';
 import { loadBisyncProfile, loadBisyncProfiles } from './profiles.js';
 import { deleteStopAdvice, deletesToApply, writeDeleteLists } from './safety-advice.js';
-import { describeReport, exitCodeFor } from './report.js';
+import { describeAttempts, describeReport, exitCodeFor } from './report.js';
 import { syncOnce, type SyncTarget } from './run.js';
 import { readBisyncState, runningWatch } from './state.js';
 import { findStaleLocks, readListingState } from './workdir.js';
@@ -26,12 +25,36 @@ import { watchAndSync } from './watch.js';
 /** Local edits are synced this long after the last one (editors write in bursts). */
 const WATCH_DEBOUNCE_MS = 1_000;
 
-export async function bisync(options: BisyncFlags, ctx: CommandContext): Promise<ExitCodeValue> {
+/** `cloud bisync`'s flags. */
+export interface BisyncOptions {
+  profile?: string;
+  dryRun: boolean;
+  resync: boolean;
+  watch: boolean;
+  interval?: string;
+  path?: string;
+  json: boolean;
+}
+
+/** A bisync run with its interval resolved: what the command and setup's first sync both run. */
+export type BisyncRun = Omit<BisyncOptions, 'interval'> & { intervalSeconds: number };
+
+export async function bisync(options: BisyncOptions, ctx: CommandContext): Promise<ExitCodeValue> {
   const { output } = ctx;
   if (options.watch && options.dryRun) throw new CliError('--watch and --dry-run do not go together.', { hint: 'Run `basic-memory cloud bisync --dry-run` once to see what would change.', exitCode: ExitCode.usage });
   const intervalSeconds = options.interval === undefined ? ctx.settings.watchIntervalSeconds : parseDuration(options.interval);
   if (intervalSeconds === undefined) throw new CliError(`"${options.interval ?? ''}" is not a duration.`, { hint: 'Use a duration like 30s, 5m or 1h.', exitCode: ExitCode.usage });
   if (options.interval !== undefined && !options.watch) output.warn('--interval only matters with --watch; ignored.');
+  return runBisync({ ...options, intervalSeconds }, ctx);
+}
+
+/**
+ * One sync of the tenant's folder (or a watch), with every guard: rclone new enough, not a mounted
+ * folder, our lock, orphaned rclones and stale locks cleared.
+ */
+export async function runBisync(options: BisyncRun, ctx: CommandContext): Promise<ExitCodeValue> {
+  const { output } = ctx;
+  const { intervalSeconds } = options;
 
   // `rclone version` is a process start: let it run while the state files are read.
   const versionCheck = requireBisyncRclone(ctx);
@@ -50,16 +73,14 @@ export async function bisync(options: BisyncFlags, ctx: CommandContext): Promise
   if (await seedFilters(ctx.paths)) output.debug(`Default filters written to ${ctx.paths.bisyncFilters}.`);
 
   const lock = await acquireBisyncLock(ctx.paths.bisyncLock(tenant.tenantId), { pid: process.pid, startedAt: new Date().toISOString(), watch: options.watch });
-  const interrupts = new Interrupts(output, versionAtLeast(version, '1.66'));
+  const interrupts = new Interrupts(output, supports(version, 'gracefulInterrupt'));
   interrupts.install();
   try {
     // Ours is held now, so an rclone bisync on our workdir was left running by a killed CLI.
     const orphans = await stopOrphanedRclones(ctx.paths.bisyncWorkdir(tenant.tenantId));
     if (orphans.length > 0) output.info(`Stopped the rclone a killed earlier run left running (pid ${orphans.join(', ')}).`);
     // Any rclone lock of a dead process is left over from a crash.
-    for (const stale of await findStaleLocks(ctx.paths, tenant.tenantId)) {
-      if (stale.file === ctx.paths.bisyncLock(tenant.tenantId)) continue;
-      await fs.rm(stale.file, { force: true });
+    for (const stale of await clearStaleRcloneLocks(ctx, tenant.tenantId)) {
       output.info(`Cleared a stale rclone lock left by a process that is gone (pid ${stale.pid ?? 'unknown'}${stale.reused ? ', now another program' : ''}).`);
     }
     const deps = {
@@ -81,7 +102,7 @@ export async function bisync(options: BisyncFlags, ctx: CommandContext): Promise
     const lines = describeReport(report, { dryRun: options.dryRun, maxDeletePercent: profile.maxDeletePercent, deleteAdvice: await adviseOnDeleteStop(report.outcome, target, ctx) });
     for (const note of report.notes) output.info(note);
     const showFiles = options.dryRun || output.verbose || report.record.conflicts.length > 0;
-    for (const line of lines.details) if (showFiles || !line.startsWith('  ↑') && !line.startsWith('  ↓')) output.info(line);
+    for (const line of [...(showFiles ? lines.transfers : []), ...lines.conflicts]) output.info(`  ${line}`);
     const exitCode = exitCodeFor(report);
     if (lines.ok) output.success(lines.headline);
     else {
@@ -92,11 +113,24 @@ export async function bisync(options: BisyncFlags, ctx: CommandContext): Promise
     return exitCode;
   } finally {
     interrupts.uninstall();
+    // A second Ctrl-C kills rclone 1.66+ before it removes its own lock: ours to clear, while we hold the pair.
+    if (interrupts.hardStopped) await clearStaleRcloneLocks(ctx, tenant.tenantId);
     await lock.release();
   }
 }
 
-export async function bisyncStatus(options: { json: boolean }, ctx: CommandContext): Promise<void> {
+/** Removes the rclone locks of this tenant's workdir whose process is gone; call with our lock held. */
+async function clearStaleRcloneLocks(ctx: CommandContext, tenantId: string) {
+  const cleared = [];
+  for (const stale of await findStaleLocks(ctx.paths, tenantId)) {
+    if (stale.file === ctx.paths.bisyncLock(tenantId)) continue;
+    await fs.rm(stale.file, { force: true });
+    cleared.push(stale);
+  }
+  return cleared;
+}
+
+export async function bisyncStatus(options: JsonOptions, ctx: CommandContext): Promise<void> {
   const tenant = await requireTenantState(ctx.paths);
   const state = await readBisyncState(ctx.paths, tenant.tenantId);
   const localPath = state.lastRun?.localPath ?? tenant.localPath;
@@ -127,6 +161,7 @@ export async function bisyncStatus(options: { json: boolean }, ctx: CommandConte
     ['cloud', remote],
     ['last run', run ? `${run.finishedAt} (${run.result}${run.mode === 'baseline' ? `, baseline: ${run.why ?? ''}` : ''}, ${run.profile}, ${(run.durationMs / 1000).toFixed(1)}s)` : 'never'],
     ['changes', run ? `${run.changes.toCloud.length} to the cloud, ${run.changes.toLocal.length} to this folder` : '-'],
+    ['rclone runs', run?.attempts ? describeAttempts(run.attempts) : '-'],
     ['conflicts', run && run.conflicts.length > 0 ? run.conflicts.map((conflict) => (conflict.copies.length > 0 ? `${conflict.path} (kept: ${conflict.copies.join(', ')})` : conflict.path)).join('; ') : 'none'],
     ['last success', state.lastSuccessAt ?? 'never'],
     ['watch', watch ? `running (pid ${watch.pid}, since ${watch.startedAt})` : 'not running'],
@@ -153,16 +188,14 @@ async function requireBisyncRclone(ctx: CommandContext): Promise<RcloneVersion> 
   if (!version) {
     throw new CliError(`rclone was not found (looked for "${ctx.rclone.binary}").`, { hint: 'Run `basic-memory cloud setup` to install it.', exitCode: ExitCode.rcloneUnavailable });
   }
-  if (!versionAtLeast(version, MINIMUM_RCLONE)) {
+  if (!supports(version, 'bisync')) {
     throw new CliError(`rclone ${version.raw} has no bisync (it needs ${MINIMUM_RCLONE} or newer).`, { hint: 'Run `basic-memory cloud setup` to upgrade it.', exitCode: ExitCode.rcloneUnavailable });
   }
   return version;
 }
 
 function resolveTarget(ctx: CommandContext, tenant: TenantState, pathFlag: string | undefined): SyncTarget {
-  const raw = pathFlag ?? tenant.localPath;
-  const expanded = raw === '~' || raw.startsWith('~/') ? path.join(ctx.homeDir || os.homedir(), raw.slice(1)) : raw;
-  const localPath = path.resolve(ctx.cwd, expanded);
+  const localPath = resolveLocalPath(pathFlag ?? tenant.localPath, ctx);
   const remotePath = remoteBucketPath(tenant);
   return {
     tenantId: tenant.tenantId,

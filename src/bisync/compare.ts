@@ -1,7 +1,5 @@
-import { versionAtLeast, type RcloneVersion } from '../rclone/version.js';
-
-/** The rclone from which bisync takes `--compare` (older ones compare size and modtime only). */
-export const COMPARE_SINCE = '1.66';
+import { supports } from '../rclone/capabilities.js';
+import type { RcloneVersion } from '../rclone/version.js';
 
 /**
  * How bisync tells that a note changed:
@@ -33,7 +31,8 @@ export interface ComparisonInputs {
 
 /** Pure: the comparison a run uses, from the rclone version, the remote's hashes and the prior listings. */
 export function chooseComparison(inputs: ComparisonInputs): Comparison {
-  if (!versionAtLeast(inputs.version, COMPARE_SINCE)) return { kind: 'modtime', flags: [] };
+  // Before --compare, bisync compares size and modtime only.
+  if (!supports(inputs.version, 'compare')) return { kind: 'modtime', flags: [] };
   if (!inputs.commonHash) return { kind: 'modtime', flags: ['--compare', 'size,modtime'] };
   if (inputs.mode === 'sync' && inputs.priorModtimeOnly) return { kind: 'switching', flags: ['--compare', 'size,modtime,checksum'] };
   return { kind: 'checksum', flags: ['--compare', 'size,checksum'] };

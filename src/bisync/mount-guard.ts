@@ -1,8 +1,9 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { readJsonFile } from '../core/atomic-file.js';
 import type { StatePaths } from '../core/paths.js';
 import { isProcessAlive } from '../core/process.js';
+import { readLinuxMountTable } from '../local/mount-table.js';
+import { foldersOverlap } from '../local/paths.js';
 
 /** What the mount command records (`mount-<tenant>.json`); only these fields are relied on. */
 interface MountRecord {
@@ -10,17 +11,8 @@ interface MountRecord {
   mountPoint: string;
 }
 
-/** Pure: the mount points in /proc/self/mountinfo (field 5, octal escapes decoded). */
-export function mountPointsOf(mountinfo: string): string[] {
-  return mountinfo
-    .split('\n')
-    .map((line) => line.split(' ')[4])
-    .filter((field): field is string => Boolean(field))
-    .map((field) => field.replace(/\\([0-7]{3})/g, (_match, octal: string) => String.fromCharCode(parseInt(octal, 8))));
-}
-
-export async function readMountTable(): Promise<string[]> {
-  return mountPointsOf(await fs.readFile('/proc/self/mountinfo', 'utf8').catch(() => ''));
+async function mountPoints(): Promise<string[]> {
+  return (await readLinuxMountTable()).map((entry) => entry.mountPoint);
 }
 
 /**
@@ -31,14 +23,12 @@ export async function activeMountOver(
   paths: StatePaths,
   tenantId: string,
   folder: string,
-  deps: { alive: (pid: number) => boolean; mountTable: () => Promise<string[]> } = { alive: isProcessAlive, mountTable: readMountTable },
+  deps: { alive: (pid: number) => boolean; mountTable: () => Promise<string[]>; platform: NodeJS.Platform } = { alive: isProcessAlive, mountTable: mountPoints, platform: process.platform },
 ): Promise<string | undefined> {
   const record = await readJsonFile<MountRecord>(paths.mountState(tenantId)).catch(() => undefined);
   if (!record?.mountPoint) return undefined;
   const mountPoint = path.resolve(record.mountPoint);
-  const target = path.resolve(folder);
-  const overlaps = target === mountPoint || target.startsWith(`${mountPoint}${path.sep}`) || mountPoint.startsWith(`${target}${path.sep}`);
-  if (!overlaps) return undefined;
+  if (!foldersOverlap(folder, mountPoint, deps.platform)) return undefined;
   if (deps.alive(record.pid) || (await deps.mountTable()).includes(mountPoint)) return mountPoint;
   return undefined;
 }

@@ -1,5 +1,6 @@
 import { CliError, ExitCode } from '../core/errors.js';
-import { versionAtLeast, type RcloneVersion } from '../rclone/version.js';
+import { supports } from '../rclone/capabilities.js';
+import type { RcloneVersion } from '../rclone/version.js';
 import { CHECK_FILENAME } from './args.js';
 import type { ListingState } from './outcome.js';
 
@@ -28,7 +29,7 @@ export function planRun(inputs: PlanInputs): RunPlan {
     return { mode: 'baseline', why: 'first-run', announce: 'First sync of this folder: making the baseline (nothing is deleted on either side).' };
   }
   if (inputs.listings === 'failed') {
-    const means = versionAtLeast(inputs.version, '1.66')
+    const means = supports(inputs.version, 'recover')
       ? 'its listings were lost'
       : `rclone ${inputs.version.raw} has no --recover`;
     return { mode: 'baseline', why: 'recovery', announce: `The last sync did not finish and ${means}: recovering with a fresh baseline that keeps every file on both sides.` };

@@ -1,5 +1,6 @@
 import { ExitCode, type ExitCodeValue } from '../core/errors.js';
-import type { FileChange } from './outcome.js';
+import type { AttemptReason, AttemptRecord } from './attempts.js';
+import type { Conflict, FileChange } from './outcome.js';
 import type { SyncReport } from './run.js';
 
 /** Pure: the contract's exit code for a run. */
@@ -21,8 +22,10 @@ export interface ReportLines {
   ok: boolean;
   /** What to do next, when it stopped. */
   hint: string | undefined;
-  /** One line per file (all of them for --dry-run and --verbose). */
-  details: string[];
+  /** One line per file copied or deleted (shown for --dry-run and --verbose). */
+  transfers: string[];
+  /** One line per conflict, naming both kept copies (always shown). */
+  conflicts: string[];
 }
 
 const verbs = (dryRun: boolean) => ({
@@ -35,18 +38,20 @@ export function describeReport(report: SyncReport, options: { dryRun: boolean; m
   const { dryRun } = options;
   const { outcome, record } = report;
   const words = verbs(dryRun);
-  const details = [
-    ...record.changes.toCloud.map((change: FileChange) => `  ↑ ${words.toCloud[change.action]}: ${change.path}`),
-    ...record.changes.toLocal.map((change: FileChange) => `  ↓ ${words.toLocal[change.action]}: ${change.path}`),
-    ...record.conflicts.map((conflict) => `  ⚠ conflict: ${conflict.path}${conflict.winner ? ` (the ${conflict.winner} copy was newer and kept the name)` : ''}; ${conflict.copies.length > 0 ? `kept: ${conflict.copies.join(', ')}` : 'rclone named no copy: check both versions with `basic-memory cloud bisync --dry-run --verbose`'}`),
-  ];
+  const details = {
+    transfers: [
+      ...record.changes.toCloud.map((change: FileChange) => `↑ ${words.toCloud[change.action]}: ${change.path}`),
+      ...record.changes.toLocal.map((change: FileChange) => `↓ ${words.toLocal[change.action]}: ${change.path}`),
+    ],
+    conflicts: record.conflicts.map((conflict) => `⚠ ${describeConflict(conflict)}`),
+  };
   const counts = `${record.changes.toCloud.length} to the cloud, ${record.changes.toLocal.length} to this folder${record.conflicts.length ? `, ${record.conflicts.length} conflict${record.conflicts.length > 1 ? 's' : ''} (both versions kept)` : ''}`;
   if (report.interrupted) {
-    return { ok: false, headline: 'Interrupted.', hint: 'Run `basic-memory cloud bisync` again to finish; it recovers by itself.', details };
+    return { ok: false, headline: 'Interrupted.', hint: 'Run `basic-memory cloud bisync` again to finish; it recovers by itself.', ...details };
   }
   switch (outcome.kind) {
     case 'ok':
-      return { ok: true, headline: dryRun ? `Dry run: ${counts}; nothing was changed.` : `${record.mode === 'baseline' ? 'Baseline made' : 'Synced'}: ${counts}.`, hint: undefined, details };
+      return { ok: true, headline: dryRun ? `Dry run: ${counts}; nothing was changed.` : `${record.mode === 'baseline' ? 'Baseline made' : 'Synced'}: ${counts}.`, hint: undefined, ...details };
     case 'safety-stop': {
       const why = outcome.reasons.map((reason) => ({
         'max-delete': `more than ${options.maxDeletePercent}% of the files on one side would be deleted (${outcome.pendingDeletes.cloud} in the cloud, ${outcome.pendingDeletes.local} here)`,
@@ -60,26 +65,49 @@ export function describeReport(report: SyncReport, options: { dryRun: boolean; m
         hint: outcome.reasons.includes('check-access') || outcome.reasons.includes('empty-side')
           ? 'Check that the folder and the bucket both hold your notes, then run `basic-memory cloud bisync --resync` (it copies the notes to the empty side and deletes nothing).'
           : options.deleteAdvice ?? 'Run `basic-memory cloud bisync` once by hand: it names the command that applies those deletions; `--dry-run` shows the list.',
-        details,
+        ...details,
       };
     }
     case 'needs-baseline':
-      return { ok: false, headline: `The sync baseline was lost (${outcome.reason}): ${outcome.detail}`, hint: 'Run `basic-memory cloud bisync` again: it rebuilds the baseline by itself, keeping every file.', details };
+      return { ok: false, headline: `The sync baseline was lost (${outcome.reason}): ${outcome.detail}`, hint: 'Run `basic-memory cloud bisync` again: it rebuilds the baseline by itself, keeping every file.', ...details };
     case 'disk-full':
       return {
         ok: false,
         headline: `The disk holding ${record.localPath} is full: rclone could not write ${outcome.files.length === 0 ? 'the notes it was pulling' : outcome.files.join(', ')}; no note was emptied.`,
         hint: 'Free some space on that disk, then run the command again: it checks the space first and finishes the sync, keeping every version.',
-        details,
+        ...details,
       };
     case 'lock-held':
-      return { ok: false, headline: `rclone found another bisync of this folder running: ${outcome.detail}`, hint: 'Wait for it to finish, or run `basic-memory cloud doctor` to find stale locks.', details };
+      return { ok: false, headline: `rclone found another bisync of this folder running: ${outcome.detail}`, hint: 'Wait for it to finish, or run `basic-memory cloud doctor` to find stale locks.', ...details };
     case 'failed':
       return {
         ok: false,
         headline: `The sync failed: ${outcome.detail}`,
         hint: outcome.transient ? 'This is usually temporary (network, server): run the command again.' : 'Run again with --verbose to see rclone\'s log, or `basic-memory cloud doctor`.',
-        details,
+        ...details,
       };
   }
+}
+
+/** Pure: one conflict, the copies both versions were kept under, and the winner when there is one. */
+export function describeConflict(conflict: Conflict): string {
+  const winner = conflict.winner ? ` (the ${conflict.winner} copy was newer and kept the name)` : '';
+  const kept = conflict.copies.length > 0 ? `kept: ${conflict.copies.join(', ')}` : 'rclone named no copy: check both versions with `basic-memory cloud bisync --dry-run --verbose`';
+  return `conflict: ${conflict.path}${winner}; ${kept}`;
+}
+
+const ATTEMPT_REASONS: Record<AttemptReason, string> = {
+  'sync': 'sync',
+  'requested': 'baseline asked for (--resync)',
+  'first-run': 'first baseline',
+  'recovery': 'recovery baseline after an unfinished run',
+  'filters-changed': 'baseline after a filters change',
+  'forced-after-false-alarm': 'forced re-run (every file changed, nothing to delete)',
+  'conflict-refresh': 'baseline recording the conflict renames',
+  'safety-net-upload': 'upload of edits kept by the safety net',
+};
+
+/** Pure: each rclone run of a sync and how it ended (`first baseline → ok, sync → safety-stop`). */
+export function describeAttempts(attempts: AttemptRecord[]): string {
+  return attempts.map((attempt) => `${ATTEMPT_REASONS[attempt.reason]} → ${attempt.result}`).join(', ');
 }

@@ -3,10 +3,12 @@ import path from 'node:path';
 import { CliError } from '../core/errors.js';
 import type { Output } from '../core/output.js';
 import type { Rclone } from '../rclone/runner.js';
-import { versionAtLeast, type RcloneVersion } from '../rclone/version.js';
+import { bisyncExitOf, supports } from '../rclone/capabilities.js';
+import type { RcloneVersion } from '../rclone/version.js';
 import type { StatePaths } from '../core/paths.js';
 import { buildBisyncArgs, CHECK_FILENAME, type Fallback } from './args.js';
 import { chooseComparison, hasModtimeOnlyLines } from './compare.js';
+import { nextAttempt, recordOf, resultOf, type Attempt, type AttemptContext, type AttemptDone } from './attempts.js';
 import { dropIdenticalCopies, keepBothBeforeBaseline, renameLeftoverCopies, renameRcloneCopies, resolveConflictsByAge } from './conflicts.js';
 import { freeBytesAt, removePartialFiles, requireDiskSpace } from './disk-space.js';
 import { compileFilterRules, filtersChangedSinceBaseline } from './filters.js';
@@ -56,7 +58,10 @@ export interface SyncReport {
   record: BisyncRunRecord;
 }
 
-/** One bisync between the folder and the bucket, with every recovery this CLI does by itself. */
+/**
+ * One bisync between the folder and the bucket: a plan, then rclone runs chosen one after the other
+ * by `nextAttempt` (each with its reason in the record), with the side effects each one needs.
+ */
 export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: SyncRequest): Promise<SyncReport> {
   const startedAt = new Date();
   const { output, version } = deps;
@@ -79,60 +84,62 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
     told.add(fallback.key);
     output.warn(fallback.message);
   };
+  const rcloneResolvesConflicts = supports(version, 'conflictResolve');
   const keptConflicts: Conflict[] = [];
   if (plan.mode === 'baseline' && !request.dryRun) {
     await fs.mkdir(target.localPath, { recursive: true });
     await ensureCheckFile(target.localPath);
-    if (!versionAtLeast(version, '1.66')) keptConflicts.push(...(await renameLeftoverCopies(deps.rclone, target)));
+    if (!rcloneResolvesConflicts) keptConflicts.push(...(await renameLeftoverCopies(deps.rclone, target)));
     // rclone's baseline lets the folder's copy overwrite every differing cloud copy: keep both first.
     keptConflicts.push(...(await keepBothBeforeBaseline(deps.rclone, target)));
   }
 
   const net = request.dryRun ? undefined : await openNet(deps, target);
-  const outcomes: BisyncOutcome[] = [];
-  const mode = plan.mode;
-  let outcome: BisyncOutcome;
-  try {
-    outcome = await runRclone(deps, target, request, tell, { mode, force: false });
-    outcomes.push(outcome);
-    if (outcome.kind === 'safety-stop' && isFalseAlarm(outcome) && !request.dryRun && !deps.interrupts.hardStopped) {
-      // rclone's "all files were changed" guard trips on any small folder where every note was
-      // edited. With no delete pending on either side (the delete guard ran first and passed), a
-      // forced run can only copy newer versions and keep conflicts, never remove a file.
+  const context: AttemptContext = { plan, dryRun: request.dryRun, hardStopped: false, stopping: false, rcloneResolvesConflicts, keptByNet: undefined };
+  const done: AttemptDone[] = [];
+  /** rclone < 1.66's conflicts once this CLI resolved and renamed them. */
+  let renamedConflicts: Conflict[] | undefined;
+  const prepare = async (attempt: Attempt, previous: BisyncOutcome | undefined) => {
+    if (attempt.reason === 'forced-after-false-alarm') {
       notes.push('Every file on one side changed since the last sync (normal for a small folder) and nothing is to be deleted: synced anyway.');
-      outcome = await runRclone(deps, target, request, tell, { mode, force: true });
-      outcomes.push(outcome);
-    }
-    if (outcome.kind === 'ok' && !request.dryRun && !deps.interrupts.hardStopped && !versionAtLeast(version, '1.66') && outcome.conflicts.length > 0) {
+    } else if (attempt.reason === 'conflict-refresh' && previous?.kind === 'ok') {
       const newerWins = request.profile.conflictResolve === 'newer';
-      const distinct = await dropIdenticalCopies(deps.rclone, target, outcome.conflicts);
+      const distinct = await dropIdenticalCopies(deps.rclone, target, previous.conflicts);
       const resolved = newerWins ? await resolveConflictsByAge(deps.rclone, target, distinct) : distinct;
-      outcome = { ...outcome, conflicts: await renameRcloneCopies(deps.rclone, target, resolved) };
+      renamedConflicts = await renameRcloneCopies(deps.rclone, target, resolved);
       if (newerWins && resolved.length > 0) notes.push(`rclone ${version.raw} keeps both copies of a conflict: the newer now has the name back and the older is kept as a copy, on both sides.`);
       // The renames happened on both sides behind rclone's back: a baseline records them without
       // copying. A cloud edit made in the meantime is kept first, as before any baseline.
       keptConflicts.push(...(await keepBothBeforeBaseline(deps.rclone, target)));
-      const refreshed = await runRclone(deps, target, request, tell, { mode: 'baseline', force: false });
-      outcomes.push(refreshed);
-      if (refreshed.kind !== 'ok') outcome = refreshed;
+    }
+  };
+  const closeNet = async (open: SafetyNet) => {
+    const restored = await open.close(writtenByRclone(done.map((run) => run.outcome), keptConflicts));
+    context.keptByNet = restored.conflicts.length;
+    if (restored.conflicts.length === 0) return;
+    keptConflicts.push(...restored.conflicts);
+    notes.push(`${restored.conflicts.length} note${restored.conflicts.length > 1 ? 's were' : ' was'} edited while rclone replaced ${restored.conflicts.length > 1 ? 'them' : 'it'}: the edit${restored.conflicts.length > 1 ? 's are' : ' is'} kept as a conflict copy.`);
+  };
+  try {
+    for (;;) {
+      context.hardStopped = deps.interrupts.hardStopped;
+      context.stopping = deps.interrupts.stopping;
+      const attempt = nextAttempt(done, context);
+      if (!attempt) {
+        if (!net || context.keptByNet !== undefined) break;
+        await closeNet(net);
+        continue;
+      }
+      await prepare(attempt, done.at(-1)?.outcome);
+      done.push(await runRclone(deps, target, request, tell, attempt));
     }
   } catch (error) {
     // Whatever stopped the run, the versions the net holds are kept before the error is told.
-    await net?.close(() => true);
+    if (context.keptByNet === undefined) await net?.close(() => true);
     throw error;
   }
-  if (net) {
-    const restored = await net.close(writtenByRclone(outcomes, keptConflicts));
-    if (restored.conflicts.length > 0) {
-      keptConflicts.push(...restored.conflicts);
-      notes.push(`${restored.conflicts.length} note${restored.conflicts.length > 1 ? 's were' : ' was'} edited while rclone replaced ${restored.conflicts.length > 1 ? 'them' : 'it'}: the edit${restored.conflicts.length > 1 ? 's are' : ' is'} kept as a conflict copy.`);
-      // The copies are new files in the folder: one more run puts them in the cloud too.
-      if (outcome.kind === 'ok' && !deps.interrupts.stopping) {
-        const upload = await runRclone(deps, target, request, tell, { mode: 'sync', force: false });
-        if (upload.kind !== 'ok') outcome = upload;
-      }
-    }
-  }
+
+  let outcome = resultOf(done);
   if (outcome.kind === 'disk-full' && (await readListingState(target.workdir, target.session)) !== 'present') {
     // The next run is a baseline: a note truncated by the full disk must not be uploaded by it.
     const removed = await removePartialFiles(deps.rclone, target, outcome.files);
@@ -140,7 +147,7 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
   }
   const refused = await readRefusedNames(target.workdir, target.localPath);
   if (refused.length > 0) notes.push(refusedNamesNote(refused));
-  if (outcome.kind === 'ok' && keptConflicts.length > 0) outcome = { ...outcome, conflicts: [...keptConflicts, ...outcome.conflicts] };
+  if (outcome.kind === 'ok') outcome = { ...outcome, conflicts: [...keptConflicts, ...(renamedConflicts ?? outcome.conflicts)] };
 
   const interrupted = deps.interrupts.stopping;
   const finishedAt = new Date();
@@ -150,13 +157,15 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
     durationMs: finishedAt.getTime() - startedAt.getTime(),
     profile: request.profile.name,
     localPath: target.localPath,
-    mode,
+    mode: plan.mode,
     why: plan.mode === 'baseline' ? plan.why : undefined,
     result: deps.interrupts.hardStopped ? 'interrupted' : outcome.kind,
     safetyReasons: outcome.kind === 'safety-stop' ? outcome.reasons : [],
+    pendingDeletes: outcome.kind === 'safety-stop' ? outcome.pendingDeletes : undefined,
     detail: 'detail' in outcome ? outcome.detail : undefined,
     changes: withoutCheckFile('changes' in outcome ? outcome.changes : { toCloud: [], toLocal: [] }),
     conflicts: outcome.kind === 'ok' ? outcome.conflicts : [],
+    attempts: done.map(recordOf),
   };
   if (!request.dryRun) {
     await recordRun(deps.paths, target.tenantId, record, [...told]);
@@ -167,18 +176,18 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
   return { plan, outcome, interrupted, notes, record };
 }
 
-async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncRequest, tell: (fallback: Fallback) => void, run: { mode: 'sync' | 'baseline'; force: boolean }): Promise<BisyncOutcome> {
+async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncRequest, tell: (fallback: Fallback) => void, attempt: Attempt): Promise<AttemptDone> {
   const { args, fallbacks } = buildBisyncArgs(request.profile, {
     localPath: target.localPath,
     remotePath: target.remotePath,
     workdir: target.workdir,
     filtersFile: target.filtersFile,
-    mode: run.mode,
+    mode: attempt.mode,
     dryRun: request.dryRun,
-    force: run.force,
+    force: attempt.force,
     tigris: target.tigris,
     excludes: (await readRefusedNames(target.workdir, target.localPath)).map(exactExcludeRule),
-    comparison: await comparisonFlags(deps.version, target, run.mode),
+    comparison: await comparisonFlags(deps.version, target, attempt.mode),
     startedAt: new Date(),
   }, deps.version);
   for (const fallback of fallbacks) tell(fallback);
@@ -193,7 +202,7 @@ async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncReques
       deps.output.info(`The cloud has a file ${from} where this folder had a folder: the folder is now ${to} (nothing in it was lost), so the next run keeps both.`);
     }
   }
-  return parseBisyncOutcome({
+  const outcome = parseBisyncOutcome({
     exitCode: result.exitCode,
     signal: result.signal,
     log: result.stderr,
@@ -201,6 +210,7 @@ async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncReques
     localRoot: target.localPath,
     remoteRoot: target.remotePath,
   });
+  return { attempt, outcome, rcloneExit: bisyncExitOf(deps.version, result.exitCode) };
 }
 
 /** Decided per rclone run: the run that switches a pair to checksums is followed by checksum runs. */
@@ -220,12 +230,9 @@ async function openNet(deps: SyncDeps, target: SyncTarget): Promise<SafetyNet> {
     netDir: path.join(target.workdir, 'safety-net'),
     priorListing,
     excluded: compileFilterRules(filters),
-    rcloneRenames: versionAtLeast(deps.version, PARTIAL_FILES_SINCE),
+    rcloneRenames: supports(deps.version, 'partialDownloads'),
   });
 }
-
-/** From this version rclone downloads into a partial file and renames it over the old one. */
-const PARTIAL_FILES_SINCE = '1.63';
 
 /** Pure: the folder paths rclone may have written or deleted; all of them when a run's log could not say. */
 export function writtenByRclone(outcomes: BisyncOutcome[], kept: Conflict[]): (file: string) => boolean {
@@ -243,10 +250,6 @@ export function writtenByRclone(outcomes: BisyncOutcome[], kept: Conflict[]): (f
 function withoutCheckFile(changes: Changes): Changes {
   const keep = (change: FileChange) => change.path !== CHECK_FILENAME;
   return { toCloud: changes.toCloud.filter(keep), toLocal: changes.toLocal.filter(keep) };
-}
-
-function isFalseAlarm(outcome: Extract<BisyncOutcome, { kind: 'safety-stop' }>): boolean {
-  return outcome.reasons.length === 1 && outcome.reasons[0] === 'all-files-changed' && outcome.pendingDeletes.local === 0 && outcome.pendingDeletes.cloud === 0;
 }
 
 function changedSomething(record: BisyncRunRecord): boolean {

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import { readJsonFile, writeJsonFile } from '../core/atomic-file.js';
 import type { StatePaths } from '../core/paths.js';
 import { isProcessAlive } from '../core/process.js';
+import type { AttemptRecord } from './attempts.js';
 import type { BisyncOutcome, Changes, Conflict, SafetyReason } from './outcome.js';
 
 /** One finished run, as `bisync-status` shows it. */
@@ -16,9 +17,13 @@ export interface BisyncRunRecord {
   why: string | undefined;
   result: BisyncOutcome['kind'] | 'interrupted';
   safetyReasons: SafetyReason[];
+  /** On a safety stop: the deletions rclone refused to make, per side. */
+  pendingDeletes?: { local: number; cloud: number } | undefined;
   detail: string | undefined;
   changes: Changes;
   conflicts: Conflict[];
+  /** Every rclone run, in order, with why it ran (absent from records older CLIs wrote). */
+  attempts?: AttemptRecord[];
 }
 
 export interface BisyncStateFile {

@@ -73,7 +73,7 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
         const time = new Date().toLocaleTimeString();
         if (lines.ok) {
           lastLine = `${time} ✓ ${lines.headline}`;
-          if (report.record.conflicts.length > 0) for (const line of lines.details.filter((detail) => detail.includes('conflict'))) output.warn(line.trim());
+          for (const line of lines.conflicts) output.warn(line);
         } else {
           lastLine = `${time} ✗ ${lines.headline}`;
           output.warn(`${lines.headline}${lines.hint ? ` ${lines.hint}` : ''}`);

@@ -1,38 +1,14 @@
 import os from 'node:os';
 import { Output } from '../core/output.js';
-import { resolveStateDir, statePaths, type StatePaths } from '../core/paths.js';
+import { resolveStateDir, statePaths } from '../core/paths.js';
 import { CliError, ExitCode } from '../core/errors.js';
-import { loadSettingsFile, resolveSettings, type Settings } from '../core/settings.js';
-import { createRclone, type Rclone } from '../rclone/runner.js';
+import { loadSettingsFile, resolveSettings } from '../core/settings.js';
+import { createRclone } from '../rclone/runner.js';
 import type { ApiClient } from '../api/types.js';
+import type { SessionContext } from '../auth/session.js';
+import type { CommandContext, GlobalOptions } from '../core/command.js';
 
-/** Flags every command takes (contract section 3). */
-export interface GlobalOptions {
-  apiUrl?: string;
-  verbose?: boolean;
-  color?: boolean;
-  json?: boolean;
-}
-
-/**
- * What a command needs from the outside world, made once per run and passed in. Tests build their
- * own with fakes or temp dirs; nothing below reaches for process globals.
- */
-export interface CommandContext {
-  output: Output;
-  settings: Settings;
-  paths: StatePaths;
-  env: NodeJS.ProcessEnv;
-  platform: NodeJS.Platform;
-  homeDir: string;
-  cwd: string;
-  /** stdin and stderr are terminals: prompts are allowed. */
-  canPrompt: boolean;
-  rclone: Rclone;
-  /** The logged-in API client, made on first use (it reads the token store). */
-  api(): Promise<ApiClient>;
-}
-
+/** Builds the context of one run from the parsed global flags, the environment and the settings files. */
 export async function createContext(options: GlobalOptions): Promise<CommandContext> {
   const env = process.env;
   const homeDir = os.homedir();
@@ -69,6 +45,13 @@ export async function createContext(options: GlobalOptions): Promise<CommandCont
   let api: Promise<ApiClient> | undefined;
   return {
     ...base,
-    api: () => (api ??= import('../api/client.js').then(({ createApiClient }) => createApiClient(base))),
+    api: () => (api ??= openApiClient(base)),
   };
+}
+
+/** The logged-in client of the run: base URL from the settings, token from the login session. */
+async function openApiClient(ctx: SessionContext): Promise<ApiClient> {
+  const [{ openSession }, { apiClientFor }] = await Promise.all([import('../auth/session.js'), import('../api/client.js')]);
+  const session = await openSession(ctx);
+  return apiClientFor({ baseUrl: ctx.settings.apiUrl, accessToken: () => session.accessToken(), output: ctx.output });
 }

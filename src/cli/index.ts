@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { CommanderError, type Command } from 'commander';
 import { CliError, ExitCode, type ExitCodeValue } from '../core/errors.js';
 import type { Output } from '../core/output.js';
-import { createContext, type GlobalOptions } from './context.js';
+import type { GlobalOptions } from '../core/command.js';
+import { COMMANDS, GROUPS } from './commands.js';
+import { createContext } from './context.js';
 import { buildProgram, type CommandRunner } from './program.js';
 
 /** The only place that ends the process. */
@@ -11,18 +13,18 @@ async function main(argv: string[]): Promise<number> {
   let verbose = argv.includes('--verbose');
   let exitCode: ExitCodeValue = ExitCode.ok;
 
-  const run: CommandRunner = (command) => async (...commanderArgs: unknown[]) => {
+  const run: CommandRunner = (definition) => async (...commanderArgs: unknown[]) => {
     // commander passes the positional arguments, the command's options, then the Command itself.
     const commanderCommand = commanderArgs.at(-1) as Command;
     const options: GlobalOptions = commanderCommand.optsWithGlobals();
     verbose = options.verbose ?? false;
     const ctx = await createContext(options);
     output = ctx.output;
-    const code = await command(commanderCommand.opts<never>(), ctx, commanderCommand.args);
+    const code = await definition.handler(commanderCommand.opts(), ctx, commanderCommand.args);
     exitCode = code ?? ExitCode.ok;
   };
 
-  const program = buildProgram(readVersion(), run);
+  const program = buildProgram(readVersion(), COMMANDS, GROUPS, run);
   try {
     await program.parseAsync(argv);
     return exitCode;

@@ -1,4 +1,4 @@
-/** The exit codes of contract section 3; shown in every `--help`. */
+/** The exit codes every command draws from (README "Exit codes"); each command's `--help` lists its own. */
 export const ExitCode = {
   ok: 0,
   failed: 1,
@@ -12,15 +12,17 @@ export const ExitCode = {
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
-export const exitCodeHelp = `Exit codes:
-  0    done
-  1    failed
-  2    bad usage or bad input
-  3    not logged in, token rejected or tenant refused
-  4    rclone missing or too old and not installable
-  5    safety stop (too many deletes, check-access failed); nothing deleted
-  6    the sync baseline is lost: run again with --resync
-  130  interrupted`;
+/** One line per code, as `--help` shows it. */
+export const EXIT_CODE_MEANINGS: Record<ExitCodeValue, string> = {
+  0: 'done',
+  1: 'failed',
+  2: 'bad usage or bad input',
+  3: 'not logged in, token rejected or tenant refused',
+  4: 'rclone missing or too old and not installable',
+  5: 'safety stop (too many deletes, check-access failed); nothing deleted',
+  6: 'the sync baseline is lost: run again with --resync',
+  130: 'interrupted',
+};
 
 /**
  * An error the user can act on: the message is one sentence saying what went wrong, the hint says

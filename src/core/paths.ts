@@ -1,6 +1,6 @@
 import path from 'node:path';
 
-/** Where the CLI keeps its state (contract section 2). */
+/** Where the CLI keeps its state (README, "Files and settings"). */
 export function resolveStateDir(env: NodeJS.ProcessEnv, homeDir: string): string {
   const override = env.BASIC_MEMORY_CONFIG_DIR?.trim();
   return override ? path.resolve(override) : path.join(homeDir, '.basic-memory');

@@ -1,9 +1,10 @@
-import type { CommandContext } from '../cli/context.js';
+import type { CommandContext, JsonOptions } from '../core/command.js';
 import { readTenantState } from '../core/tenant-state.js';
 import { formatCredentialTable, markThisMachine } from './table.js';
+import { isThisMachineCredential } from './this-machine.js';
 
 /** `cloud credentials list [--json]` */
-export async function listCredentials(options: { json: boolean }, ctx: CommandContext): Promise<void> {
+export async function listCredentials(options: JsonOptions, ctx: CommandContext): Promise<void> {
   const api = await ctx.api();
   const [credentials, state] = await Promise.all([api.listCredentials(), readTenantState(ctx.paths)]);
   const rows = markThisMachine(credentials, state);
@@ -23,11 +24,11 @@ export async function listCredentials(options: { json: boolean }, ctx: CommandCo
 export async function revokeCredential(id: string, ctx: CommandContext): Promise<void> {
   const api = await ctx.api();
   const state = await readTenantState(ctx.paths);
-  // The id may be unknown to tenant.json (the real cloud's create answer has none): match by key too.
-  const ownId = state ? (state.credentialId ?? (await api.listCredentials()).find((credential) => credential.access_key === state.accessKey)?.id) : undefined;
+  // Looked up before the revoke: a revoked credential is no longer listed.
+  const revoked = state ? (await api.listCredentials()).find((credential) => credential.id === id) : undefined;
   await api.revokeCredential(id);
   ctx.output.success(`Revoked credential ${id}: its key no longer works.`);
-  if (state && id === ownId) {
+  if (state && revoked && isThisMachineCredential(revoked, state)) {
     ctx.output.warn(`That was this machine's credential: the rclone remote ${state.remoteName} stops working now.`);
     ctx.output.info('Run `basic-memory cloud setup` to create a new one for this machine.');
   }

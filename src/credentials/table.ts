@@ -1,16 +1,14 @@
 import type { CredentialSummary } from '../api/types.js';
+import { isThisMachineCredential, type MachineCredential } from './this-machine.js';
 
 export interface CredentialRow extends CredentialSummary {
   /** The credential this machine's rclone remote uses. */
   thisMachine: boolean;
 }
 
-/** Marks this machine's credential: by id when setup found it, else by access key. */
-export function markThisMachine(credentials: CredentialSummary[], mine: { credentialId: string | null; accessKey: string } | undefined): CredentialRow[] {
-  return credentials.map((credential) => ({
-    ...credential,
-    thisMachine: mine !== undefined && (credential.id === mine.credentialId || credential.access_key === mine.accessKey),
-  }));
+/** Marks the credential this machine's rclone remote uses. */
+export function markThisMachine(credentials: CredentialSummary[], mine: MachineCredential | undefined): CredentialRow[] {
+  return credentials.map((credential) => ({ ...credential, thisMachine: mine !== undefined && isThisMachineCredential(credential, mine) }));
 }
 
 /** A plain, aligned table for people; `*` marks this machine. */

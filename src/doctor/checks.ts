@@ -9,7 +9,8 @@ import { readRemote } from '../rclone/config-file.js';
 import { parseIni } from '../rclone/ini.js';
 import { manualSteps } from '../rclone/install-strategies.js';
 import type { Rclone } from '../rclone/runner.js';
-import { MINIMUM_RCLONE, formatVersion, versionAtLeast, type RcloneVersion } from '../rclone/version.js';
+import { FULL_FEATURED_RCLONE, MINIMUM_RCLONE, missingNoticeableFeatures, supports } from '../rclone/capabilities.js';
+import { formatVersion, type RcloneVersion } from '../rclone/version.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -28,29 +29,15 @@ const fail = (name: string, detail: string, fix: string): Check => ({ name, stat
 
 const SETUP = 'Run `basic-memory cloud setup`.';
 
-/** rclone features by the version that brought them (RCLONE-NOTES.md), for what this rclone lacks. */
-const FEATURES: { since: string; what: string; platforms?: NodeJS.Platform[] }[] = [
-  { since: '1.64', what: 'bisync --resilient and --create-empty-src-dirs' },
-  { since: '1.65', what: 'nfsmount (the only mount on macOS)', platforms: ['darwin'] },
-  { since: '1.66', what: 'bisync --recover, --conflict-resolve and --max-lock' },
-];
-
-/** Pure: what a version lacks on this platform, oldest first. */
-export function missingFeatures(version: RcloneVersion, platform: NodeJS.Platform): string[] {
-  return FEATURES.filter((feature) => (!feature.platforms || feature.platforms.includes(platform)) && !versionAtLeast(version, feature.since)).map(
-    (feature) => `${feature.what} (${feature.since})`,
-  );
-}
-
 export function checkRcloneVersion(version: RcloneVersion | undefined, binary: string, platform: NodeJS.Platform): Check {
   const name = 'rclone';
   if (!version) return fail(name, `rclone was not found (looked for "${binary}").`, `Run \`basic-memory cloud setup\` to install it, or: ${manualSteps(platform)}`);
-  if (!versionAtLeast(version, MINIMUM_RCLONE)) {
+  if (!supports(version, 'bisync')) {
     return fail(name, `rclone ${formatVersion(version)} is older than the ${MINIMUM_RCLONE} Basic Memory needs.`, 'Run `basic-memory cloud setup` to upgrade it.');
   }
-  const missing = missingFeatures(version, platform);
+  const missing = missingNoticeableFeatures(version, platform);
   if (missing.length === 0) return ok(name, `rclone ${formatVersion(version)}`);
-  return warn(name, `rclone ${formatVersion(version)} works but lacks ${missing.join('; ')}: Basic Memory falls back to safe defaults.`, 'Upgrade rclone to 1.66 or newer (https://rclone.org/downloads/) for the full feature set.');
+  return warn(name, `rclone ${formatVersion(version)} works but lacks ${missing.join('; ')}: Basic Memory falls back to safe defaults.`, `Upgrade rclone to ${FULL_FEATURED_RCLONE} or newer (https://rclone.org/downloads/) for the full feature set.`);
 }
 
 export interface MountFacts {
@@ -75,7 +62,7 @@ export async function checkMountSupport(facts: MountFacts): Promise<Check> {
       return ok(name, `FUSE ready (/dev/fuse, ${path.basename(helper)})`);
     }
     case 'darwin':
-      if (facts.version && !versionAtLeast(facts.version, '1.65')) return missing(`macOS mounts use rclone nfsmount, which rclone ${formatVersion(facts.version)} does not have.`, 'Upgrade rclone: `brew upgrade rclone`.');
+      if (facts.version && !supports(facts.version, 'nfsmount')) return missing(`macOS mounts use rclone nfsmount, which rclone ${formatVersion(facts.version)} does not have.`, 'Upgrade rclone: `brew upgrade rclone`.');
       return ok(name, 'NFS mount via rclone nfsmount');
     case 'win32': {
       const programFiles = [facts.env['ProgramFiles(x86)'], facts.env.ProgramFiles].filter((dir): dir is string => Boolean(dir));

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { CommandContext } from '../cli/context.js';
+import type { CommandContext, JsonOptions } from '../core/command.js';
 import type { ExitCodeValue } from '../core/errors.js';
 import { readTenantState } from '../core/tenant-state.js';
 import { locateRcloneConfig } from '../rclone/config-file.js';
@@ -28,7 +28,7 @@ const HEALTH_TIMEOUT_MS = 5_000;
  * Every check in order, each reported whatever the others found: a user fixing one problem sees the
  * rest at once. Exit 0 when nothing failed (warnings are advice), 1 otherwise.
  */
-export async function doctor(options: { json: boolean }, ctx: CommandContext): Promise<ExitCodeValue> {
+export async function doctor(options: JsonOptions, ctx: CommandContext): Promise<ExitCodeValue> {
   const { rclone, platform, env, paths } = ctx;
   const fileExists = (file: string) => fs.access(file).then(() => true, () => false);
   const version = await rclone.version();

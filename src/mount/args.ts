@@ -1,4 +1,6 @@
-import { MINIMUM_RCLONE, formatVersion, versionAtLeast, type RcloneVersion } from '../rclone/version.js';
+import { isDriveLetter } from '../local/paths.js';
+import { MINIMUM_RCLONE, featureSince, supports } from '../rclone/capabilities.js';
+import { formatVersion, type RcloneVersion } from '../rclone/version.js';
 import type { MountProfile } from './profiles.js';
 
 export type MountPlatformName = 'linux' | 'macos' | 'windows';
@@ -18,9 +20,6 @@ export type MountCommand =
   | { kind: 'ready'; args: string[] }
   | { kind: 'unsupported'; message: string; hint: string };
 
-/** rclone learnt `nfsmount` in 1.65; Homebrew's rclone has no FUSE `mount` on macOS. */
-export const MACOS_NFSMOUNT_RCLONE = '1.65';
-
 export function platformNameOf(platform: NodeJS.Platform): MountPlatformName | undefined {
   if (platform === 'linux') return 'linux';
   if (platform === 'darwin') return 'macos';
@@ -28,9 +27,9 @@ export function platformNameOf(platform: NodeJS.Platform): MountPlatformName | u
   return undefined;
 }
 
-/** True for `X:` or `X:\`: WinFsp mounts a drive, which Explorer shows best as a network drive. */
-export function isDriveLetter(mountPoint: string): boolean {
-  return /^[a-zA-Z]:\\?$/.test(mountPoint);
+/** The inverse of platformNameOf: the Node platform whose folder rules a mount platform follows. */
+export function nodePlatformOf(name: MountPlatformName): NodeJS.Platform {
+  return name === 'macos' ? 'darwin' : name === 'windows' ? 'win32' : 'linux';
 }
 
 /**
@@ -39,17 +38,18 @@ export function isDriveLetter(mountPoint: string): boolean {
  * so no other local user can read them from the process list.
  */
 export function buildMountArgs(platform: MountPlatformName, version: RcloneVersion, profile: MountProfile, target: MountTarget): MountCommand {
-  if (!versionAtLeast(version, MINIMUM_RCLONE)) {
+  if (!supports(version, 'bisync')) {
     return {
       kind: 'unsupported',
       message: `rclone ${formatVersion(version)} is too old to mount your bucket; ${MINIMUM_RCLONE} or newer is needed.`,
       hint: 'Run `basic-memory cloud setup` to upgrade it, or install the latest from https://rclone.org/install/.',
     };
   }
-  if (platform === 'macos' && !versionAtLeast(version, MACOS_NFSMOUNT_RCLONE)) {
+  // Homebrew's rclone has no FUSE `mount` on macOS: nfsmount is the only way there.
+  if (platform === 'macos' && !supports(version, 'nfsmount')) {
     return {
       kind: 'unsupported',
-      message: `rclone ${formatVersion(version)} cannot mount on macOS: it needs \`rclone nfsmount\`, which came in rclone ${MACOS_NFSMOUNT_RCLONE}.`,
+      message: `rclone ${formatVersion(version)} cannot mount on macOS: it needs \`rclone nfsmount\`, which came in rclone ${featureSince('nfsmount')}.`,
       hint: 'Upgrade rclone (`brew upgrade rclone`, or https://rclone.org/install/) and run the command again.',
     };
   }
@@ -65,6 +65,7 @@ export function buildMountArgs(platform: MountPlatformName, version: RcloneVersi
   args.push('--cache-dir', target.cacheDir);
   args.push('--rc', '--rc-addr', target.rcAddr);
   args.push('--log-level', 'INFO');
+  // Explorer shows a WinFsp drive best as a network drive.
   if (platform === 'windows' && isDriveLetter(target.mountPoint)) args.push('--network-mode');
   return { kind: 'ready', args };
 }

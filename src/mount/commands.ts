@@ -1,9 +1,10 @@
-import type { CommandContext } from '../cli/context.js';
+import type { CommandContext, JsonOptions } from '../core/command.js';
 import { CliError, ExitCode, type ExitCodeValue } from '../core/errors.js';
 import { parseProfileName } from '../core/settings.js';
 import { readTenantState, remoteBucketPath, requireTenantState } from '../core/tenant-state.js';
 import { cachedRcloneVersion } from '../rclone/version-cache.js';
 import { formatVersion } from '../rclone/version.js';
+import { resolveLocalPath } from '../local/paths.js';
 import { buildMountArgs, platformNameOf } from './args.js';
 import { platformFor } from './platform.js';
 import { loadMountProfile } from './profiles.js';
@@ -14,7 +15,6 @@ import {
   prepareMountPoint,
   realSupervisorDeps,
   refuseWatchedFolder,
-  resolveMountPoint,
   runningMount,
   startMount,
   stopMount,
@@ -29,13 +29,23 @@ function supervisorDeps(ctx: CommandContext): SupervisorDeps {
   return realSupervisorDeps(platformFor(name, ctx.env), ctx.rclone, ctx.paths, (line) => ctx.output.info(line));
 }
 
-export async function mount(options: { profile?: string; path?: string }, ctx: CommandContext): Promise<void> {
+/** `cloud mount`'s flags; setup passes its choices the same way. */
+export interface MountOptions {
+  profile?: string;
+  path?: string;
+}
+
+export interface UnmountOptions {
+  force: boolean;
+}
+
+export async function mount(options: MountOptions, ctx: CommandContext): Promise<void> {
   // Asked first and awaited last: `rclone version` is the slowest step before rclone can start.
   const version = cachedRcloneVersion(ctx.rclone, ctx.paths.rcloneVersionCache, ctx.env, ctx.platform);
   const deps = supervisorDeps(ctx);
   const tenant = await requireTenantState(ctx.paths);
   const profile = loadMountProfile(parseProfileName(options.profile, ctx.settings.mountProfile));
-  const mountPoint = resolveMountPoint(options.path ?? tenant.localPath, ctx.cwd);
+  const mountPoint = resolveLocalPath(options.path ?? tenant.localPath, ctx);
 
   const running = await runningMount(deps, tenant.tenantId, tenant.remoteName);
   if (running) {
@@ -78,7 +88,7 @@ export async function mount(options: { profile?: string; path?: string }, ctx: C
   ctx.output.info(`Writes upload ${profile.vfsWriteBack} after a file is closed; changes made elsewhere show here within ${profile.dirCacheTime} (S3 sends no change notifications).`);
 }
 
-export async function unmount(options: { force: boolean }, ctx: CommandContext): Promise<void> {
+export async function unmount(options: UnmountOptions, ctx: CommandContext): Promise<void> {
   const tenant = await readTenantState(ctx.paths);
   // Never set up means never mounted by us, and "not mounted" is not an error.
   if (!tenant) {
@@ -88,7 +98,7 @@ export async function unmount(options: { force: boolean }, ctx: CommandContext):
   const deps = supervisorDeps(ctx);
   const record = await readMountState(ctx.paths, tenant.tenantId);
   if (record) ctx.output.redactor.add(record.rcPass);
-  const result = await stopMount(deps, tenant.tenantId, tenant.remoteName, resolveMountPoint(tenant.localPath, ctx.cwd), options.force);
+  const result = await stopMount(deps, tenant.tenantId, tenant.remoteName, resolveLocalPath(tenant.localPath, ctx), options.force);
   if (result.kind === 'not-mounted') {
     ctx.output.info('Not mounted: nothing to do.');
     return;
@@ -96,7 +106,7 @@ export async function unmount(options: { force: boolean }, ctx: CommandContext):
   ctx.output.success(`Unmounted ${result.mountPoint} and stopped rclone${result.cleanedDeadMount ? ' (the mount had crashed; cleared)' : ''}.`);
 }
 
-export async function mountStatus(options: { json: boolean }, ctx: CommandContext): Promise<ExitCodeValue> {
+export async function mountStatus(options: JsonOptions, ctx: CommandContext): Promise<ExitCodeValue> {
   const deps = supervisorDeps(ctx);
   const tenant = await requireTenantState(ctx.paths);
   const state = await readMountState(ctx.paths, tenant.tenantId);

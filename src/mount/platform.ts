@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { parseMacMountOutput, readLinuxMountTable } from '../local/mount-table.js';
 import type { MountPlatformName } from './args.js';
 
 /** What the OS says about one mount point. `dead`: still in the mount table but its server is gone. */
@@ -51,30 +52,6 @@ export const runCommand: RunCommand = (command, args) =>
       resolve({ exitCode, stdout: String(stdout), stderr: String(stderr) });
     });
   });
-
-/** Pure: `/proc/self/mountinfo` → mount point and file system type per line (octal escapes decoded). */
-export function parseMountinfo(text: string): { mountPoint: string; fsType: string }[] {
-  const unescape = (field: string) => field.replace(/\\([0-7]{3})/g, (_match, octal: string) => String.fromCharCode(parseInt(octal, 8)));
-  const entries: { mountPoint: string; fsType: string }[] = [];
-  for (const line of text.split('\n')) {
-    const fields = line.split(' ');
-    const separator = fields.indexOf('-');
-    const mountPoint = fields[4];
-    const fsType = separator > 0 ? fields[separator + 1] : undefined;
-    if (mountPoint && fsType) entries.push({ mountPoint: unescape(mountPoint), fsType });
-  }
-  return entries;
-}
-
-/** Pure: macOS `mount` output (`localhost:/x on /Users/u/notes (nfs, nodev, …)`) → mount point and type. */
-export function parseMacMountOutput(text: string): { mountPoint: string; fsType: string }[] {
-  const entries: { mountPoint: string; fsType: string }[] = [];
-  for (const line of text.split('\n')) {
-    const match = / on (.+) \(([^,)]+)/.exec(line);
-    if (match?.[1] && match[2]) entries.push({ mountPoint: match[1], fsType: match[2] });
-  }
-  return entries;
-}
 
 /** Pure: `ps -axo pid=,command=` → processes. */
 export function parsePsOutput(text: string): ProcessEntry[] {
@@ -177,7 +154,7 @@ export function linuxPlatform(env: NodeJS.ProcessEnv, run: RunCommand = runComma
       return Promise.resolve(linuxMissingSupport(env));
     },
     async probe(mountPoint) {
-      const table = parseMountinfo(await fs.readFile('/proc/self/mountinfo', 'utf8').catch(() => ''));
+      const table = await readLinuxMountTable();
       const entry = table.find((candidate) => candidate.mountPoint === path.resolve(mountPoint) && candidate.fsType.includes('rclone'));
       return entry ? statProbe(mountPoint) : 'absent';
     },

@@ -13,6 +13,9 @@ export interface RcEndpoint {
 
 export type RcReply<T> = { ok: true; value: T } | { ok: false; error: string };
 
+/** How the CLI talks to a mount's rc API; passed in where tests answer for rclone. */
+export type RcCall = <T>(endpoint: RcEndpoint, method: string, params?: object, timeoutMs?: number) => Promise<RcReply<T>>;
+
 export function rcCall<T>(endpoint: RcEndpoint, method: string, params: object = {}, timeoutMs = 2_000): Promise<RcReply<T>> {
   const body = JSON.stringify(params);
   const [host, port] = endpoint.rcAddr.split(':');
@@ -87,11 +90,11 @@ export function summarizeUploads(vfs: VfsStats, core: CoreStats | undefined, que
 }
 
 /** Asks a running mount for its uploads; undefined when its rc API does not answer. */
-export async function readUploads(endpoint: RcEndpoint, withQueue: boolean): Promise<UploadReport | undefined> {
+export async function readUploads(endpoint: RcEndpoint, withQueue: boolean, call: RcCall = rcCall): Promise<UploadReport | undefined> {
   const [vfs, core, queue] = await Promise.all([
-    rcCall<VfsStats>(endpoint, 'vfs/stats'),
-    rcCall<CoreStats>(endpoint, 'core/stats'),
-    withQueue ? rcCall<VfsQueue>(endpoint, 'vfs/queue') : Promise.resolve(undefined),
+    call<VfsStats>(endpoint, 'vfs/stats'),
+    call<CoreStats>(endpoint, 'core/stats'),
+    withQueue ? call<VfsQueue>(endpoint, 'vfs/queue') : Promise.resolve(undefined),
   ]);
   if (!vfs.ok) return undefined;
   return summarizeUploads(vfs.value, core.ok ? core.value : undefined, queue?.ok ? queue.value : undefined);

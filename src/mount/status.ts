@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { versionAtLeast, parseRcloneVersion } from '../rclone/version.js';
+import { supports } from '../rclone/capabilities.js';
+import { parseRcloneVersion } from '../rclone/version.js';
 import type { MountProbe } from './platform.js';
 import { readUploads, type UploadReport } from './rc.js';
 import type { MountState } from './state.js';
@@ -14,7 +15,7 @@ import { ourMountProcesses, type SupervisorDeps } from './supervisor.js';
  */
 export type MountCondition = 'mounted' | 'not-mounted' | 'process-dead' | 'mount-dead' | 'mount-missing';
 
-/** The stable `mount-status --json` document (documented in docs/sections/mount.md). */
+/** The stable `mount-status --json` document (README, "`mount-status --json`"). */
 export interface MountStatusReport {
   tenant: string;
   bucket: string;
@@ -118,6 +119,6 @@ export async function collectMountStatus(
   const [osState, pids] = await Promise.all([deps.platform.probe(mountPoint), ourMountProcesses(deps, tenant.remoteName, mountPoint, state)]);
   const processAlive = state !== undefined && pids.includes(state.pid);
   const version = state ? parseRcloneVersion(`rclone ${state.rcloneVersion}`) : undefined;
-  const uploads = state && processAlive ? await readUploads(state, version !== undefined && versionAtLeast(version, '1.68')) : undefined;
+  const uploads = state && processAlive ? await readUploads(state, version !== undefined && supports(version, 'vfsQueue')) : undefined;
   return describeMountStatus({ tenant, state, osState, processAlive, uploads, now });
 }

@@ -7,9 +7,10 @@ import { CliError, ExitCode } from '../core/errors.js';
 import type { StatePaths } from '../core/paths.js';
 import { isProcessAlive, sleep } from '../core/process.js';
 import type { Rclone } from '../rclone/runner.js';
-import { isDriveLetter } from './args.js';
+import { foldersOverlap, isDriveLetter } from '../local/paths.js';
+import { nodePlatformOf } from './args.js';
 import { isOurMountProcess, type MountPlatform } from './platform.js';
-import { rcCall, readUploads, type RcEndpoint } from './rc.js';
+import { rcCall, readUploads, type RcCall, type RcEndpoint } from './rc.js';
 import { clearMountState, readMountState, writeMountState, type MountState } from './state.js';
 
 /** The outside world the supervisor touches, passed in so every platform can be tested anywhere. */
@@ -22,6 +23,8 @@ export interface SupervisorDeps {
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   now: () => number;
   freePort: () => Promise<number>;
+  /** rclone's remote control API of a running mount (`core/quit`, upload stats). */
+  rcCall: RcCall;
   /** Says what the supervisor did on the user's behalf (cleaned a dead mount, waited for uploads). */
   note: (line: string) => void;
 }
@@ -48,6 +51,7 @@ export function realSupervisorDeps(platform: MountPlatform, rclone: Rclone, path
     sleep,
     now: () => Date.now(),
     freePort,
+    rcCall,
     note,
   };
 }
@@ -73,11 +77,6 @@ export async function ourMountProcesses(deps: Pick<SupervisorDeps, 'platform' | 
   const listed = await deps.platform.processes();
   if (listed.length === 0) return record && record.mountPoint === mountPoint && deps.alive(record.pid) ? [record.pid] : [];
   return listed.filter((entry) => isOurMountProcess(entry, remoteName, mountPoint)).map((entry) => entry.pid);
-}
-
-/** Pure: the mount point as the OS names it (drive letters kept as typed). */
-export function resolveMountPoint(requested: string, cwd: string): string {
-  return isDriveLetter(requested) ? requested.slice(0, 2).toUpperCase() : path.resolve(cwd, requested);
 }
 
 export interface LeftoverReport {
@@ -136,9 +135,7 @@ export async function runningMount(deps: SupervisorDeps, tenantId: string, remot
 export async function refuseWatchedFolder(deps: SupervisorDeps, tenantId: string, mountPoint: string): Promise<void> {
   const watch = await runningWatch(deps.paths, tenantId, deps.alive);
   if (!watch) return;
-  const watched = path.resolve(watch.localPath);
-  const overlaps = watched === mountPoint || watched.startsWith(`${mountPoint}${path.sep}`) || mountPoint.startsWith(`${watched}${path.sep}`);
-  if (!overlaps) return;
+  if (!foldersOverlap(watch.localPath, mountPoint, nodePlatformOf(deps.platform.name))) return;
   throw new CliError(`${mountPoint} is synced by a running \`cloud bisync --watch\` (pid ${watch.pid}), so it cannot be mounted too.`, {
     hint: 'Stop the watch (Ctrl-C in its terminal) or mount somewhere else with --path.',
   });
@@ -248,7 +245,7 @@ export async function stopProcess(deps: SupervisorDeps, pid: number, endpoint: R
     }
     return true;
   };
-  if (endpoint && (await rcCall(endpoint, 'core/quit', {}, 1_000)).ok && (await waitGone(STOP_GRACE_MS))) return;
+  if (endpoint && (await deps.rcCall(endpoint, 'core/quit', {}, 1_000)).ok && (await waitGone(STOP_GRACE_MS))) return;
   deps.signal(pid, 'SIGTERM');
   if (await waitGone(STOP_GRACE_MS)) return;
   deps.signal(pid, 'SIGKILL');
@@ -260,7 +257,7 @@ async function waitForUploads(deps: SupervisorDeps, record: MountState): Promise
   const until = deps.now() + UPLOAD_WAIT_MS;
   let announced = false;
   for (;;) {
-    const uploads = await readUploads(record, false);
+    const uploads = await readUploads(record, false, deps.rcCall);
     const pending = uploads ? uploads.queued + uploads.inProgress : 0;
     if (pending === 0) return;
     if (deps.now() >= until) {

@@ -83,7 +83,7 @@ export async function readRemote(configPath: string, remoteName: string): Promis
   return parsed.ok ? parsed.sections.find((section) => section.name === remoteName)?.entries : undefined;
 }
 
-/** `rclone.conf.bak-YYYYMMDD-HHMMSS` in local time, as the contract names it. */
+/** `rclone.conf.bak-YYYYMMDD-HHMMSS` in local time (README, `cloud setup`). */
 export function backupName(configPath: string, now: Date): string {
   const pad = (value: number) => String(value).padStart(2, '0');
   const stamp = `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { MINIMUM_RCLONE } from './version.js';
+import { MINIMUM_RCLONE } from './capabilities.js';
 
 /**
  * How each platform's package managers install rclone, as data. Every command is an argv run

@@ -19,7 +19,8 @@ import {
 } from './install-strategies.js';
 import { OFFICIAL_OFFER_BELOW, shouldOfferOfficial } from './official-release.js';
 import { createRclone, type Rclone } from './runner.js';
-import { MINIMUM_RCLONE, formatVersion, versionAtLeast, type RcloneVersion } from './version.js';
+import { MINIMUM_RCLONE, supports } from './capabilities.js';
+import { formatVersion, type RcloneVersion } from './version.js';
 
 export interface CommandResult {
   exitCode: number;
@@ -56,7 +57,7 @@ type Attempt =
  */
 export async function ensureRclone(deps: InstallDeps, options: { skipInstall: boolean }): Promise<RcloneVersion> {
   const current = await deps.rclone.version();
-  if (current && versionAtLeast(current, MINIMUM_RCLONE)) return offeringOfficial(deps, current);
+  if (current && supports(current, 'bisync')) return offeringOfficial(deps, current);
   if (options.skipInstall) throw unavailable(deps.platform, current, 'and --skip-install was given');
 
   const action: InstallAction = current ? 'upgrade' : 'install';
@@ -100,7 +101,7 @@ export async function ensureRclone(deps: InstallDeps, options: { skipInstall: bo
       attempts.push({ kind: 'not-found-after', strategy });
       continue;
     }
-    if (!versionAtLeast(installed.version, MINIMUM_RCLONE)) {
+    if (!supports(installed.version, 'bisync')) {
       attempts.push({ kind: 'too-old', strategy, version: installed.version, binary: installed.binary });
       continue;
     }

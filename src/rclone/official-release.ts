@@ -1,4 +1,5 @@
-import { versionAtLeast, type RcloneVersion } from './version.js';
+import { featureSince, supports } from './capabilities.js';
+import type { RcloneVersion } from './version.js';
 
 /**
  * rclone's own release archives, as data and pure functions. The site keeps each release in a
@@ -11,7 +12,7 @@ export const RCLONE_DOWNLOADS = 'https://downloads.rclone.org';
 export const DOWNLOAD_URL_ENV = 'BASIC_MEMORY_RCLONE_DOWNLOAD_URL';
 
 /** The rclone from which bisync compares by checksum (`--compare`): what a distribution's older package lacks. */
-export const OFFICIAL_OFFER_BELOW = '1.66';
+export const OFFICIAL_OFFER_BELOW = featureSince('compare');
 
 /** The operating systems' names in rclone's archive names (macOS is `osx`). */
 const RELEASE_OS: Partial<Record<NodeJS.Platform, string>> = { linux: 'linux', darwin: 'osx', win32: 'windows' };
@@ -126,7 +127,7 @@ export function expectedSha256(sumsFile: string, fileName: string): ExpectedSum 
  * follow rclone's releases closely, so nothing is offered there.
  */
 export function shouldOfferOfficial(platform: NodeJS.Platform, version: RcloneVersion): boolean {
-  return platform === 'linux' && !versionAtLeast(version, OFFICIAL_OFFER_BELOW);
+  return platform === 'linux' && !supports(version, 'compare');
 }
 
 /** `1.75.2` for rclone v1.75.2 (a build suffix such as `-DEV` dropped), to compare with a release number. */

@@ -7,9 +7,6 @@ export interface RcloneVersion {
   raw: string;
 }
 
-/** Oldest rclone with bisync; older ones are upgraded by `cloud setup`. */
-export const MINIMUM_RCLONE = '1.58';
-
 /** Reads the first line of `rclone version`, e.g. `rclone v1.60.1-DEV` or `rclone v1.66.0-beta.7781.0e4a1c2`. */
 export function parseRcloneVersion(output: string): RcloneVersion | undefined {
   const match = /rclone v?(\d+)\.(\d+)(?:\.(\d+))?(?:-([\w.+-]+))?/.exec(output);

@@ -183,7 +183,7 @@ function denyDevice(userCode: string, options: DeviceDecisionOptions): Promise<v
 }
 
 const program = new Command('basic-memory-server')
-  .description('The reference cloud for basic-memory: the tenant mount API (SPEC-8) and an S3 store that checks every signature.')
+  .description('The reference cloud for basic-memory: the tenant mount API and an S3 store that checks every signature.')
   .showHelpAfterError();
 
 program

@@ -1,3 +1,4 @@
+import type { JsonOptions } from '../core/command.js';
 import { CliError, ExitCode, type ExitCodeValue } from '../core/errors.js';
 import type { Output } from '../core/output.js';
 import { parseDuration, type Settings } from '../core/settings.js';
@@ -25,10 +26,6 @@ export interface ServiceDeps {
   manager?: ServiceManager;
 }
 
-export interface JsonOption {
-  json: boolean;
-}
-
 function managerOf(deps: ServiceDeps): ServiceManager {
   const manager = deps.manager ?? managerFor({ platform: deps.platform, exec: deps.exec, homeDir: deps.homeDir, stateDir: deps.stateDir, env: deps.env, uid: deps.uid });
   if (!manager) {
@@ -51,7 +48,7 @@ export function isEphemeralCliPath(cliPath: string): boolean {
  * session in a container or WSL1): the command was right, the machine cannot do it, and the user's
  * way forward is the foreground command, not a different command line (which exit 2 would mean).
  */
-export async function installService(options: JsonOption, deps: ServiceDeps): Promise<ExitCodeValue> {
+export async function installService(options: JsonOptions, deps: ServiceDeps): Promise<ExitCodeValue> {
   const manager = managerOf(deps);
   const availability = await manager.availability();
   if (availability.kind === 'unavailable') {
@@ -73,7 +70,7 @@ export async function installService(options: JsonOption, deps: ServiceDeps): Pr
   return ExitCode.ok;
 }
 
-export async function uninstallService(options: JsonOption, deps: ServiceDeps): Promise<ExitCodeValue> {
+export async function uninstallService(options: JsonOptions, deps: ServiceDeps): Promise<ExitCodeValue> {
   const manager = managerOf(deps);
   requireDone(await manager.uninstall(), 'uninstall');
   await removeServiceState(serviceFiles(deps.stateDir));
@@ -89,7 +86,7 @@ async function requireInstalled(manager: ServiceManager): Promise<void> {
 }
 
 function lifecycle(action: 'start' | 'stop' | 'restart', done: string) {
-  return async (options: JsonOption, deps: ServiceDeps): Promise<ExitCodeValue> => {
+  return async (options: JsonOptions, deps: ServiceDeps): Promise<ExitCodeValue> => {
     const manager = managerOf(deps);
     await requireInstalled(manager);
     requireDone(await manager[action](), action);
@@ -111,7 +108,7 @@ export function describeState(installed: boolean, running: boolean, health: Serv
   return health?.state === 'failing' ? 'failing' : 'running';
 }
 
-export async function serviceStatus(options: JsonOption, deps: ServiceDeps): Promise<ExitCodeValue> {
+export async function serviceStatus(options: JsonOptions, deps: ServiceDeps): Promise<ExitCodeValue> {
   const manager = managerOf(deps);
   const files = serviceFiles(deps.stateDir);
   const [status, health, pause] = await Promise.all([manager.status(), readHealth(files), readPause(files)]);
@@ -144,7 +141,7 @@ export async function serviceStatus(options: JsonOption, deps: ServiceDeps): Pro
   return ExitCode.ok;
 }
 
-export async function pauseService(options: JsonOption & { for?: string | undefined }, deps: ServiceDeps): Promise<ExitCodeValue> {
+export async function pauseService(options: JsonOptions & { for?: string | undefined }, deps: ServiceDeps): Promise<ExitCodeValue> {
   const seconds = options.for === undefined ? undefined : parseDuration(options.for);
   if (options.for !== undefined && seconds === undefined) {
     throw new CliError(`"${options.for}" is not a duration.`, { hint: 'Use a duration like 30m or 2h, or leave out --for to pause until `resume`.', exitCode: ExitCode.usage });
@@ -156,7 +153,7 @@ export async function pauseService(options: JsonOption & { for?: string | undefi
   return ExitCode.ok;
 }
 
-export async function resumeService(options: JsonOption, deps: ServiceDeps): Promise<ExitCodeValue> {
+export async function resumeService(options: JsonOptions, deps: ServiceDeps): Promise<ExitCodeValue> {
   const wasPaused = isPaused(await readPause(serviceFiles(deps.stateDir)), deps.clock());
   await clearPause(serviceFiles(deps.stateDir));
   if (options.json) deps.output.result({ paused: false, wasPaused });
@@ -164,7 +161,7 @@ export async function resumeService(options: JsonOption, deps: ServiceDeps): Pro
   return ExitCode.ok;
 }
 
-export async function serviceLogs(options: JsonOption & { lines?: string | undefined }, deps: ServiceDeps): Promise<ExitCodeValue> {
+export async function serviceLogs(options: JsonOptions & { lines?: string | undefined }, deps: ServiceDeps): Promise<ExitCodeValue> {
   const count = options.lines === undefined ? 50 : Number(options.lines);
   if (!Number.isInteger(count) || count <= 0) {
     throw new CliError(`"${options.lines ?? ''}" is not a number of lines.`, { hint: 'Use a whole number, e.g. --lines 100.', exitCode: ExitCode.usage });

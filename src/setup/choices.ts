@@ -1,7 +1,7 @@
-import os from 'node:os';
-import path from 'node:path';
 import type { CredentialSummary } from '../api/types.js';
 import { defaultLocalPath } from '../core/paths.js';
+import { isThisMachineCredential } from '../credentials/this-machine.js';
+import { resolveLocalPath } from '../local/paths.js';
 import { parseProfileName, type ProfileName, type Settings } from '../core/settings.js';
 import type { TenantState } from '../core/tenant-state.js';
 
@@ -19,24 +19,20 @@ export interface ChoiceInputs {
   previous: TenantState | undefined;
   tenantId: string;
   settings: Pick<Settings, 'mountProfile' | 'bisyncProfile'>;
+  platform: NodeJS.Platform;
   homeDir: string;
   cwd: string;
 }
 
 /** The answers setup uses when it does not ask: flags, then the previous setup, then defaults. */
-export function defaultChoices({ flags, previous, tenantId, settings, homeDir, cwd }: ChoiceInputs): SetupChoices {
+export function defaultChoices({ flags, previous, tenantId, settings, platform, homeDir, cwd }: ChoiceInputs): SetupChoices {
   const sameTenant = previous?.tenantId === tenantId ? previous : undefined;
   const mode = flags.mode ?? sameTenant?.mode ?? 'bisync';
   const profile = parseProfileName(flags.profile, mode === 'mount' ? settings.mountProfile : settings.bisyncProfile);
-  const localPath = flags.path ? expandPath(flags.path, homeDir, cwd) : (sameTenant?.localPath ?? defaultLocalPath(homeDir, tenantId));
+  const localPath = flags.path ? resolveLocalPath(flags.path, { platform, homeDir, cwd }) : (sameTenant?.localPath ?? defaultLocalPath(homeDir, tenantId));
   return { mode, profile, localPath };
 }
 
-/** `~/notes` and relative paths as a shell would resolve them. */
-export function expandPath(raw: string, homeDir: string, cwd: string): string {
-  const expanded = raw === '~' || raw.startsWith('~/') || raw.startsWith('~\\') ? path.join(homeDir || os.homedir(), raw.slice(1)) : raw;
-  return path.resolve(cwd, expanded);
-}
 
 /**
  * The credentials a re-run replaces: the ones holding the access key the old remote used, never
@@ -44,10 +40,10 @@ export function expandPath(raw: string, homeDir: string, cwd: string): string {
  */
 export function credentialsReplacedBy(listed: CredentialSummary[], newAccessKey: string, previousAccessKey: string | undefined): CredentialSummary[] {
   if (!previousAccessKey || previousAccessKey === newAccessKey) return [];
-  return listed.filter((credential) => credential.access_key === previousAccessKey);
+  return listed.filter((credential) => isThisMachineCredential(credential, { accessKey: previousAccessKey, credentialId: null }));
 }
 
 /** The real cloud's create answer has no id: the id is found by listing and matching the key. */
 export function credentialIdFor(listed: CredentialSummary[], accessKey: string): string | null {
-  return listed.find((credential) => credential.access_key === accessKey)?.id ?? null;
+  return listed.find((credential) => isThisMachineCredential(credential, { accessKey, credentialId: null }))?.id ?? null;
 }

@@ -1,7 +1,6 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
-import type { CommandContext } from '../cli/context.js';
-import type { SetupFlags } from '../cli/program.js';
+import type { CommandContext } from '../core/command.js';
 import type { ApiClient, CreatedCredentials } from '../api/types.js';
 import { ensureLoggedIn } from '../auth/login.js';
 import { CliError, type ExitCodeValue } from '../core/errors.js';
@@ -10,14 +9,24 @@ import { readTenantState, writeTenantState, type TenantState } from '../core/ten
 import { locateRcloneConfig, writeRemote } from '../rclone/config-file.js';
 import { readMountState } from '../mount/state.js';
 import { ensureRclone } from '../rclone/installer.js';
-import { credentialIdFor, credentialsReplacedBy, defaultChoices, type SetupChoices } from './choices.js';
+import { credentialIdFor, credentialsReplacedBy, defaultChoices, type SetupChoices, type SetupMode } from './choices.js';
+
+/** `cloud setup`'s flags. */
+export interface SetupOptions {
+  mode?: SetupMode;
+  profile?: string;
+  path?: string;
+  yes: boolean;
+  skipInstall: boolean;
+  json: boolean;
+}
 
 /**
  * From nothing to a verified remote and a first sync or mount. Safe to re-run: the remote is
  * replaced (with a backup) and the credential it held is revoked, so the cloud lists exactly one
  * live credential for this machine.
  */
-export async function setup(flags: SetupFlags, ctx: CommandContext): Promise<ExitCodeValue | void> {
+export async function setup(flags: SetupOptions, ctx: CommandContext): Promise<ExitCodeValue | void> {
   const { output } = ctx;
   // Not under a spinner: an install may ask for a sudo password on this terminal.
   const rcloneVersion = await ensureRclone({ rclone: ctx.rclone, output, platform: ctx.platform, env: ctx.env, canPrompt: ctx.canPrompt }, { skipInstall: flags.skipInstall });
@@ -27,7 +36,7 @@ export async function setup(flags: SetupFlags, ctx: CommandContext): Promise<Exi
   const info = await output.step('Fetching your tenant', () => api.getMountInfo(), (found) => `Tenant ${found.tenant_id}, bucket ${found.bucket_name}`);
 
   const previous = await readTenantState(ctx.paths);
-  const defaults = defaultChoices({ flags, previous, tenantId: info.tenant_id, settings: ctx.settings, homeDir: ctx.homeDir, cwd: ctx.cwd });
+  const defaults = defaultChoices({ flags, previous, tenantId: info.tenant_id, settings: ctx.settings, platform: ctx.platform, homeDir: ctx.homeDir, cwd: ctx.cwd });
   const choices = ctx.canPrompt && !flags.yes ? await (await import('./prompts.js')).askSetupChoices(defaults) : defaults;
   const currentMount = await readMountState(ctx.paths, info.tenant_id);
   // Our own mount there is fine: it is remounted with the new key below.
@@ -124,9 +133,9 @@ async function startFirstRun(ctx: CommandContext, choices: SetupChoices): Promis
     const { mount } = await import('../mount/commands.js');
     return mount({ profile: choices.profile, path: choices.localPath }, ctx);
   }
-  const { bisync } = await import('../bisync/commands.js');
+  const { runBisync } = await import('../bisync/commands.js');
   // The first bisync makes the baseline by itself; a re-run just syncs.
-  return bisync({ profile: choices.profile, path: choices.localPath, dryRun: false, resync: false, watch: false, json: false }, ctx);
+  return runBisync({ profile: choices.profile, path: choices.localPath, dryRun: false, resync: false, watch: false, intervalSeconds: ctx.settings.watchIntervalSeconds, json: false }, ctx);
 }
 
 function printSummary(ctx: CommandContext, summary: { tenantId: string; bucketName: string; remoteName: string; rcloneConfig: string; backupPath: string | null; localPath: string; mode: string; profile: string }): void {

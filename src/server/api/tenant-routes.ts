@@ -14,7 +14,7 @@ export async function authenticate(req: IncomingMessage, tokens: AccessTokens, t
   return tenants.requireActiveTenant(tenantId);
 }
 
-/** SPEC-8's tenant mount API, plus the health check and the sync notification. */
+/** The tenant mount API (docs/API-CONTRACT.md), plus the health check and the sync notification. */
 export function tenantRoutes(deps: { tokens: AccessTokens; tenants: TenantService; log: (line: string) => void }): Route[] {
   const { tokens, tenants } = deps;
   return [

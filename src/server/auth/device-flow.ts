@@ -51,7 +51,7 @@ export interface DeviceFlow {
   refresh(clientId: string | undefined, refreshToken: string | undefined): Promise<TokenResponse>;
   /**
    * RFC 7009: a refresh token takes its whole family with it; an access token is refused from now
-   * on. An unknown, expired or foreign token is not an error (section 2.2).
+   * on. An unknown, expired or foreign token is not an error (RFC 7009 section 2.2).
    */
   revoke(clientId: string | undefined, token: string | undefined, hint: string | undefined): Promise<void>;
   /** Deletes expired device codes, refresh tokens and revocation entries; returns how many rows went. */
@@ -222,7 +222,7 @@ export function createDeviceFlow(deps: { oauth: OAuthRepository; tokens: AccessT
         oauth.revokeAccessToken(claims.jti, claims.expiresAt);
         return true;
       };
-      // The hint only orders the lookups (section 2.1): a wrong hint still revokes.
+      // The hint only orders the lookups (RFC 7009 section 2.1): a wrong hint still revokes.
       if (hint === 'access_token') {
         if (!(await revokeAccess())) revokeRefresh();
       } else if (!revokeRefresh()) {

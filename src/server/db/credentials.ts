@@ -1,6 +1,6 @@
 import type { Sqlite } from './sqlite.js';
 
-/** A row of SPEC-8's `tenant_mount_credentials`: metadata only, never the secret key. */
+/** A row of `tenant_mount_credentials` (docs/API-CONTRACT.md): metadata only, never the secret key. */
 export interface MountCredential {
   id: string;
   tenantId: string;

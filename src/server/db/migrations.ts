@@ -1,7 +1,7 @@
 /**
  * The API database's schema, one script per step, never edited once released: add a step instead.
- * `tenant_mount_credentials` follows SPEC-8 column for column; it holds no secret key.
- * Timestamps in the SPEC-8 tables are ISO 8601 strings; the OAuth tables use epoch milliseconds
+ * `tenant_mount_credentials` has the cloud's columns (docs/API-CONTRACT.md); it holds no secret key.
+ * Timestamps in the tenant tables are ISO 8601 strings; the OAuth tables use epoch milliseconds
  * because they are only compared, never shown.
  */
 export const apiMigrations: readonly string[] = [

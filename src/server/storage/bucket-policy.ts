@@ -1,4 +1,4 @@
-/** The IAM policy of a mount credential (contract section 4, SPEC-8): its bucket and the objects in it, nothing else. */
+/** The IAM policy of a mount credential (docs/API-CONTRACT.md): its bucket and the objects in it, nothing else. */
 export function bucketScopedPolicy(bucketName: string): string {
   return JSON.stringify({
     Version: '2012-10-17',

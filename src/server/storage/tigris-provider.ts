@@ -14,9 +14,9 @@ export interface TigrisClients {
 }
 
 /**
- * Buckets and keys in a real Tigris account, the way SPEC-8 does it with Tigris's IAM: an access
- * key made without a user (Tigris lets the key id stand for the user), a managed policy scoped to
- * the bucket, attached to that key. Revoking detaches and deletes both.
+ * Buckets and keys in a real Tigris account, the way the cloud does it with Tigris's IAM
+ * (docs/API-CONTRACT.md): an access key made without a user (Tigris lets the key id stand for the
+ * user), a managed policy scoped to the bucket, attached to that key. Revoking detaches and deletes both.
  */
 export function tigrisProvider(options: { clients: TigrisClients; endpointUrl: string; region: string; close?: () => void }): StorageProvider {
   const { s3, iam } = options.clients;

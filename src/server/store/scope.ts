@@ -106,8 +106,8 @@ function decode(text: string): string | undefined {
 export type AccessDecision = { allowed: true } | { allowed: false; reason: string };
 
 /**
- * What a bucket-scoped key may do, as the Tigris policy of SPEC-8 grants it (GetObject, PutObject,
- * DeleteObject, ListBucket on its bucket and the objects in it): everything on its own objects,
+ * What a bucket-scoped key may do, as the cloud's Tigris policy grants it (docs/API-CONTRACT.md:
+ * GetObject, PutObject, DeleteObject, ListBucket on its bucket and the objects in it): everything on its own objects,
  * reading and listing its bucket and multi-object delete, but never service-level calls (ListBuckets),
  * creating, configuring or deleting a bucket, nor anything in another bucket. A copy source is a read
  * of another object and must be in the key's bucket too.

@@ -3,7 +3,7 @@ import type { CredentialRepository } from '../db/credentials.js';
 const MIN_INTERVAL_MS = 60_000;
 
 /**
- * Keeps `last_used_at` of SPEC-8's table (used to find orphaned credentials) without a database
+ * Keeps a credential's `last_used_at` (docs/API-CONTRACT.md; it finds orphaned credentials) without a database
  * write per S3 request: each key is recorded at most once a minute.
  */
 export function lastUsedRecorder(credentials: CredentialRepository, now: () => number = Date.now): (accessKey: string) => void {

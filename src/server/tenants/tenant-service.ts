@@ -4,7 +4,7 @@ import type { Tenant, TenantRepository, TenantStatus } from '../db/tenants.js';
 import type { StorageProvider } from '../storage/provider.js';
 import { ApiError } from './api-error.js';
 
-/** `GET /tenant/mount/info`, SPEC-8's shape. */
+/** `GET /tenant/mount/info` (docs/API-CONTRACT.md). */
 export interface MountInfoResponse {
   tenant_id: string;
   bucket_name: string;
@@ -12,7 +12,7 @@ export interface MountInfoResponse {
   credentials_created_at: string | null;
 }
 
-/** `POST /tenant/mount/credentials`: SPEC-8's shape plus the credential's `id`. */
+/** `POST /tenant/mount/credentials`: the cloud's shape (docs/API-CONTRACT.md) plus the credential's `id`. */
 export interface CreatedCredentialResponse {
   id: string;
   tenant_id: string;

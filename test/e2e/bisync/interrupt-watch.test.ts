@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { statePaths } from '../../../src/core/paths.js';
+import { rcloneAtLeast } from '../../support/rclone-under-test.js';
 import { notes, rcloneProcessesFor, spawnCli, useServer, waitFor, type Pair } from './helpers.js';
 
 const { newPair } = useServer();
@@ -65,7 +66,9 @@ describe('Ctrl-C during a long sync', () => {
     await expectNothingLeftBehind(pair);
     const next = await pair.bisync();
     expect(next.exitCode, next.stderr).toBe(0);
-    expect(next.stderr).toContain('recovering with a fresh baseline');
+    // rclone 1.60 marks the listings failed on SIGINT, so the next run is a recovery baseline;
+    // 1.66+ wraps up with its listings intact and the next run is a normal sync (--recover).
+    if (!rcloneAtLeast('1.66')) expect(next.stderr).toContain('recovering with a fresh baseline');
     await expectAllOnBothSides(pair, 12);
     expect((await pair.bisync()).exitCode).toBe(0);
   });

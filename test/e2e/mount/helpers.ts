@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { statePaths } from '../../../src/core/paths.js';
 export { isProcessAlive as isAlive } from '../../../src/core/process.js';
-import { parseMountinfo } from '../../../src/mount/platform.js';
+import { parseMountinfo } from '../../../src/local/mount-table.js';
 import type { MountState } from '../../../src/mount/state.js';
 import type { MountStatusReport } from '../../../src/mount/status.js';
 import { makeTestUser, type TestUser } from '../../support/cli.js';

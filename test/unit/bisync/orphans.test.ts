@@ -42,6 +42,6 @@ describe('a conflict rclone named no copy for (B6)', () => {
       plan: { mode: 'sync' }, outcome, interrupted: false, notes: [],
       record: { startedAt: 'a', finishedAt: 'b', durationMs: 1, profile: 'balanced', localPath: '/n', mode: 'sync', why: undefined, result: 'ok', safetyReasons: [], detail: undefined, changes: outcome.changes, conflicts: outcome.conflicts },
     }, { dryRun: false, maxDeletePercent: 25 });
-    expect(lines.details.join('\n')).not.toMatch(/kept:\s*$/m);
+    expect(lines.conflicts.join('\n')).not.toMatch(/kept:\s*$/m);
   });
 });

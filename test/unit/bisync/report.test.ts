@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BisyncOutcome } from '../../../src/bisync/outcome.js';
-import { describeReport, exitCodeFor } from '../../../src/bisync/report.js';
+import { describeAttempts, describeReport, exitCodeFor } from '../../../src/bisync/report.js';
 import type { SyncReport } from '../../../src/bisync/run.js';
 import { ExitCode } from '../../../src/core/errors.js';
 
@@ -39,13 +39,15 @@ describe('describeReport', () => {
   it('a dry run says what would happen each way, file by file', () => {
     const lines = describeReport(report({ kind: 'ok', changes, conflicts: [] }), { dryRun: true, maxDeletePercent: 25 });
     expect(lines.headline).toBe('Dry run: 2 to the cloud, 1 to this folder; nothing was changed.');
-    expect(lines.details).toEqual(['  ↑ would upload: up.md', '  ↑ would delete in the cloud: gone.md', '  ↓ would download: down.md']);
+    expect(lines.transfers).toEqual(['↑ would upload: up.md', '↑ would delete in the cloud: gone.md', '↓ would download: down.md']);
+    expect(lines.conflicts).toEqual([]);
   });
 
   it('a conflict names the copies kept and the winner', () => {
     const lines = describeReport(report({ kind: 'ok', changes: { toCloud: [], toLocal: [] }, conflicts: [{ path: 'a.md', copies: ['a.md..path1'], winner: 'cloud' }] }), { dryRun: false, maxDeletePercent: 25 });
     expect(lines.headline).toBe('Synced: 0 to the cloud, 0 to this folder, 1 conflict (both versions kept).');
-    expect(lines.details).toEqual(['  ⚠ conflict: a.md (the cloud copy was newer and kept the name); kept: a.md..path1']);
+    expect(lines.conflicts).toEqual(['⚠ conflict: a.md (the cloud copy was newer and kept the name); kept: a.md..path1']);
+    expect(lines.transfers).toEqual([]);
   });
 
   it('a delete stop gives the profile\'s percentage and says nothing was deleted', () => {
@@ -53,5 +55,30 @@ describe('describeReport', () => {
     expect(lines.ok).toBe(false);
     expect(lines.headline).toBe('Safety stop: more than 10% of the files on one side would be deleted (1 in the cloud, 0 here); nothing was deleted.');
     expect(lines.hint).toContain('--dry-run');
+  });
+});
+
+describe('report lines are data: transfers and conflicts apart, never told apart by their text', () => {
+  it('a downloaded conflict copy is a transfer, not a conflict (watch warned about it before)', () => {
+    const downloaded = { toCloud: [], toLocal: [{ path: 'plan.md.conflict1', action: 'new' as const }, { path: 'conflicts/notes.md', action: 'changed' as const }] };
+    const lines = describeReport(report({ kind: 'ok', changes: downloaded, conflicts: [] }), { dryRun: false, maxDeletePercent: 25 });
+    expect(lines.conflicts).toEqual([]);
+    expect(lines.transfers).toEqual(['↓ downloaded: plan.md.conflict1', '↓ downloaded: conflicts/notes.md']);
+  });
+
+  it('a conflict on a file whose name has no "conflict" in it is still a conflict line, with both kept names', () => {
+    const conflicts = [{ path: 'todo.md', copies: ['todo.md.conflict1', 'todo.md.conflict2'], winner: undefined }];
+    const lines = describeReport(report({ kind: 'ok', changes: { toCloud: [], toLocal: [] }, conflicts }), { dryRun: false, maxDeletePercent: 25 });
+    expect(lines.conflicts).toEqual(['⚠ conflict: todo.md; kept: todo.md.conflict1, todo.md.conflict2']);
+  });
+});
+
+describe('describeAttempts', () => {
+  it('names each rclone run by its reason and how it ended', () => {
+    expect(describeAttempts([
+      { reason: 'sync', mode: 'sync', force: false, result: 'safety-stop', rcloneExit: 'non-critical' },
+      { reason: 'forced-after-false-alarm', mode: 'sync', force: true, result: 'ok', rcloneExit: 'ok' },
+      { reason: 'conflict-refresh', mode: 'baseline', force: false, result: 'ok', rcloneExit: 'ok' },
+    ])).toBe('sync → safety-stop, forced re-run (every file changed, nothing to delete) → ok, baseline recording the conflict renames → ok');
   });
 });

@@ -7,7 +7,6 @@ import {
   describeNetworkError,
   exitCodeOf,
   explainRemoteFailure,
-  missingFeatures,
   renderChecks,
   type Check,
   type MountFacts,
@@ -15,15 +14,6 @@ import {
 import { rcloneVersion } from '../../../src/rclone/version.js';
 
 describe('rclone version check', () => {
-  it.each([
-    ['1.60.1', 'linux', ['bisync --resilient and --create-empty-src-dirs (1.64)', 'bisync --recover, --conflict-resolve and --max-lock (1.66)']],
-    ['1.64.0', 'darwin', ['nfsmount (the only mount on macOS) (1.65)', 'bisync --recover, --conflict-resolve and --max-lock (1.66)']],
-    ['1.65.2', 'win32', ['bisync --recover, --conflict-resolve and --max-lock (1.66)']],
-    ['1.66.0-beta.7781.abc', 'darwin', []],
-  ] as const)('%s on %s lacks %j', (version, platform, missing) => {
-    expect(missingFeatures(rcloneVersion(version), platform)).toEqual(missing);
-  });
-
   it.each([
     [undefined, 'fail', 'rclone was not found (looked for "rclone").'],
     ['1.57.0', 'fail', 'rclone v1.57.0 is older than the 1.58 Basic Memory needs.'],

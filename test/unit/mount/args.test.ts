@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildMountArgs, isDriveLetter, platformNameOf, type MountTarget } from '../../../src/mount/args.js';
+import { isDriveLetter } from '../../../src/local/paths.js';
+import { buildMountArgs, platformNameOf, type MountTarget } from '../../../src/mount/args.js';
 import { loadMountProfile, parseMountProfiles } from '../../../src/mount/profiles.js';
 import { rcloneVersion } from '../../../src/rclone/version.js';
 

@@ -6,7 +6,8 @@ import { CliError } from '../../../src/core/errors.js';
 import { statePaths, type StatePaths } from '../../../src/core/paths.js';
 import type { MountPlatform, MountProbe, ProcessEntry, UnmountOutcome } from '../../../src/mount/platform.js';
 import { readMountState, writeMountState, type MountState } from '../../../src/mount/state.js';
-import { cleanUpLeftovers, MOUNT_DEADLINE_MS, POLL_INTERVAL_MS, startMount, stopMount, type MountRequest, type SupervisorDeps } from '../../../src/mount/supervisor.js';
+import { writeWatchInfo } from '../../../src/bisync/state.js';
+import { cleanUpLeftovers, MOUNT_DEADLINE_MS, POLL_INTERVAL_MS, refuseWatchedFolder, startMount, stopMount, type MountRequest, type SupervisorDeps } from '../../../src/mount/supervisor.js';
 
 /**
  * A scripted machine: a platform whose mount table, processes and unmount answers the test sets,
@@ -29,6 +30,9 @@ function fakeMachine(paths: StatePaths, name: MountPlatform['name']) {
     /** What a signal does to a pid: by default it ends it. */
     onSignal: (pid: number, _signal: string) => machine.live.delete(pid),
     notes: [] as string[],
+    /** The rc API's answers by method; a method not here does not answer (a crashed rclone). */
+    rc: {} as Record<string, (pid: number) => unknown>,
+    rcCalls: [] as string[],
   };
   const platform: MountPlatform = {
     name,
@@ -63,6 +67,11 @@ function fakeMachine(paths: StatePaths, name: MountPlatform['name']) {
     },
     now: () => machine.now,
     freePort: () => Promise.resolve(40123),
+    rcCall: <T>(_endpoint: unknown, method: string) => {
+      machine.rcCalls.push(method);
+      const answer = machine.rc[method];
+      return Promise.resolve(answer ? { ok: true as const, value: answer(5150) as T } : { ok: false as const, error: `${method}: connect ECONNREFUSED` });
+    },
     note: (line) => machine.notes.push(line),
   };
   return { machine, deps };
@@ -97,7 +106,6 @@ const record = (mountPoint: string, pid = 5150): MountState => ({
   rcloneVersion: 'v1.70.0',
   startedAt: new Date(0).toISOString(),
   logPath: '/state/mount-t1.log',
-  // Port 9 (discard) is closed on loopback: the rc API "does not answer", as after a crash.
   rcAddr: '127.0.0.1:9',
   rcUser: 'basic-memory',
   rcPass: 'a-long-random-password',
@@ -182,6 +190,41 @@ describe('stopMount with the platform injected', () => {
     expect(machine.live.size).toBe(0);
   });
 
+  /** Our rclone serving /home/u/bm, recorded, listed and mounted. */
+  async function runningLinuxMount() {
+    const { machine, deps } = fakeMachine(paths, 'linux');
+    const mountPoint = '/home/u/bm';
+    await writeMountState(paths, 't1', record(mountPoint));
+    machine.live.add(5150);
+    machine.processes = [{ pid: 5150, command: `/usr/bin/rclone mount basic-memory-t1:bucket ${mountPoint} --rc` }];
+    machine.probe = 'mounted';
+    return { machine, deps, mountPoint };
+  }
+
+  it('linux, rc answering: waits for the pending uploads, then core/quit ends rclone without a signal', async () => {
+    const { machine, deps, mountPoint } = await runningLinuxMount();
+    const pending = [2, 1, 0];
+    machine.rc = {
+      'vfs/stats': () => ({ diskCache: { uploadsQueued: pending.shift() ?? 0, uploadsInProgress: 0 } }),
+      'core/stats': () => ({ errors: 0 }),
+      'core/quit': (pid) => machine.live.delete(pid) && {},
+    };
+    expect(await stopMount(deps, 't1', 'basic-memory-t1', mountPoint, false)).toEqual({ kind: 'unmounted', mountPoint, cleanedDeadMount: false });
+    expect(machine.notes).toEqual(['Waiting for 2 upload(s) to finish before unmounting…']);
+    expect(machine.rcCalls.filter((method) => method === 'vfs/stats')).toHaveLength(3);
+    expect(machine.rcCalls.at(-1)).toBe('core/quit');
+    expect(machine.signals).toEqual([]);
+    expect(machine.live.size).toBe(0);
+    expect(await readMountState(paths, 't1')).toBeUndefined();
+  });
+
+  it('linux, rc not answering (a crashed rclone): no upload wait, SIGTERM ends it', async () => {
+    const { machine, deps, mountPoint } = await runningLinuxMount();
+    expect(await stopMount(deps, 't1', 'basic-memory-t1', mountPoint, false)).toMatchObject({ kind: 'unmounted' });
+    expect(machine.rcCalls).toEqual(['vfs/stats', 'core/stats', 'core/quit']);
+    expect(machine.signals).toEqual([{ pid: 5150, signal: 'SIGTERM' }]);
+  });
+
   it('nothing mounted and nothing running: not-mounted, and a stale state file is dropped', async () => {
     const { deps } = fakeMachine(paths, 'linux');
     await writeMountState(paths, 't1', record('/home/u/bm', 999));
@@ -217,5 +260,21 @@ describe('cleanUpLeftovers', () => {
     await cleanUpLeftovers(deps, 't1', 'basic-memory-t1', '/home/u/bm');
     expect(machine.signals).toEqual([]);
     expect(machine.live.has(777)).toBe(true);
+  });
+});
+
+describe('refuseWatchedFolder: the folder rules of the mount platform', () => {
+  it.each([
+    ['macos', '/Users/u/Notes', '/Users/u/notes', true],
+    ['windows', 'C:\\Users\\u\\Notes\\', 'c:\\users\\u\\notes\\sub', true],
+    ['linux', '/home/u/Notes', '/home/u/notes', false],
+    ['linux', '/home/u/notes/', '/home/u/notes/sub', true],
+  ] as const)('%s: watched %s, mount at %s → refused: %s', async (name, watched, mountPoint, refused) => {
+    const { machine, deps } = fakeMachine(paths, name);
+    machine.live.add(777);
+    await writeWatchInfo(paths, 't1', { pid: 777, localPath: watched, startedAt: new Date(0).toISOString() });
+    const outcome = await refuseWatchedFolder(deps, 't1', mountPoint).then(() => 'allowed', (error: unknown) => (error as CliError).message);
+    expect(outcome === 'allowed').toBe(!refused);
+    if (refused) expect(outcome).toContain('is synced by a running `cloud bisync --watch` (pid 777)');
   });
 });

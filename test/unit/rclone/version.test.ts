@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MINIMUM_RCLONE, parseRcloneVersion, rcloneVersion, versionAtLeast } from '../../../src/rclone/version.js';
+import { parseRcloneVersion, rcloneVersion, versionAtLeast } from '../../../src/rclone/version.js';
 
 describe('parseRcloneVersion', () => {
   it.each([
@@ -24,7 +24,7 @@ describe('versionAtLeast', () => {
     ['1.66.0-beta.1', '1.66', true],
     ['1.65.2', '1.66', false],
     ['2.0.0', '1.99', true],
-    ['1.57.0', MINIMUM_RCLONE, false],
+    ['1.57.0', '1.58', false],
     ['1.69.1', '1.69.2', false],
   ])('%s >= %s is %s', (version, minimum, expected) => {
     expect(versionAtLeast(rcloneVersion(version), minimum)).toBe(expected);

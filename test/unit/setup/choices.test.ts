@@ -1,12 +1,11 @@
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { credentialIdFor, credentialsReplacedBy, defaultChoices, expandPath } from '../../../src/setup/choices.js';
+import { credentialIdFor, credentialsReplacedBy, defaultChoices } from '../../../src/setup/choices.js';
 import type { TenantState } from '../../../src/core/tenant-state.js';
 import type { CredentialSummary } from '../../../src/api/types.js';
 
 const settings = { mountProfile: 'fast', bisyncProfile: 'safe' } as const;
 const previous = { tenantId: 't1', mode: 'mount', localPath: '/notes/t1' } as TenantState;
-const base = { previous: undefined, tenantId: 't1', settings, homeDir: '/home/ada', cwd: '/work' };
+const base = { previous: undefined, tenantId: 't1', settings, platform: 'linux' as const, homeDir: '/home/ada', cwd: '/work' };
 
 describe('defaultChoices', () => {
   it.each([
@@ -21,17 +20,6 @@ describe('defaultChoices', () => {
 
   it('rejects an unknown profile as bad usage', () => {
     expect(() => defaultChoices({ ...base, flags: { profile: 'turbo' } })).toThrow(/Unknown profile/);
-  });
-});
-
-describe('expandPath', () => {
-  it.each([
-    ['~', '/home/ada'],
-    ['~/notes', '/home/ada/notes'],
-    ['notes', '/work/notes'],
-    ['/abs/notes', '/abs/notes'],
-  ])('%s → %s', (raw, expected) => {
-    expect(expandPath(raw, '/home/ada', '/work')).toBe(path.resolve(expected));
   });
 });
 

@@ -1,0 +1,124 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { bisyncSessionName } from '../../../src/bisync/args.js';
+import { seedFilters } from '../../../src/bisync/filters.js';
+import { Interrupts } from '../../../src/bisync/interrupts.js';
+import { loadBisyncProfile } from '../../../src/bisync/profiles.js';
+import { syncOnce, type SyncDeps, type SyncTarget } from '../../../src/bisync/run.js';
+import { statePaths, type StatePaths } from '../../../src/core/paths.js';
+import type { Rclone, RcloneResult } from '../../../src/rclone/runner.js';
+import { parseRcloneVersion } from '../../../src/rclone/version.js';
+import { capturedOutput } from '../../support/captured-output.js';
+
+/** What one scripted `rclone bisync` answers, and what it leaves in the workdir. */
+interface ScriptedBisync {
+  exitCode: number;
+  log: string;
+  after?: () => Promise<void>;
+}
+
+/** An rclone whose bisync runs replay a script, in order; its helper calls (check, moveto) succeed with nothing to report. */
+function scriptedRclone(script: ScriptedBisync[]): { rclone: Rclone; bisyncArgs: string[][] } {
+  const bisyncArgs: string[][] = [];
+  const done = (exitCode: number, stderr = ''): RcloneResult => ({ exitCode, stdout: '', stderr, signal: undefined });
+  const start = async (args: string[]) => {
+    if (args[0] !== 'bisync') return { pid: undefined, kill: () => undefined, result: Promise.resolve(done(0)) };
+    bisyncArgs.push(args);
+    const next = script.shift();
+    if (!next) throw new Error(`unscripted rclone bisync run: ${args.join(' ')}`);
+    await next.after?.();
+    return { pid: undefined, kill: () => undefined, result: Promise.resolve(done(next.exitCode, next.log)) };
+  };
+  const rclone: Rclone = {
+    binary: 'rclone',
+    environment: { env: {}, globalArgs: [], notes: [] },
+    version: () => Promise.resolve(undefined),
+    forgetVersion: () => undefined,
+    start,
+    run: async (args) => (await start(args)).result,
+    spawnDetached: () => Promise.reject(new Error('not scripted')),
+  };
+  return { rclone, bisyncArgs };
+}
+
+let dir: string;
+let paths: StatePaths;
+let target: SyncTarget;
+beforeEach(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'bm-run-attempts-'));
+  paths = statePaths(path.join(dir, 'state'));
+  await fs.mkdir(paths.dir, { recursive: true });
+  await seedFilters(paths);
+  const localPath = path.join(dir, 'notes');
+  const remotePath = 'basic-memory-t1:bucket';
+  await fs.mkdir(localPath, { recursive: true });
+  target = { tenantId: 't1', localPath, remotePath, workdir: paths.bisyncWorkdir('t1'), session: bisyncSessionName(localPath, remotePath), filtersFile: paths.bisyncFilters, tigris: false };
+  // A pair that synced before: both prior listings are there.
+  await fs.mkdir(target.workdir, { recursive: true });
+  for (const side of ['path1', 'path2']) await fs.writeFile(path.join(target.workdir, `${target.session}.${side}.lst`), '');
+});
+afterEach(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+function depsFor(version: string, rclone: Rclone): SyncDeps {
+  const parsed = parseRcloneVersion(version);
+  if (!parsed) throw new Error(version);
+  const { output } = capturedOutput();
+  return { rclone, version: parsed, output, paths, interrupts: new Interrupts(output, false), notifySync: () => Promise.resolve() };
+}
+
+const ALL_CHANGED = 'ERROR : Safety abort: all files were changed on Path1 "/x/". Run with --force if desired.\nNOTICE: Bisync aborted. Please try again.';
+const CHANGED_ON_BOTH = (localPath: string) => [
+  'INFO  : - WARNING  New or changed in both paths        - a.md',
+  `NOTICE: - Path1    Renaming Path1 copy                 - ${localPath}/a.md..path1`,
+  'NOTICE: - Path2    Renaming Path2 copy                 - basic-memory-t1:bucket/a.md..path2',
+].join('\n');
+
+describe('syncOnce records each rclone run with its reason', () => {
+  it('"all files changed" with nothing to delete: a forced second run, both in the record', async () => {
+    const { rclone, bisyncArgs } = scriptedRclone([{ exitCode: 1, log: ALL_CHANGED }, { exitCode: 0, log: '' }]);
+    const report = await syncOnce(depsFor('rclone v1.60.1-DEV', rclone), target, { profile: loadBisyncProfile('balanced'), dryRun: false, baseline: false });
+    expect(report.record.attempts).toEqual([
+      { reason: 'sync', mode: 'sync', force: false, result: 'safety-stop', rcloneExit: 'non-critical' },
+      { reason: 'forced-after-false-alarm', mode: 'sync', force: true, result: 'ok', rcloneExit: 'ok' },
+    ]);
+    expect(bisyncArgs.map((args) => args.includes('--force'))).toEqual([false, true]);
+    expect(report.outcome.kind).toBe('ok');
+  });
+
+  it.each([
+    ['rclone v1.60.1-DEV', ['sync', 'conflict-refresh']],
+    ['rclone v1.65.0', ['sync', 'conflict-refresh']],
+    ['rclone v1.66.0', ['sync']],
+    ['rclone v1.75.2', ['sync']],
+  ])('a conflict on %s: runs %j', async (version, reasons) => {
+    await fs.writeFile(path.join(target.localPath, 'a.md..path1'), 'mine');
+    await fs.writeFile(path.join(target.localPath, 'a.md..path2'), 'theirs');
+    const { rclone, bisyncArgs } = scriptedRclone([{ exitCode: 0, log: CHANGED_ON_BOTH(target.localPath) }, { exitCode: 0, log: '' }]);
+    const report = await syncOnce(depsFor(version, rclone), target, { profile: loadBisyncProfile('safe'), dryRun: false, baseline: false });
+    expect(report.record.attempts?.map((attempt) => attempt.reason)).toEqual(reasons);
+    expect(bisyncArgs.map((args) => args.includes('--resync'))).toEqual(reasons.map((reason) => reason === 'conflict-refresh'));
+    const copies = report.record.conflicts.flatMap((conflict) => conflict.copies);
+    // Before 1.66 this CLI gives both kept versions its own unique names; from 1.66 rclone names them.
+    if (reasons.includes('conflict-refresh')) expect(copies).toEqual([expect.stringMatching(/^a\.conflict-\d{8}-\d{6}\.md$/), expect.stringMatching(/^a\.conflict-\d{8}-\d{6}-2\.md$/)]);
+    else expect(copies).toEqual(['a.md..path1', 'a.md..path2']);
+    expect((await fs.readdir(target.localPath)).filter((name) => name.startsWith('a.')).sort()).toEqual([...copies].sort());
+  });
+
+  it.each([
+    ['rclone v1.60.1-DEV', 2],
+    ['rclone v1.68.2', 2],
+    ['rclone v1.69.0', 7],
+    ['rclone v1.75.2', 7],
+  ])('a critical abort on %s (exit %i) is read as critical and needs a baseline', async (version, exitCode) => {
+    const lockedOut = async () => {
+      for (const side of ['path1', 'path2']) await fs.rename(path.join(target.workdir, `${target.session}.${side}.lst`), path.join(target.workdir, `${target.session}.${side}.lst-err`));
+    };
+    const { rclone } = scriptedRclone([{ exitCode, log: 'ERROR : Bisync critical error: boom\nERROR : Bisync aborted. Must run --resync to recover.', after: lockedOut }]);
+    const report = await syncOnce(depsFor(version, rclone), target, { profile: loadBisyncProfile('balanced'), dryRun: false, baseline: false });
+    expect(report.record.attempts).toEqual([{ reason: 'sync', mode: 'sync', force: false, result: 'needs-baseline', rcloneExit: 'critical' }]);
+  });
+});
