@@ -95,6 +95,22 @@ export function buildBisyncArgs(profile: BisyncProfile, options: BisyncArgOption
   return { args, fallbacks };
 }
 
+/**
+ * Pure: whether rclone settles this run's conflicts as the profile asks, from the argv it runs with.
+ * Before 1.66 there is no --conflict-resolve; from 1.66 rclone ignores `newer`/`older` when --compare
+ * (default size,modtime) leaves modtime out, and keeps both copies: this CLI then resolves them.
+ */
+export function rcloneSettlesConflicts(args: readonly string[]): boolean {
+  const valueOf = (flag: string) => {
+    const at = args.lastIndexOf(flag);
+    return at === -1 ? undefined : args[at + 1];
+  };
+  const resolve = valueOf('--conflict-resolve');
+  if (resolve === undefined) return false;
+  if (resolve !== 'newer' && resolve !== 'older') return true;
+  return (valueOf('--compare') ?? 'size,modtime').split(',').includes('modtime');
+}
+
 /** Tigris's S3 endpoints (fly.storage.tigris.dev, t3.storage.dev, …). */
 export function isTigrisEndpoint(endpointUrl: string): boolean {
   let host: string;

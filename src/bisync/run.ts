@@ -6,7 +6,7 @@ import type { Rclone } from '../rclone/runner.js';
 import { bisyncExitOf, supports } from '../rclone/capabilities.js';
 import type { RcloneVersion } from '../rclone/version.js';
 import type { StatePaths } from '../core/paths.js';
-import { buildBisyncArgs, CHECK_FILENAME, type Fallback } from './args.js';
+import { buildBisyncArgs, CHECK_FILENAME, rcloneSettlesConflicts, type Fallback } from './args.js';
 import { chooseComparison, hasModtimeOnlyLines } from './compare.js';
 import { nextAttempt, recordOf, resultOf, type Attempt, type AttemptContext, type AttemptDone } from './attempts.js';
 import { dropIdenticalCopies, keepBothBeforeBaseline, renameLeftoverCopies, renameRcloneCopies, resolveConflictsByAge } from './conflicts.js';
@@ -84,18 +84,18 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
     told.add(fallback.key);
     output.warn(fallback.message);
   };
-  const rcloneResolvesConflicts = supports(version, 'conflictResolve');
+  const rcloneNamesCopies = supports(version, 'conflictResolve');
   const keptConflicts: Conflict[] = [];
   if (plan.mode === 'baseline' && !request.dryRun) {
     await fs.mkdir(target.localPath, { recursive: true });
     await ensureCheckFile(target.localPath);
-    if (!rcloneResolvesConflicts) keptConflicts.push(...(await renameLeftoverCopies(deps.rclone, target)));
+    if (!rcloneNamesCopies) keptConflicts.push(...(await renameLeftoverCopies(deps.rclone, target)));
     // rclone's baseline lets the folder's copy overwrite every differing cloud copy: keep both first.
     keptConflicts.push(...(await keepBothBeforeBaseline(deps.rclone, target)));
   }
 
   const net = request.dryRun ? undefined : await openNet(deps, target);
-  const context: AttemptContext = { plan, dryRun: request.dryRun, hardStopped: false, stopping: false, rcloneResolvesConflicts, keptByNet: undefined };
+  const context: AttemptContext = { plan, dryRun: request.dryRun, hardStopped: false, stopping: false, rcloneResolvesConflicts: rcloneNamesCopies, keptByNet: undefined };
   const done: AttemptDone[] = [];
   /** rclone < 1.66's conflicts once this CLI resolved and renamed them. */
   let renamedConflicts: Conflict[] | undefined;
@@ -107,7 +107,7 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
       const distinct = await dropIdenticalCopies(deps.rclone, target, previous.conflicts);
       const resolved = newerWins ? await resolveConflictsByAge(deps.rclone, target, distinct) : distinct;
       renamedConflicts = await renameRcloneCopies(deps.rclone, target, resolved);
-      if (newerWins && resolved.length > 0) notes.push(`rclone ${version.raw} keeps both copies of a conflict: the newer now has the name back and the older is kept as a copy, on both sides.`);
+      if (newerWins && resolved.length > 0) notes.push(`rclone ${version.raw} kept both copies of a conflict: the newer now has the name back and the older is kept as a copy, on both sides.`);
       // The renames happened on both sides behind rclone's back: a baseline records them without
       // copying. A cloud edit made in the meantime is kept first, as before any baseline.
       keptConflicts.push(...(await keepBothBeforeBaseline(deps.rclone, target)));
@@ -131,7 +131,7 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
         continue;
       }
       await prepare(attempt, done.at(-1)?.outcome);
-      done.push(await runRclone(deps, target, request, tell, attempt));
+      done.push(await runRclone(deps, target, request, tell, attempt, context));
     }
   } catch (error) {
     // Whatever stopped the run, the versions the net holds are kept before the error is told.
@@ -176,7 +176,7 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
   return { plan, outcome, interrupted, notes, record };
 }
 
-async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncRequest, tell: (fallback: Fallback) => void, attempt: Attempt): Promise<AttemptDone> {
+async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncRequest, tell: (fallback: Fallback) => void, attempt: Attempt, context: AttemptContext): Promise<AttemptDone> {
   const { args, fallbacks } = buildBisyncArgs(request.profile, {
     localPath: target.localPath,
     remotePath: target.remotePath,
@@ -191,6 +191,7 @@ async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncReques
     startedAt: new Date(),
   }, deps.version);
   for (const fallback of fallbacks) tell(fallback);
+  context.rcloneResolvesConflicts = rcloneSettlesConflicts(args);
   await fs.mkdir(target.workdir, { recursive: true, mode: 0o700 });
   const child = await deps.rclone.start(args, { detached: true, onStderrLine: (line) => deps.output.debug(line) });
   deps.interrupts.track(child);
