@@ -107,7 +107,7 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
       const distinct = await dropIdenticalCopies(deps.rclone, target, previous.conflicts);
       const resolved = newerWins ? await resolveConflictsByAge(deps.rclone, target, distinct) : distinct;
       renamedConflicts = await renameRcloneCopies(deps.rclone, target, resolved);
-      if (newerWins && resolved.length > 0) notes.push(`rclone ${version.raw} kept both copies of a conflict: the newer now has the name back and the older is kept as a copy, on both sides.`);
+      if (newerWins && resolved.length > 0) notes.push(`rclone ${version.raw} keeps both copies of a conflict: the newer now has the name back and the older is kept as a copy, on both sides.`);
       // The renames happened on both sides behind rclone's back: a baseline records them without
       // copying. A cloud edit made in the meantime is kept first, as before any baseline.
       keptConflicts.push(...(await keepBothBeforeBaseline(deps.rclone, target)));
