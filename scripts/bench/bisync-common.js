@@ -72,8 +72,11 @@ export function runRclone(tenant, args) {
   return execFileAsync('rclone', args, { env: tenant.rcloneEnv, maxBuffer: 64 * 1024 * 1024 });
 }
 
-/** The exact argv `cloud bisync` gives rclone for this tenant, from the same builder, global flags included. */
-export async function plainBisyncArgs(tenant, profileName = 'balanced') {
+/**
+ * A plain `rclone bisync` argv for this tenant from the same builder, global flags included, with the
+ * profile's own `--compare` (size,modtime on 1.66+): the flags before the comparison was chosen by version.
+ */
+export async function plainBisyncArgs(tenant, profileName = 'balanced', workdir = path.join(tenant.stateDir, 'bisync', tenant.tenantId)) {
   const { buildBisyncArgs } = await import(path.join(root, 'dist', 'bisync', 'args.js'));
   const { rcloneEnvironment } = await import(path.join(root, 'dist', 'rclone', 'environment.js'));
   const { globalArgs } = rcloneEnvironment(tenant.env, existsSync);
@@ -83,7 +86,7 @@ export async function plainBisyncArgs(tenant, profileName = 'balanced') {
   return [...globalArgs, ...buildBisyncArgs(loadBisyncProfile(profileName), {
     localPath: tenant.localPath,
     remotePath: tenant.remotePath,
-    workdir: path.join(tenant.stateDir, 'bisync', tenant.tenantId),
+    workdir,
     filtersFile: path.join(tenant.stateDir, 'bisync-filters.txt'),
     mode: 'sync',
     dryRun: false,
@@ -96,6 +99,23 @@ export async function timed(task) {
   const started = process.hrtime.bigint();
   await task();
   return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+/**
+ * The plain `rclone bisync` with the old flags on its own workdir, baseline made: sharing the CLI's
+ * would leave it listings of the modtime comparison, and the CLI's next run would switch again.
+ */
+export async function separatePlainBisync(tenant) {
+  const workdir = path.join(tenant.stateDir, 'bisync-plain');
+  const args = await plainBisyncArgs(tenant, 'balanced', workdir);
+  await fs.mkdir(workdir, { recursive: true });
+  await runRclone(tenant, [...args, '--resync']);
+  return args;
+}
+
+/** `rclone version`'s number, for the figures. */
+export async function rcloneVersionOf(tenant) {
+  return /rclone (\S+)/.exec((await runRclone(tenant, ['version'])).stdout)?.[1] ?? 'unknown';
 }
 
 export function median(values) {

@@ -1,15 +1,18 @@
 #!/usr/bin/env node
-// Watch latency: from a local write to the object in the bucket, with `cloud bisync --watch`,
-// for trees of 100 and 2,000 notes. Target: median <= debounce + 1.5 x one plain `rclone bisync`
-// run (with one changed note) on the same tree.
+// Watch latency: from a local write to the object in the bucket, with `cloud bisync --watch`, at
+// 100, 2,000 and 10,000 notes, beside one plain `rclone bisync` with the old flags (the profile's
+// size,modtime on 1.66+) carrying one changed note on the same tree. Goal at 10,000 notes on rclone
+// 1.66+: median at most 3 s. Sizes: BENCH_SIZES=100,2000,10000.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { median, plainBisyncArgs, runCli, runRclone, setUpTenant, startCli, timed, writeNotes } from './bisync-common.js';
+import { median, rcloneVersionOf, runCli, runRclone, separatePlainBisync, setUpTenant, startCli, timed, writeNotes } from './bisync-common.js';
 
 const DEBOUNCE_MS = 1000; // src/bisync/commands.ts WATCH_DEBOUNCE_MS
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 5);
-const sizes = (process.env.BENCH_SIZES ?? '100,2000').split(',').map(Number);
+const sizes = (process.env.BENCH_SIZES ?? '100,2000,10000').split(',').map(Number);
+const GOAL_MS = 3000;
+const GOAL_NOTES = 10000;
 
 let failed = false;
 for (const size of sizes) {
@@ -17,7 +20,7 @@ for (const size of sizes) {
   try {
     await writeNotes(tenant.localPath, size);
     await runCli(tenant, ['cloud', 'bisync']);
-    const plainArgs = await plainBisyncArgs(tenant);
+    const plainArgs = await separatePlainBisync(tenant);
     const plain = [];
     for (let sample = 0; sample < 3; sample += 1) {
       await fs.writeFile(path.join(tenant.localPath, `plain-${sample}.md`), `plain ${sample}\n`);
@@ -51,13 +54,15 @@ for (const size of sizes) {
     }
     watch.kill('SIGINT');
     await new Promise((resolve) => watch.on('exit', resolve));
-    const budget = DEBOUNCE_MS + 1.5 * median(plain);
-    const ok = median(latencies) <= budget;
-    failed ||= !ok;
-    console.log(`watch latency, ${size} notes`);
-    console.log(`  plain rclone bisync (one change) median ${median(plain).toFixed(0)} ms  (${plain.map((ms) => ms.toFixed(0)).join(', ')})`);
-    console.log(`  write -> in bucket  median ${median(latencies).toFixed(0)} ms  (${latencies.map((ms) => ms.toFixed(0)).join(', ')})`);
-    console.log(`  budget debounce ${DEBOUNCE_MS} + 1.5 x plain = ${budget.toFixed(0)} ms; ratio to budget ${(median(latencies) / budget).toFixed(2)}: ${ok ? 'PASS' : 'FAIL'}`);
+    console.log(`watch latency, ${size} notes, rclone ${await rcloneVersionOf(tenant)}`);
+    console.log(`  write -> in bucket (cloud bisync --watch)    median ${median(latencies).toFixed(0)} ms  (${latencies.map((ms) => ms.toFixed(0)).join(', ')})`);
+    console.log(`  rclone bisync, old flags, one change         median ${median(plain).toFixed(0)} ms  (${plain.map((ms) => ms.toFixed(0)).join(', ')})`);
+    console.log(`  (debounce ${DEBOUNCE_MS} ms included in the watch figure)`);
+    if (size === GOAL_NOTES) {
+      const ok = median(latencies) <= GOAL_MS;
+      failed ||= !ok;
+      console.log(`  goal median <= ${GOAL_MS} ms at ${GOAL_NOTES} notes: ${ok ? 'PASS' : 'FAIL'}`);
+    }
   } finally {
     await tenant.cleanup();
   }

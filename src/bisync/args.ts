@@ -22,6 +22,8 @@ export interface BisyncArgOptions {
   tigris: boolean;
   /** Paths left out of this run (exact rclone filter rules), e.g. names the cloud refuses. */
   excludes?: string[];
+  /** The comparison's flags (`chooseComparison`), in place of the profile's `--compare`. */
+  comparison?: string[];
   /** When the run starts: rclone 1.66+ puts it in the names of the conflict copies it makes. */
   startedAt?: Date;
 }
@@ -67,7 +69,7 @@ export function buildBisyncArgs(profile: BisyncProfile, options: BisyncArgOption
 
   if (supports(version, 'recover')) args.push('--recover');
   if (supports(version, 'maxLock')) args.push('--max-lock', '2m');
-  if (supports(version, 'compare')) args.push('--compare', profile.compare);
+  if (supports(version, 'compare') && !options.comparison) args.push('--compare', profile.compare);
   if (supports(version, 'conflictResolve')) {
     // The one conflict-copy scheme on every version (see conflictCopyName), extension kept last.
     const suffix = rcloneConflictSuffix(profile.conflictSuffix, options.startedAt ?? new Date());
@@ -85,11 +87,28 @@ export function buildBisyncArgs(profile: BisyncProfile, options: BisyncArgOption
     });
   }
 
+  if (options.comparison) args.push(...options.comparison);
   if (options.tigris) args.push('--header', TIGRIS_CONSISTENT_HEADER);
   for (const rule of options.excludes ?? []) args.push('--exclude', rule);
   if (options.dryRun) args.push('--dry-run');
   if (options.force) args.push('--force');
   return { args, fallbacks };
+}
+
+/**
+ * Pure: whether rclone settles this run's conflicts as the profile asks, from the argv it runs with.
+ * Before 1.66 there is no --conflict-resolve; from 1.66 rclone ignores `newer`/`older` when --compare
+ * (default size,modtime) leaves modtime out, and keeps both copies: this CLI then resolves them.
+ */
+export function rcloneSettlesConflicts(args: readonly string[]): boolean {
+  const valueOf = (flag: string) => {
+    const at = args.lastIndexOf(flag);
+    return at === -1 ? undefined : args[at + 1];
+  };
+  const resolve = valueOf('--conflict-resolve');
+  if (resolve === undefined) return false;
+  if (resolve !== 'newer' && resolve !== 'older') return true;
+  return (valueOf('--compare') ?? 'size,modtime').split(',').includes('modtime');
 }
 
 /** Tigris's S3 endpoints (fly.storage.tigris.dev, t3.storage.dev, …). */

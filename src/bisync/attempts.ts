@@ -8,7 +8,7 @@ export type AttemptReason =
   | Extract<RunPlan, { mode: 'baseline' }>['why']
   /** rclone stopped on "all files were changed" with nothing to delete: a forced run is safe. */
   | 'forced-after-false-alarm'
-  /** rclone < 1.66 left conflicts to us: our renames are recorded by a baseline. */
+  /** rclone left conflicts to us (< 1.66, or newer-wins without modtime): our renames are recorded by a baseline. */
   | 'conflict-refresh'
   /** The safety net kept edits made while rclone replaced them: their copies go to the cloud. */
   | 'safety-net-upload';
@@ -38,7 +38,7 @@ export interface AttemptContext {
   hardStopped: boolean;
   /** A first Ctrl-C: the run finishes what it must, and starts nothing optional. */
   stopping: boolean;
-  /** rclone (1.66+) resolves and names conflicts itself. */
+  /** rclone settled the last run's conflicts as the profile asks (`rcloneSettlesConflicts`). */
   rcloneResolvesConflicts: boolean;
   /** Conflict copies the safety net kept once rclone was done; undefined while the net is open. */
   keptByNet: number | undefined;

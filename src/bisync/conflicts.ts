@@ -24,14 +24,14 @@ export function newerSide(localModified: number, cloudModified: number): 'local'
 
 /**
  * rclone before 1.66 keeps both versions of a conflict as `name..path1` (the folder's) and
- * `name..path2` (the cloud's), on both sides. The balanced and fast profiles promise "newer wins,
- * older kept": give the newer copy its name back on both sides and leave the older one as it is.
+ * `name..path2` (the cloud's), on both sides; 1.66+ does the same under `name.conflict-STAMP-N.ext`
+ * when it cannot compare times (--compare without modtime). The balanced and fast profiles promise
+ * "newer wins, older kept": give the newer copy its name back on both sides, leave the older as it is.
  */
 export async function resolveConflictsByAge(rclone: Rclone, pair: PairPaths, conflicts: Conflict[]): Promise<Conflict[]> {
   const resolved: Conflict[] = [];
   for (const conflict of conflicts) {
-    const localCopy = `${conflict.path}..path1`;
-    const cloudCopy = `${conflict.path}..path2`;
+    const { local: localCopy, cloud: cloudCopy } = copiesBySide(conflict);
     const [localStat, cloudStat] = await Promise.all([
       fs.stat(path.join(pair.localPath, localCopy)).catch(() => undefined),
       fs.stat(path.join(pair.localPath, cloudCopy)).catch(() => undefined),
@@ -52,6 +52,18 @@ export async function resolveConflictsByAge(rclone: Rclone, pair: PairPaths, con
     resolved.push({ path: conflict.path, copies: [losing], winner });
   }
   return resolved;
+}
+
+/**
+ * Pure: which copy of an unresolved conflict is the folder's and which the cloud's. rclone < 1.66
+ * says so in the name (`..path1`/`..path2`); 1.66+ numbers them Path1 first (`-1`, `-2`), and the
+ * outcome lists them in rclone's order. Copies that are not there leave the conflict as it is.
+ */
+export function copiesBySide(conflict: Conflict): { local: string; cloud: string } {
+  const [first, second] = conflict.copies;
+  const numbered = conflict.copies.length === 2 && conflict.winner === undefined && !/\.\.path[12]$/.test(first ?? '');
+  if (numbered && first && second) return { local: first, cloud: second };
+  return { local: `${conflict.path}..path1`, cloud: `${conflict.path}..path2` };
 }
 
 /**

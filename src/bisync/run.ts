@@ -6,7 +6,8 @@ import type { Rclone } from '../rclone/runner.js';
 import { bisyncExitOf, supports } from '../rclone/capabilities.js';
 import type { RcloneVersion } from '../rclone/version.js';
 import type { StatePaths } from '../core/paths.js';
-import { buildBisyncArgs, CHECK_FILENAME, type Fallback } from './args.js';
+import { buildBisyncArgs, CHECK_FILENAME, rcloneSettlesConflicts, type Fallback } from './args.js';
+import { chooseComparison, hasModtimeOnlyLines } from './compare.js';
 import { nextAttempt, recordOf, resultOf, type Attempt, type AttemptContext, type AttemptDone } from './attempts.js';
 import { dropIdenticalCopies, keepBothBeforeBaseline, renameLeftoverCopies, renameRcloneCopies, resolveConflictsByAge } from './conflicts.js';
 import { freeBytesAt, removePartialFiles, requireDiskSpace } from './disk-space.js';
@@ -83,18 +84,18 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
     told.add(fallback.key);
     output.warn(fallback.message);
   };
-  const rcloneResolvesConflicts = supports(version, 'conflictResolve');
+  const rcloneNamesCopies = supports(version, 'conflictResolve');
   const keptConflicts: Conflict[] = [];
   if (plan.mode === 'baseline' && !request.dryRun) {
     await fs.mkdir(target.localPath, { recursive: true });
     await ensureCheckFile(target.localPath);
-    if (!rcloneResolvesConflicts) keptConflicts.push(...(await renameLeftoverCopies(deps.rclone, target)));
+    if (!rcloneNamesCopies) keptConflicts.push(...(await renameLeftoverCopies(deps.rclone, target)));
     // rclone's baseline lets the folder's copy overwrite every differing cloud copy: keep both first.
     keptConflicts.push(...(await keepBothBeforeBaseline(deps.rclone, target)));
   }
 
   const net = request.dryRun ? undefined : await openNet(deps, target);
-  const context: AttemptContext = { plan, dryRun: request.dryRun, hardStopped: false, stopping: false, rcloneResolvesConflicts, keptByNet: undefined };
+  const context: AttemptContext = { plan, dryRun: request.dryRun, hardStopped: false, stopping: false, rcloneResolvesConflicts: rcloneNamesCopies, keptByNet: undefined };
   const done: AttemptDone[] = [];
   /** rclone < 1.66's conflicts once this CLI resolved and renamed them. */
   let renamedConflicts: Conflict[] | undefined;
@@ -130,7 +131,7 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
         continue;
       }
       await prepare(attempt, done.at(-1)?.outcome);
-      done.push(await runRclone(deps, target, request, tell, attempt));
+      done.push(await runRclone(deps, target, request, tell, attempt, context));
     }
   } catch (error) {
     // Whatever stopped the run, the versions the net holds are kept before the error is told.
@@ -175,7 +176,7 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
   return { plan, outcome, interrupted, notes, record };
 }
 
-async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncRequest, tell: (fallback: Fallback) => void, attempt: Attempt): Promise<AttemptDone> {
+async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncRequest, tell: (fallback: Fallback) => void, attempt: Attempt, context: AttemptContext): Promise<AttemptDone> {
   const { args, fallbacks } = buildBisyncArgs(request.profile, {
     localPath: target.localPath,
     remotePath: target.remotePath,
@@ -186,9 +187,11 @@ async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncReques
     force: attempt.force,
     tigris: target.tigris,
     excludes: (await readRefusedNames(target.workdir, target.localPath)).map(exactExcludeRule),
+    comparison: await comparisonFlags(deps.version, target, attempt.mode),
     startedAt: new Date(),
   }, deps.version);
   for (const fallback of fallbacks) tell(fallback);
+  context.rcloneResolvesConflicts = rcloneSettlesConflicts(args);
   await fs.mkdir(target.workdir, { recursive: true, mode: 0o700 });
   const child = await deps.rclone.start(args, { detached: true, onStderrLine: (line) => deps.output.debug(line) });
   deps.interrupts.track(child);
@@ -209,6 +212,13 @@ async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncReques
     remoteRoot: target.remotePath,
   });
   return { attempt, outcome, rcloneExit: bisyncExitOf(deps.version, result.exitCode) };
+}
+
+/** Decided per rclone run: the run that switches a pair to checksums is followed by checksum runs. */
+async function comparisonFlags(version: RcloneVersion, target: SyncTarget, mode: 'sync' | 'baseline'): Promise<string[]> {
+  const localListing = await fs.readFile(path.join(target.workdir, `${target.session}.path1.lst`), 'utf8').catch(() => '');
+  // The remote is the tenant's S3 bucket (cloud setup writes it): its listing carries MD5 ETags.
+  return chooseComparison({ version, commonHash: 'md5', mode, priorModtimeOnly: hasModtimeOnlyLines(localListing) }).flags;
 }
 
 async function openNet(deps: SyncDeps, target: SyncTarget): Promise<SafetyNet> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bisyncSessionName, buildBisyncArgs, isTigrisEndpoint, type BisyncArgOptions } from '../../../src/bisync/args.js';
+import { bisyncSessionName, buildBisyncArgs, isTigrisEndpoint, rcloneSettlesConflicts, type BisyncArgOptions } from '../../../src/bisync/args.js';
+import { chooseComparison } from '../../../src/bisync/compare.js';
 import { loadBisyncProfile } from '../../../src/bisync/profiles.js';
 import { rcloneVersion } from '../../../src/rclone/version.js';
 
@@ -69,6 +70,37 @@ describe('buildBisyncArgs over rclone versions', () => {
     const { args } = buildBisyncArgs(loadBisyncProfile('fast'), { ...base, dryRun: true, force: true, tigris: true }, rcloneVersion('1.60.1'));
     expect(args).toEqual(expect.arrayContaining(['--dry-run', '--force', '--header', 'X-Tigris-Consistent: true']));
     expect(buildBisyncArgs(loadBisyncProfile('fast'), base, rcloneVersion('1.60.1')).args).not.toContain('--header');
+  });
+});
+
+describe('rcloneSettlesConflicts (from the argv of the run)', () => {
+  it.each([
+    // No --conflict-resolve before 1.66: conflicts are left to this CLI on every profile.
+    ['balanced', '1.60.1', 'sync', false, false],
+    ['safe', '1.60.1', 'sync', false, false],
+    // 1.66+ with --compare size,checksum: rclone ignores newer and keeps both copies.
+    ['balanced', '1.66', 'sync', false, false],
+    ['fast', '1.75.2', 'sync', false, false],
+    ['balanced', '1.75.2', 'baseline', false, false],
+    // The switching run still compares modtime: rclone resolves by time itself.
+    ['balanced', '1.75.2', 'sync', true, true],
+    // safe asks for no winner, which rclone does whatever the comparison.
+    ['safe', '1.75.2', 'sync', false, true],
+  ] as const)('%s on rclone %s (%s, prior modtime lines %s) → %s', (profileName, version, mode, priorModtimeOnly, expected) => {
+    const rclone = rcloneVersion(version);
+    const comparison = chooseComparison({ version: rclone, commonHash: 'md5', mode, priorModtimeOnly }).flags;
+    const { args } = buildBisyncArgs(loadBisyncProfile(profileName), { ...base, mode, comparison }, rclone);
+    expect(rcloneSettlesConflicts(args)).toBe(expected);
+  });
+
+  it.each([
+    [['--conflict-resolve', 'newer'], true],
+    [['--conflict-resolve', 'newer', '--compare', 'size,checksum'], false],
+    [['--conflict-resolve', 'older', '--compare', 'modtime'], true],
+    [['--conflict-resolve', 'larger', '--compare', 'size,checksum'], true],
+    [['--compare', 'size,modtime'], false],
+  ])('%j → %s', (args, expected) => {
+    expect(rcloneSettlesConflicts(args)).toBe(expected);
   });
 });
 
