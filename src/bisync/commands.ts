@@ -37,7 +37,11 @@ export interface BisyncOptions {
 }
 
 /** A bisync run with its interval resolved: what the command and setup's first sync both run. */
-export type BisyncRun = Omit<BisyncOptions, 'interval'> & { intervalSeconds: number };
+export type BisyncRun = Omit<BisyncOptions, 'interval'> & {
+  intervalSeconds: number;
+  /** With `watch`: ends the watch other than by a signal (the sync service's pause and stop). */
+  stop?: AbortSignal | undefined;
+};
 
 export async function bisync(options: BisyncOptions, ctx: CommandContext): Promise<ExitCodeValue> {
   const { output } = ctx;
@@ -95,7 +99,7 @@ export async function runBisync(options: BisyncRun, ctx: CommandContext): Promis
     if (options.watch) {
       if ((await readListingState(target.workdir, target.session)) === 'missing') await fs.mkdir(target.localPath, { recursive: true });
       output.info(`Watching ${target.localPath} (profile ${profile.name}): syncing ${WATCH_DEBOUNCE_MS / 1000}s after a local change and every ${intervalSeconds}s for cloud changes.`);
-      return await watchAndSync(deps, target, request, { intervalMs: intervalSeconds * 1000, debounceMs: WATCH_DEBOUNCE_MS });
+      return await watchAndSync(deps, target, request, { intervalMs: intervalSeconds * 1000, debounceMs: WATCH_DEBOUNCE_MS, stop: options.stop });
     }
 
     const report = await syncOnce(deps, target, request);

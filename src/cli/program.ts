@@ -28,7 +28,7 @@ export function buildProgram(version: string, commands: readonly CommandDefiniti
   };
 
   for (const definition of commands) {
-    const command = commanderFor(definition.path.slice(0, -1)).command(definition.path.at(-1) ?? '').description(definition.description).exitOverride();
+    const command = commanderFor(definition.path.slice(0, -1)).command(definition.path.at(-1) ?? '', { hidden: definition.hidden ?? false }).description(definition.description).exitOverride();
     for (const argument of definition.arguments ?? []) command.argument(argument.name, argument.description);
     for (const spec of [...GLOBAL_OPTIONS, ...definition.options]) command.addOption(optionFor(spec));
     command.addHelpText('after', `\nExamples:\n${definition.examples.map((line) => `  $ ${line}`).join('\n')}\n\n${exitCodeHelp(definition.exitCodes)}`);
