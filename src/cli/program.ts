@@ -21,7 +21,7 @@ export function buildProgram(version: string, commands: readonly CommandDefiniti
     if (!group) throw new Error(`No group "${key}": add it to the groups.`);
     const command = commanderFor(path.slice(0, -1)).command(path.at(-1) ?? '').description(group.description);
     // A group's help lists every code its commands can return.
-    const codes = commands.filter((definition) => startsWith(definition.path, path)).flatMap((definition) => definition.exitCodes);
+    const codes = commands.filter((definition) => !definition.hidden && startsWith(definition.path, path)).flatMap((definition) => definition.exitCodes);
     command.addHelpText('after', `\n${[group.helpText, exitCodeHelp(codes)].filter(Boolean).join('\n\n')}`);
     commanders.set(key, command);
     return command;
