@@ -17,6 +17,12 @@ describe('cloud bisync-service through the built CLI', () => {
     const pair = await newPair();
     // The service's cloud check interval comes from the settings file, as the service reads it.
     await fs.writeFile(path.join(pair.user.stateDir, 'config.json'), JSON.stringify({ watchInterval: '3s' }));
+    const bisyncStatusService = async () => {
+      const result = await pair.user.run(['cloud', 'bisync-status', '--json']);
+      expect(result.exitCode, result.stderr).toBe(0);
+      return (JSON.parse(result.stdout) as { service: { state: string; pid: number } | null }).service;
+    };
+    expect(await bisyncStatusService()).toBeNull();
     const service = spawnCli(pair.user, ['cloud', 'bisync-service', 'run']);
     const status = async () => {
       const result = await pair.user.run(['cloud', 'bisync-service', 'status', '--json']);
@@ -46,6 +52,7 @@ describe('cloud bisync-service through the built CLI', () => {
       await new Promise((resolve) => setTimeout(resolve, 8_000));
       expect(await inCloud('while-paused.md')).toBe(false);
       expect(service.child.exitCode).toBeNull();
+      expect(await bisyncStatusService()).toMatchObject({ state: 'paused', pid: service.child.pid });
 
       const resumed = await pair.user.run(['cloud', 'bisync-service', 'resume']);
       expect(resumed.exitCode, resumed.stderr).toBe(0);
@@ -63,6 +70,7 @@ describe('cloud bisync-service through the built CLI', () => {
     }
     expect(await service.exit).toBe(0);
     expect((await status()).health?.state).toBe('stopped');
+    expect((await bisyncStatusService())?.state).toBe('stopped');
     expect(await rcloneProcessesFor(pair.local)).toEqual([]);
   });
 
