@@ -7,6 +7,8 @@ import { DROPPED } from '../rclone/environment.js';
 import { MINIMUM_RCLONE, supports } from '../rclone/capabilities.js';
 import type { RcloneVersion } from '../rclone/version.js';
 import { resolveLocalPath } from '../local/paths.js';
+import { isProcessAlive } from '../core/process.js';
+import { readHealth, serviceFiles } from '../service/state.js';
 import { bisyncSessionName, isTigrisEndpoint } from './args.js';
 import { filtersChangedSinceBaseline, seedFilters } from './filters.js';
 import { Interrupts } from './interrupts.js';
@@ -37,7 +39,11 @@ export interface BisyncOptions {
 }
 
 /** A bisync run with its interval resolved: what the command and setup's first sync both run. */
-export type BisyncRun = Omit<BisyncOptions, 'interval'> & { intervalSeconds: number };
+export type BisyncRun = Omit<BisyncOptions, 'interval'> & {
+  intervalSeconds: number;
+  /** With `watch`: ends the watch other than by a signal (the sync service's pause and stop). */
+  stop?: AbortSignal | undefined;
+};
 
 export async function bisync(options: BisyncOptions, ctx: CommandContext): Promise<ExitCodeValue> {
   const { output } = ctx;
@@ -95,7 +101,7 @@ export async function runBisync(options: BisyncRun, ctx: CommandContext): Promis
     if (options.watch) {
       if ((await readListingState(target.workdir, target.session)) === 'missing') await fs.mkdir(target.localPath, { recursive: true });
       output.info(`Watching ${target.localPath} (profile ${profile.name}): syncing ${WATCH_DEBOUNCE_MS / 1000}s after a local change and every ${intervalSeconds}s for cloud changes.`);
-      return await watchAndSync(deps, target, request, { intervalMs: intervalSeconds * 1000, debounceMs: WATCH_DEBOUNCE_MS });
+      return await watchAndSync(deps, target, request, { intervalMs: intervalSeconds * 1000, debounceMs: WATCH_DEBOUNCE_MS, stop: options.stop });
     }
 
     const report = await syncOnce(deps, target, request);
@@ -139,6 +145,9 @@ export async function bisyncStatus(options: JsonOptions, ctx: CommandContext): P
   const filtersChanged = await filtersChangedSinceBaseline(ctx.paths);
   const watch = await runningWatch(ctx.paths, tenant.tenantId);
   const staleLocks = await findStaleLocks(ctx.paths, tenant.tenantId);
+  const health = await readHealth(serviceFiles(ctx.paths.dir));
+  // A killed service cannot write `stopped`: its last state counts only while its process lives.
+  const serviceState = health && health.state !== 'stopped' && !isProcessAlive(health.pid) ? 'stopped' : health?.state;
   const baselineReason = listings === 'missing' ? 'no baseline yet' : listings === 'failed' ? 'the last run did not finish' : filtersChanged ? 'the filters file changed' : undefined;
   const document = {
     tenantId: tenant.tenantId,
@@ -150,6 +159,7 @@ export async function bisyncStatus(options: JsonOptions, ctx: CommandContext): P
     nextRunNeedsBaseline: baselineReason !== undefined,
     baselineReason: baselineReason ?? null,
     staleLocks: staleLocks.map((lock) => lock.file),
+    service: health ? { state: serviceState, pid: health.pid, pausedUntil: health.pausedUntil, lastSyncAt: health.lastSyncAt, lastError: health.lastError, nextRunAt: health.nextRunAt } : null,
   };
   if (options.json) {
     ctx.output.result(document);
@@ -165,6 +175,7 @@ export async function bisyncStatus(options: JsonOptions, ctx: CommandContext): P
     ['conflicts', run && run.conflicts.length > 0 ? run.conflicts.map((conflict) => (conflict.copies.length > 0 ? `${conflict.path} (kept: ${conflict.copies.join(', ')})` : conflict.path)).join('; ') : 'none'],
     ['last success', state.lastSuccessAt ?? 'never'],
     ['watch', watch ? `running (pid ${watch.pid}, since ${watch.startedAt})` : 'not running'],
+    ['service', health ? `${serviceState ?? ''}${serviceState === 'stopped' ? '' : ` (pid ${health.pid})`}${health.pausedUntil ? `, until ${health.pausedUntil}` : ''}` : 'not used (`basic-memory cloud bisync-service install`)'],
     ['next run', baselineReason ? `makes a new baseline (${baselineReason})` : 'a normal sync'],
   ];
   if (staleLocks.length > 0) rows.push(['stale locks', `${staleLocks.length} (cleared by the next run)`]);

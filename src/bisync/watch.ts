@@ -11,6 +11,8 @@ import { removeWatchInfo, writeWatchInfo, type BisyncRunRecord } from './state.j
 export interface WatchOptions {
   intervalMs: number;
   debounceMs: number;
+  /** Stops the watch like a first Ctrl-C (the running sync finishes): the service's pause and stop. */
+  stop?: AbortSignal | undefined;
 }
 
 /** Events for the files a run wrote itself are echoes, not user edits; some arrive just after it. */
@@ -102,7 +104,11 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
   watcher.on('error', (error) => output.debug(`watcher: ${String(error)}`));
 
   await writeWatchInfo(deps.paths, target.tenantId, { pid: process.pid, localPath: target.localPath, startedAt: new Date().toISOString() });
-  const stopped = new Promise<void>((resolve) => deps.interrupts.onStop(resolve));
+  const stopped = new Promise<void>((resolve) => {
+    deps.interrupts.onStop(resolve);
+    if (options.stop?.aborted) resolve();
+    else options.stop?.addEventListener('abort', () => resolve(), { once: true });
+  });
   try {
     await ready;
     scheduler.runNow();

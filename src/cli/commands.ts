@@ -4,6 +4,7 @@ import type { CommandDefinition } from '../core/command.js';
 import { listCredentialsCommand, revokeCredentialCommand } from '../credentials/definitions.js';
 import { doctorCommand } from '../doctor/definitions.js';
 import { mountCommand, mountStatusCommand, unmountCommand } from '../mount/definitions.js';
+import { serviceInstallCommand, serviceLogsCommand, servicePauseCommand, serviceRestartCommand, serviceResumeCommand, serviceRunCommand, serviceStartCommand, serviceStatusCommand, serviceStopCommand, serviceUninstallCommand } from '../service/definitions.js';
 import { setupCommand } from '../setup/definitions.js';
 
 /** Every command a user can type, in the order `--help` lists them. */
@@ -16,6 +17,16 @@ export const COMMANDS: readonly CommandDefinition[] = [
   mountStatusCommand,
   bisyncCommand,
   bisyncStatusCommand,
+  serviceInstallCommand,
+  serviceUninstallCommand,
+  serviceStartCommand,
+  serviceStopCommand,
+  serviceRestartCommand,
+  serviceStatusCommand,
+  serviceLogsCommand,
+  servicePauseCommand,
+  serviceResumeCommand,
+  serviceRunCommand,
   listCredentialsCommand,
   revokeCredentialCommand,
   doctorCommand,
@@ -39,4 +50,5 @@ export const GROUPS: readonly CommandGroup[] = [
   $ basic-memory cloud doctor           check everything and say what to fix`,
   },
   { path: ['cloud', 'credentials'], description: 'List or revoke the bucket credentials of your tenant.' },
+  { path: ['cloud', 'bisync-service'], description: 'Run the sync as a service of this OS: starts at login, restarts after a crash, can be paused.' },
 ];

@@ -21,14 +21,14 @@ export function buildProgram(version: string, commands: readonly CommandDefiniti
     if (!group) throw new Error(`No group "${key}": add it to the groups.`);
     const command = commanderFor(path.slice(0, -1)).command(path.at(-1) ?? '').description(group.description);
     // A group's help lists every code its commands can return.
-    const codes = commands.filter((definition) => startsWith(definition.path, path)).flatMap((definition) => definition.exitCodes);
+    const codes = commands.filter((definition) => !definition.hidden && startsWith(definition.path, path)).flatMap((definition) => definition.exitCodes);
     command.addHelpText('after', `\n${[group.helpText, exitCodeHelp(codes)].filter(Boolean).join('\n\n')}`);
     commanders.set(key, command);
     return command;
   };
 
   for (const definition of commands) {
-    const command = commanderFor(definition.path.slice(0, -1)).command(definition.path.at(-1) ?? '').description(definition.description).exitOverride();
+    const command = commanderFor(definition.path.slice(0, -1)).command(definition.path.at(-1) ?? '', { hidden: definition.hidden ?? false }).description(definition.description).exitOverride();
     for (const argument of definition.arguments ?? []) command.argument(argument.name, argument.description);
     for (const spec of [...GLOBAL_OPTIONS, ...definition.options]) command.addOption(optionFor(spec));
     command.addHelpText('after', `\nExamples:\n${definition.examples.map((line) => `  $ ${line}`).join('\n')}\n\n${exitCodeHelp(definition.exitCodes)}`);

@@ -60,6 +60,8 @@ export interface CommandDefinition<O = object> {
   /** The words typed after the program name, e.g. `['cloud', 'bisync']`. */
   path: readonly string[];
   description: string;
+  /** Left out of `--help` and the README's table: a command only a program runs. */
+  hidden?: boolean;
   arguments?: readonly ArgumentSpec[];
   options: readonly OptionSpec[];
   /** Full command lines, shown in `--help` after `$`. */

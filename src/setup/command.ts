@@ -3,12 +3,14 @@ import os from 'node:os';
 import type { CommandContext } from '../core/command.js';
 import type { ApiClient, CreatedCredentials } from '../api/types.js';
 import { ensureLoggedIn } from '../auth/login.js';
-import { CliError, type ExitCodeValue } from '../core/errors.js';
+import { CliError, ExitCode, type ExitCodeValue } from '../core/errors.js';
 import { remoteNameFor } from '../core/paths.js';
 import { readTenantState, writeTenantState, type TenantState } from '../core/tenant-state.js';
 import { locateRcloneConfig, writeRemote } from '../rclone/config-file.js';
 import { readMountState } from '../mount/state.js';
 import { ensureRclone } from '../rclone/installer.js';
+import { installOfficialRclone } from '../rclone/official-installer.js';
+import { createRclone } from '../rclone/runner.js';
 import { credentialIdFor, credentialsReplacedBy, defaultChoices, type SetupChoices, type SetupMode } from './choices.js';
 
 /** `cloud setup`'s flags. */
@@ -18,6 +20,8 @@ export interface SetupOptions {
   path?: string;
   yes: boolean;
   skipInstall: boolean;
+  /** `official`: rclone's own newest release into `<state dir>/bin/`; `package` (default): the system's. */
+  rclone?: 'package' | 'official';
   json: boolean;
 }
 
@@ -26,8 +30,9 @@ export interface SetupOptions {
  * replaced (with a backup) and the credential it held is revoked, so the cloud lists exactly one
  * live credential for this machine.
  */
-export async function setup(flags: SetupOptions, ctx: CommandContext): Promise<ExitCodeValue | void> {
-  const { output } = ctx;
+export async function setup(flags: SetupOptions, givenCtx: CommandContext): Promise<ExitCodeValue | void> {
+  const { output } = givenCtx;
+  const ctx = flags.rclone === 'official' ? await withOfficialRclone(flags, givenCtx) : givenCtx;
   // Not under a spinner: an install may ask for a sudo password on this terminal.
   const rcloneVersion = await ensureRclone({ rclone: ctx.rclone, output, platform: ctx.platform, env: ctx.env, canPrompt: ctx.canPrompt }, { skipInstall: flags.skipInstall });
   output.success(`rclone ${rcloneVersion.raw}`);
@@ -155,4 +160,17 @@ function printSummary(ctx: CommandContext, summary: { tenantId: string; bucketNa
   output.info(summary.mode === 'mount'
     ? 'Next: open the folder; `basic-memory cloud mount-status` shows the mount, `basic-memory cloud unmount` stops it.'
     : 'Next: `basic-memory cloud bisync --watch` keeps the folder and the cloud in sync.');
+}
+
+/**
+ * `--rclone official`: installs rclone's newest release and runs the rest of setup with it. Where
+ * `BASIC_MEMORY_RCLONE` is set it still wins (the installer warns), so the runner stays as it was.
+ */
+async function withOfficialRclone(flags: SetupOptions, ctx: CommandContext): Promise<CommandContext> {
+  if (flags.skipInstall) {
+    throw new CliError('--rclone official installs rclone, so it does not go with --skip-install.', { hint: 'Leave out one of the two.', exitCode: ExitCode.usage });
+  }
+  const installed = await installOfficialRclone({ output: ctx.output, platform: ctx.platform, machine: os.machine(), env: ctx.env, paths: ctx.paths });
+  if (ctx.env.BASIC_MEMORY_RCLONE) return ctx;
+  return { ...ctx, rclone: createRclone({ binary: installed.binary, env: ctx.env, output: ctx.output }) };
 }

@@ -11,9 +11,10 @@ export const setupCommand: CommandDefinition<SetupOptions> = {
     { flags: '--path <dir>', description: 'local folder (default ~/basic-memory-<tenant>)' },
     { flags: '-y, --yes', description: 'accept the defaults without asking', default: false },
     { flags: '--skip-install', description: 'do not install or upgrade rclone', default: false },
+    { flags: '--rclone <source>', description: "package: the system's rclone (default); official: rclone's newest release in ~/.basic-memory/bin", choices: ['package', 'official'] },
     jsonOption('print a JSON summary on stdout'),
   ],
-  examples: ['basic-memory cloud setup', 'basic-memory cloud setup --mode mount --profile fast', 'basic-memory cloud setup --yes --path ~/notes'],
+  examples: ['basic-memory cloud setup', 'basic-memory cloud setup --mode mount --profile fast', 'basic-memory cloud setup --yes --path ~/notes', 'basic-memory cloud setup --rclone official'],
   // The first sync or mount runs inside setup, so setup can end with any of their codes.
   exitCodes: [ExitCode.ok, ExitCode.failed, ExitCode.usage, ExitCode.auth, ExitCode.rcloneUnavailable, ExitCode.safetyStop, ExitCode.needsResync, ExitCode.interrupted],
   async handler(options, ctx) {

@@ -34,8 +34,11 @@ describe('--help', () => {
     try {
       const result = await user.run([...group.path, '--help']);
       expect(result.exitCode).toBe(0);
-      const members = COMMANDS.filter((definition) => group.path.every((word, index) => definition.path[index] === word));
+      const inGroup = COMMANDS.filter((definition) => group.path.every((word, index) => definition.path[index] === word));
+      const members = inGroup.filter((definition) => !definition.hidden);
       for (const member of members) expect(result.stdout).toContain(`  ${member.path[group.path.length]}`);
+      // A command only a program runs (the service's `run`) is not offered to people.
+      for (const hidden of inGroup.filter((definition) => definition.hidden && definition.path.length === group.path.length + 1)) expect(result.stdout).not.toMatch(new RegExp(`^ {2}${hidden.path[group.path.length]} `, 'm'));
       expect(listedExitCodes(result.stdout)).toEqual(sortedCodes(members.flatMap((member) => member.exitCodes)));
     } finally {
       await user.cleanup();

@@ -21,8 +21,7 @@ import { provisionTenant, rcloneAs, type ProvisionedTenant } from '../../support
 
 /**
  * The service loop around the real `watchAndSync`, real rclone and the reference server, in this
- * process. Until `src/bisync/` has a public way to stop a watch (docs/SERVICE.md, "Wiring"), the
- * test stops it the way the first SIGINT does, through the Interrupts object's own handler.
+ * process; the daemon stops the watch through `WatchOptions.stop`.
  */
 let dataDir: string;
 let server: RunningServer;
@@ -67,8 +66,7 @@ describe('the service process around the real watch loop', () => {
     const request = { profile: loadBisyncProfile('balanced'), dryRun: false, baseline: false };
     const watch: ServiceWatch = (signal) => {
       const interrupts = new Interrupts(output, true);
-      signal.addEventListener('abort', () => (interrupts as unknown as { onSignal(): void }).onSignal(), { once: true });
-      return watchAndSync({ rclone, version, output, paths, interrupts, notifySync: () => Promise.resolve() }, target, request, { intervalMs: 2_000, debounceMs: 300 });
+      return watchAndSync({ rclone, version, output, paths, interrupts, notifySync: () => Promise.resolve() }, target, request, { intervalMs: 2_000, debounceMs: 300, stop: signal });
     };
     const notified: Notification[] = [];
     const stop = new AbortController();
