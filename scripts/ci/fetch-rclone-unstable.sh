@@ -18,5 +18,5 @@ opts=(-o "Dir::Etc::SourceList=$tmp/sources.list" -o "Dir::Etc::SourceParts=-" \
 apt-get "${opts[@]}" update -qq >&2
 (cd "$tmp" && apt-get "${opts[@]}" download rclone >&2)
 dpkg-deb -x "$tmp"/rclone_*.deb "$dest"
-"$dest/usr/bin/rclone" version | head -n 1 >&2
+"$dest/usr/bin/rclone" version | sed -n 1p >&2
 echo "$dest/usr/bin/rclone"
