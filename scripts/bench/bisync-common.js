@@ -113,6 +113,32 @@ export async function separatePlainBisync(tenant) {
   return args;
 }
 
+/**
+ * For each size: a fresh tenant whose folder holds that many notes, the baseline made by the CLI and
+ * by a plain rclone bisync on its own workdir; `measure` prints its figures and returns the median
+ * the goal is judged on. Sets the exit code: 1 when the goal failed.
+ */
+export async function benchEachSize(sizes, goal, measure) {
+  let failed = false;
+  for (const size of sizes) {
+    const tenant = await setUpTenant();
+    try {
+      await writeNotes(tenant.localPath, size);
+      await runCli(tenant, ['cloud', 'bisync']);
+      const plainArgs = await separatePlainBisync(tenant);
+      const judged = await measure({ size, tenant, plainArgs });
+      if (size === goal.notes) {
+        const ok = judged <= goal.ms;
+        failed ||= !ok;
+        console.log(`  goal ${goal.what} <= ${goal.ms} ms at ${goal.notes} notes: ${ok ? 'PASS' : 'FAIL'}`);
+      }
+    } finally {
+      await tenant.cleanup();
+    }
+  }
+  process.exitCode = failed ? 1 : 0;
+}
+
 /** `rclone version`'s number, for the figures. */
 export async function rcloneVersionOf(tenant) {
   return /rclone (\S+)/.exec((await runRclone(tenant, ['version'])).stdout)?.[1] ?? 'unknown';

@@ -6,7 +6,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { median, rcloneVersionOf, runCli, runRclone, separatePlainBisync, setUpTenant, startCli, timed, writeNotes } from './bisync-common.js';
+import { benchEachSize, median, rcloneVersionOf, runRclone, startCli, timed } from './bisync-common.js';
 
 const DEBOUNCE_MS = 1000; // src/bisync/commands.ts WATCH_DEBOUNCE_MS
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 5);
@@ -14,57 +14,43 @@ const sizes = (process.env.BENCH_SIZES ?? '100,2000,10000').split(',').map(Numbe
 const GOAL_MS = 3000;
 const GOAL_NOTES = 10000;
 
-let failed = false;
-for (const size of sizes) {
-  const tenant = await setUpTenant();
-  try {
-    await writeNotes(tenant.localPath, size);
-    await runCli(tenant, ['cloud', 'bisync']);
-    const plainArgs = await separatePlainBisync(tenant);
-    const plain = [];
-    for (let sample = 0; sample < 3; sample += 1) {
-      await fs.writeFile(path.join(tenant.localPath, `plain-${sample}.md`), `plain ${sample}\n`);
-      plain.push(await timed(() => runRclone(tenant, plainArgs)));
-    }
-    const s3 = new S3Client({
-      endpoint: tenant.created.endpoint_url,
-      region: tenant.created.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: tenant.created.access_key, secretAccessKey: tenant.created.secret_key },
-    });
-    const inBucket = (key) => s3.send(new HeadObjectCommand({ Bucket: tenant.bucketName, Key: key })).then(() => true, () => false);
-
-    const watch = startCli(tenant, ['cloud', 'bisync', '--watch', '--interval', '1h']);
-    let log = '';
-    watch.stderr.on('data', (chunk) => (log += chunk.toString()));
-    const syncsDone = () => (log.match(/next cloud check/g) ?? []).length;
-    const waitForSyncs = async (count) => {
-      while (syncsDone() < count) await new Promise((resolve) => setTimeout(resolve, 20));
-    };
-    await waitForSyncs(1);
-    const latencies = [];
-    for (let sample = 0; sample < SAMPLES; sample += 1) {
-      const before = syncsDone();
-      const key = `watched-${sample}.md`;
-      const started = process.hrtime.bigint();
-      await fs.writeFile(path.join(tenant.localPath, key), `written at ${Date.now()}\n`);
-      while (!(await inBucket(key))) await new Promise((resolve) => setTimeout(resolve, 25));
-      latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
-      await waitForSyncs(before + 1);
-    }
-    watch.kill('SIGINT');
-    await new Promise((resolve) => watch.on('exit', resolve));
-    console.log(`watch latency, ${size} notes, rclone ${await rcloneVersionOf(tenant)}`);
-    console.log(`  write -> in bucket (cloud bisync --watch)    median ${median(latencies).toFixed(0)} ms  (${latencies.map((ms) => ms.toFixed(0)).join(', ')})`);
-    console.log(`  rclone bisync, old flags, one change         median ${median(plain).toFixed(0)} ms  (${plain.map((ms) => ms.toFixed(0)).join(', ')})`);
-    console.log(`  (debounce ${DEBOUNCE_MS} ms included in the watch figure)`);
-    if (size === GOAL_NOTES) {
-      const ok = median(latencies) <= GOAL_MS;
-      failed ||= !ok;
-      console.log(`  goal median <= ${GOAL_MS} ms at ${GOAL_NOTES} notes: ${ok ? 'PASS' : 'FAIL'}`);
-    }
-  } finally {
-    await tenant.cleanup();
+await benchEachSize(sizes, { what: 'median', ms: GOAL_MS, notes: GOAL_NOTES }, async ({ size, tenant, plainArgs }) => {
+  const plain = [];
+  for (let sample = 0; sample < 3; sample += 1) {
+    await fs.writeFile(path.join(tenant.localPath, `plain-${sample}.md`), `plain ${sample}\n`);
+    plain.push(await timed(() => runRclone(tenant, plainArgs)));
   }
-}
-process.exitCode = failed ? 1 : 0;
+  const s3 = new S3Client({
+    endpoint: tenant.created.endpoint_url,
+    region: tenant.created.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: tenant.created.access_key, secretAccessKey: tenant.created.secret_key },
+  });
+  const inBucket = (key) => s3.send(new HeadObjectCommand({ Bucket: tenant.bucketName, Key: key })).then(() => true, () => false);
+
+  const watch = startCli(tenant, ['cloud', 'bisync', '--watch', '--interval', '1h']);
+  let log = '';
+  watch.stderr.on('data', (chunk) => (log += chunk.toString()));
+  const syncsDone = () => (log.match(/next cloud check/g) ?? []).length;
+  const waitForSyncs = async (count) => {
+    while (syncsDone() < count) await new Promise((resolve) => setTimeout(resolve, 20));
+  };
+  await waitForSyncs(1);
+  const latencies = [];
+  for (let sample = 0; sample < SAMPLES; sample += 1) {
+    const before = syncsDone();
+    const key = `watched-${sample}.md`;
+    const started = process.hrtime.bigint();
+    await fs.writeFile(path.join(tenant.localPath, key), `written at ${Date.now()}\n`);
+    while (!(await inBucket(key))) await new Promise((resolve) => setTimeout(resolve, 25));
+    latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
+    await waitForSyncs(before + 1);
+  }
+  watch.kill('SIGINT');
+  await new Promise((resolve) => watch.on('exit', resolve));
+  console.log(`watch latency, ${size} notes, rclone ${await rcloneVersionOf(tenant)}`);
+  console.log(`  write -> in bucket (cloud bisync --watch)    median ${median(latencies).toFixed(0)} ms  (${latencies.map((ms) => ms.toFixed(0)).join(', ')})`);
+  console.log(`  rclone bisync, old flags, one change         median ${median(plain).toFixed(0)} ms  (${plain.map((ms) => ms.toFixed(0)).join(', ')})`);
+  console.log(`  (debounce ${DEBOUNCE_MS} ms included in the watch figure)`);
+  return median(latencies);
+});
