@@ -107,7 +107,8 @@ describe('openSafetyNet (real files)', () => {
       const { folder, listing } = await setUp();
       const net = await openSafetyNet({ localPath: folder, netDir: path.join(root, 'net'), priorListing: listing, excluded: (file) => file.endsWith('.partial'), rcloneRenames });
       await fs.writeFile(path.join(folder, 'a.md'), 'edited during the run\n');
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The watcher's event comes when the machine gets to it: wait until the net holds the edit.
+      await netHolds(path.join(root, 'net'), 'edited during the run\n');
       await renameOver(path.join(folder, 'a.md'), 'from the cloud\n');
       const restored = await net.close((file) => file === 'a.md', when);
       expect(restored.conflicts).toEqual([{ path: 'a.md', copies: ['a.conflict-20261129-134601.md'], winner: undefined }]);
@@ -126,3 +127,18 @@ describe('openSafetyNet (real files)', () => {
     expect((await fs.readdir(folder)).sort()).toEqual(['a.md', 'b.md']);
   });
 });
+
+/** Polls the net's folder (any depth) until a file there has `content`; fails after 10 s. */
+async function netHolds(netDir: string, content: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const entries = await fs.readdir(netDir, { recursive: true, withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      if (!entry.isFile()) continue;
+      const text = await fs.readFile(path.join(entry.parentPath, entry.name), 'utf8').catch(() => '');
+      if (text === content) return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`the safety net never kept ${JSON.stringify(content)}`);
+}
