@@ -171,6 +171,10 @@ export function openObjectStore(storeDir: string) {
       'SELECT body_id FROM objects WHERE bucket = ? UNION ALL SELECT p.body_id FROM parts p JOIN uploads u USING (upload_id) WHERE u.bucket = ?',
     ),
     object: db.prepare<[string, string], ObjectRow>('SELECT key, body_id, size, etag, headers, last_modified FROM objects WHERE bucket = ? AND key = ?'),
+    // The bucket's row, and the object's when there is one: a HEAD or GET in one read, not two.
+    objectInBucket: db.prepare<[string, string], ObjectRow | { [column in keyof ObjectRow]: null }>(
+      'SELECT o.key, o.body_id, o.size, o.etag, o.headers, o.last_modified FROM buckets b LEFT JOIN objects o ON o.bucket = b.name AND o.key = ? WHERE b.name = ?',
+    ),
     upsertObject: db.prepare(
       `INSERT INTO objects (bucket, key, body_id, size, etag, headers, last_modified) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (bucket, key) DO UPDATE SET body_id = excluded.body_id, size = excluded.size, etag = excluded.etag, headers = excluded.headers, last_modified = excluded.last_modified`,
@@ -308,9 +312,11 @@ export function openObjectStore(storeDir: string) {
 
     discardBodies,
 
+    /** The object's metadata, or undefined when the bucket has no such key; NoSuchBucket when there is no such bucket. */
     head(bucket: string, key: string): ObjectMeta | undefined {
-      const row = statements.object.get(bucket, key);
-      return row && toObjectMeta(row);
+      const row = statements.objectInBucket.get(key, bucket);
+      if (!row) throw new S3Error('NoSuchBucket', 'The specified bucket does not exist.');
+      return row.key === null ? undefined : toObjectMeta(row);
     },
 
     /** Commits an object row for a written body; the body it replaces is removed after the commit. */

@@ -172,7 +172,6 @@ function decodeContinuationToken(token: string): string {
 async function getObject(store: ObjectStore, request: AdmittedRequest, res: ServerResponse, withBody: boolean): Promise<void> {
   const bucket = bucketOf(request);
   const key = keyOf(request);
-  store.requireBucket(bucket);
   // HEAD (one per object in `rclone lsl`) needs the row only.
   const { object, handle } = withBody ? await openObject(store, bucket, key) : { object: headOf(store, bucket, key), handle: undefined };
   try {
@@ -317,7 +316,6 @@ async function copyBody<T>(
   range?: (size: number) => { start: number; end: number },
 ): Promise<T> {
   if (source.versionId !== undefined && source.versionId !== 'null') throw new S3Error('InvalidArgument', 'Invalid version id specified: the store keeps no versions.');
-  store.requireBucket(source.bucket);
   for (let attempt = 0; ; attempt += 1) {
     const sourceObject = store.head(source.bucket, source.key);
     if (!sourceObject) throw new S3Error('NoSuchKey', 'The specified copy source does not exist.');

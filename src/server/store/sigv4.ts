@@ -155,7 +155,7 @@ export function verifySignature(auth: SignedAuth, parts: SignedRequestParts, sec
   }
   const canonicalRequest = [parts.method, parts.rawPath, canonicalQuery(parts.query), canonicalHeaders.join(''), auth.signedHeaders.join(';'), signedPayloadHash(auth, parts.headers)].join('\n');
   const scope = `${auth.date}/${auth.region}/${auth.service}/aws4_request`;
-  const stringToSign = `AWS4-HMAC-SHA256\n${auth.amzDate}\n${scope}\n${crypto.createHash('sha256').update(canonicalRequest).digest('hex')}`;
+  const stringToSign = `AWS4-HMAC-SHA256\n${auth.amzDate}\n${scope}\n${crypto.hash('sha256', canonicalRequest)}`;
   const expected = crypto.createHmac('sha256', signingKey(secretKey, auth)).update(stringToSign).digest();
   const sent = Buffer.from(auth.signature, 'hex');
   return sent.length === expected.length && crypto.timingSafeEqual(sent, expected);
