@@ -80,6 +80,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     let s3Url: string;
     // The store starts before the database it reports key use to; the recorder is plugged in once that is open.
     const keyUsage: { record?: (accessKey: string) => void } = {};
+    // Revoked credentials whose key the provider has not deleted yet (its deletion is retried): the
+    // gate refuses them all the same. Until the database is read, every key is refused.
+    let withdrawnKeys: Set<string> | undefined;
     let changes: ChangeLog | undefined;
     if ((options.storage ?? 'local') === 'local') {
       const store = await startEmbeddedStore({
@@ -87,6 +90,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         host,
         port: options.s3Port ?? DEFAULT_S3_PORT,
         onKeyUsed: (accessKey) => keyUsage.record?.(accessKey),
+        isKeyWithdrawn: (accessKey) => withdrawnKeys?.has(accessKey) ?? true,
         log,
         ...(options.changeRetentionMs === undefined ? {} : { changeRetentionMs: options.changeRetentionMs }),
       });
@@ -107,8 +111,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ...(options.maxCredentials === undefined ? {} : { maxCredentials: options.maxCredentials }),
       ...(options.orphanAfterDays === undefined ? {} : { orphanAfterDays: options.orphanAfterDays }),
       ...(options.deletionRetry === undefined ? {} : { deletionRetry: options.deletionRetry }),
+      onCredentialRevoked: (accessKey) => withdrawnKeys?.add(accessKey),
     });
     cleanups.push(() => services.close());
+    withdrawnKeys = new Set(services.credentials.listRevokedUndeleted());
     keyUsage.record = lastUsedRecorder(services.credentials);
     const purge = () => {
       const purged = services.purgeExpired();

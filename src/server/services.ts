@@ -43,6 +43,7 @@ export async function openServices(options: {
   maxCredentials?: number;
   orphanAfterDays?: number;
   deletionRetry?: DeletionRetryPolicy;
+  onCredentialRevoked?: (accessKey: string) => void;
 }): Promise<ServerServices> {
   fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const signingKey = await loadOrCreateSigningKey(options.dataDir);
@@ -58,6 +59,7 @@ export async function openServices(options: {
     log: options.log,
     ...(options.orphanAfterDays === undefined ? {} : { orphanAfterDays: options.orphanAfterDays }),
     ...(options.deletionRetry === undefined ? {} : { retry: options.deletionRetry }),
+    ...(options.onCredentialRevoked === undefined ? {} : { onRevoked: options.onCredentialRevoked }),
   });
   const tenants = createTenantService({
     tenants: tenantRepository(db),

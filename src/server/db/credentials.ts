@@ -33,6 +33,8 @@ export interface CredentialRepository {
   /** Records a failed provider deletion: the attempt count and when to try next, or `failed` for good. */
   recordDeletionFailure(id: string, attempts: number, nextAt: string | null): void;
   markDeletionCompleted(id: string, at: string): void;
+  /** Access keys of revoked credentials whose provider deletion has not completed (pending or failed). */
+  listRevokedUndeleted(): string[];
 }
 
 // Columns read back under the property names of `MountCredential`, so rows need no mapping.
@@ -75,6 +77,9 @@ export function credentialRepository(db: Sqlite): CredentialRepository {
   const deletionCompletedStatement = db.prepare(
     "UPDATE tenant_mount_credentials SET tigris_deletion_status = 'completed', next_deletion_at = NULL, updated_at = ? WHERE id = ?",
   );
+  const revokedUndeletedStatement = db.prepare<[], string>(
+    "SELECT access_key FROM tenant_mount_credentials WHERE revoked_at IS NOT NULL AND tigris_deletion_status != 'completed'",
+  ).pluck();
   const touchStatement = db.prepare('UPDATE tenant_mount_credentials SET last_used_at = ? WHERE access_key = ? AND revoked_at IS NULL');
   return {
     insert(credential) {
@@ -106,6 +111,9 @@ export function credentialRepository(db: Sqlite): CredentialRepository {
     },
     recordDeletionFailure(id, attempts, nextAt) {
       deletionFailureStatement.run({ id, attempts, nextAt });
+    },
+    listRevokedUndeleted() {
+      return revokedUndeletedStatement.all();
     },
     markDeletionCompleted(id, at) {
       deletionCompletedStatement.run(at, id);

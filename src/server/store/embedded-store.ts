@@ -74,6 +74,7 @@ export interface EmbeddedStoreOptions {
   host: string;
   port: number;
   onKeyUsed?: (accessKey: string) => void;
+  isKeyWithdrawn?: (accessKey: string) => boolean;
   log?: (line: string) => void;
   /** How long the change log keeps an entry (default 7 days); a client further behind gets a `reset`. */
   changeRetentionMs?: number;
@@ -95,6 +96,7 @@ export async function startEmbeddedStore(options: EmbeddedStoreOptions): Promise
     next: createS3Api(objects, log),
     storeHostnames: [...new Set([options.host, 'localhost', os.hostname()])],
     onKeyUsed: options.onKeyUsed,
+    isKeyWithdrawn: options.isKeyWithdrawn,
     log,
   });
   const server = http.createServer(gate);

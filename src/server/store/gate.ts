@@ -36,6 +36,8 @@ export interface GateOptions {
   next: (request: AdmittedRequest, res: ServerResponse) => Promise<void>;
   storeHostnames: readonly string[];
   onKeyUsed?: (accessKey: string) => void;
+  /** Keys refused though the key store still holds them: the credential is revoked and its deletion still being retried. */
+  isKeyWithdrawn?: (accessKey: string) => boolean;
   log?: (line: string) => void;
   now?: () => Date;
 }
@@ -59,7 +61,7 @@ export function createGate(options: GateOptions): RequestHandler {
     if (timing === 'expired') throw new S3Error('AccessDenied', 'Request has expired.');
     if (timing === 'scope-date') throw new S3Error('AuthorizationHeaderMalformed', 'The credential scope date does not match the request date.');
     const key = options.keys.find(auth.accessKey);
-    if (!key?.active) throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
+    if (!key?.active || options.isKeyWithdrawn?.(key.accessKey)) throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
     if (!verifySignature(auth, parts, key.secretKey)) {
       throw new S3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.');
     }

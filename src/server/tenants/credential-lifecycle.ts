@@ -41,6 +41,8 @@ export interface CredentialLifecycleDeps {
   orphanAfterDays?: number;
   retry?: DeletionRetryPolicy;
   now?: () => Date;
+  /** Told of each revocation as soon as it is in the database, before the provider deletion is tried. */
+  onRevoked?: (accessKey: string) => void;
 }
 
 export function createCredentialLifecycle(deps: CredentialLifecycleDeps): CredentialLifecycle {
@@ -66,6 +68,7 @@ export function createCredentialLifecycle(deps: CredentialLifecycleDeps): Creden
     async revoke(credential, reason) {
       const revokedAt = now().toISOString();
       deps.credentials.markRevoked(credential.id, revokedAt, 'pending');
+      deps.onRevoked?.(credential.accessKey);
       deps.audit.record({
         at: revokedAt,
         type: reason === 'orphaned' ? 'MountCredentialOrphaned' : 'MountCredentialRevoked',

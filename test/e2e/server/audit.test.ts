@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { apiMigrations } from '../../../src/server/db/migrations.js';
@@ -93,17 +95,68 @@ describe('basic-memory-server audit and last_used_at (the built bin, real rclone
       expect((await callApi(server.apiUrl, 'DELETE', `/tenant/mount/credentials/${credential.id}`, { token })).status).toBe(200);
       expect(await callApi<{ credentials: ListedCredential[] }>(server.apiUrl, 'GET', '/tenant/mount/credentials', { token })).toMatchObject({ body: { credentials: [] } });
 
+      expect((await rclone(credential, ['lsf', remote(bucketName)])).stderr).toContain('InvalidAccessKeyId');
+      const deletion = () => db.prepare('SELECT tigris_deletion_status AS status, deletion_attempts AS attempts FROM tenant_mount_credentials WHERE id = ?').get(credential.id);
       const deadline = Date.now() + 10_000;
-      let denied = await rclone(credential, ['lsf', remote(bucketName)]);
-      while (denied.code === 0 && Date.now() < deadline) denied = await rclone(credential, ['lsf', remote(bucketName)]);
-      expect(denied.stderr).toContain('InvalidAccessKeyId');
+      while (keys.find(credential.access_key)?.active && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      // The retries deleted the key from the key store itself.
+      expect(keys.find(credential.access_key)?.active).toBe(false);
       expect(failuresLeft).toBe(0);
-      const row = db.prepare('SELECT tigris_deletion_status AS status, deletion_attempts AS attempts FROM tenant_mount_credentials WHERE id = ?').get(credential.id);
-      expect(row).toEqual({ status: 'completed', attempts: 2 });
+      expect(deletion()).toEqual({ status: 'completed', attempts: 2 });
       const events = db.prepare<[string], { type: string }>('SELECT type FROM audit_events WHERE credential_id = ? ORDER BY id').all(credential.id);
       expect(events.map((event) => event.type)).toEqual(['MountCredentialCreated', 'MountCredentialRevoked']);
     } finally {
       db.close();
+      await server.close();
+      keys.close();
+      objects.close();
+    }
+  });
+
+  it('refuses a revoked key at once while its provider deletion keeps failing, and still after a restart', async () => {
+    const dataDir = tempDir();
+    const keys = openKeyStore(storeDir(dataDir));
+    const objects = openObjectStore(storeDir(dataDir));
+    const local = localProvider({ keys, buckets: bucketFiles(objects), endpointUrl: '' });
+    let s3Url = '';
+    const failing: StorageProvider = {
+      ...local,
+      get endpointUrl() {
+        return s3Url;
+      },
+      revokeKey: () => Promise.reject(new Error('IAM is down')),
+    };
+    const start = async () => {
+      const started = await startServer({ dataDir, port: 0, s3Port: 0, provider: failing, deletionRetry: { baseDelayMs: 60_000, maxDelayMs: 60_000, maxAttempts: 5 } });
+      s3Url = started.s3Url;
+      return started;
+    };
+    const file = path.join(tempDir(), 'note.md');
+    await fs.writeFile(file, '# a note\n');
+    let server = await start();
+    try {
+      const { token, bucketName } = await server.mintToken('failing');
+      const revoked = await createCredential(server.apiUrl, token);
+      const live = await createCredential(server.apiUrl, token);
+      expect((await rclone(revoked, ['copyto', file, remote(bucketName, 'before.md')])).code).toBe(0);
+      expect((await callApi(server.apiUrl, 'DELETE', `/tenant/mount/credentials/${revoked.id}`, { token })).status).toBe(200);
+      // The key store still holds the key (its deletion failed); the gate refuses it all the same.
+      expect(keys.find(revoked.access_key)?.active).toBe(true);
+      const denied = await rclone(revoked, ['lsf', remote(bucketName)]);
+      expect(denied.code).not.toBe(0);
+      expect(denied.stderr).toContain('InvalidAccessKeyId');
+      expect(denied.stdout).not.toContain('before.md');
+      expect((await rclone(revoked, ['copyto', file, remote(bucketName, 'after.md')])).code).not.toBe(0);
+      expect((await rclone(live, ['lsf', remote(bucketName)])).stdout.trim().split('\n')).toEqual(['before.md']);
+
+      await server.close();
+      server = await start();
+      const atRestart = { ...revoked, endpoint_url: s3Url };
+      const deniedAfterRestart = await rclone(atRestart, ['lsf', remote(bucketName)]);
+      expect(deniedAfterRestart.stderr).toContain('InvalidAccessKeyId');
+      expect(deniedAfterRestart.stdout).not.toContain('before.md');
+      expect((await rclone({ ...live, endpoint_url: s3Url }, ['lsf', remote(bucketName)])).stdout.trim()).toBe('before.md');
+    } finally {
       await server.close();
       keys.close();
       objects.close();
