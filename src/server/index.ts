@@ -82,7 +82,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const keyUsage: { record?: (accessKey: string) => void } = {};
     // Revoked credentials whose key the provider has not deleted yet (its deletion is retried): the
     // gate refuses them all the same. Until the database is read, every key is refused.
-    let withdrawnKeys: Set<string> | undefined;
+    const withdrawn: { keys?: Set<string> } = {};
     let changes: ChangeLog | undefined;
     if ((options.storage ?? 'local') === 'local') {
       const store = await startEmbeddedStore({
@@ -90,7 +90,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         host,
         port: options.s3Port ?? DEFAULT_S3_PORT,
         onKeyUsed: (accessKey) => keyUsage.record?.(accessKey),
-        isKeyWithdrawn: (accessKey) => withdrawnKeys?.has(accessKey) ?? true,
+        isKeyWithdrawn: (accessKey) => withdrawn.keys?.has(accessKey) ?? true,
         log,
         ...(options.changeRetentionMs === undefined ? {} : { changeRetentionMs: options.changeRetentionMs }),
       });
@@ -111,10 +111,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ...(options.maxCredentials === undefined ? {} : { maxCredentials: options.maxCredentials }),
       ...(options.orphanAfterDays === undefined ? {} : { orphanAfterDays: options.orphanAfterDays }),
       ...(options.deletionRetry === undefined ? {} : { deletionRetry: options.deletionRetry }),
-      onCredentialRevoked: (accessKey) => withdrawnKeys?.add(accessKey),
+      onCredentialRevoked: (accessKey) => withdrawn.keys?.add(accessKey),
     });
     cleanups.push(() => services.close());
-    withdrawnKeys = new Set(services.credentials.listRevokedUndeleted());
+    withdrawn.keys = new Set(services.credentials.listRevokedUndeleted());
     keyUsage.record = lastUsedRecorder(services.credentials);
     const purge = () => {
       const purged = services.purgeExpired();
