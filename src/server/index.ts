@@ -62,7 +62,7 @@ export const DEFAULT_API_PORT = 8765;
 export const DEFAULT_S3_PORT = 8766;
 export const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_TOKEN_TTL_SECONDS = 3600;
-/** Wrong user codes or passwords in a row from one address before it must wait. */
+/** Wrong user codes or passwords in a row from one address before it must wait; also device logins one address may start in a row. */
 export const GUESS_LIMIT = 20;
 const GUESS_WINDOW_MS = 15 * 60_000;
 const PURGE_INTERVAL_MS = 60_000;
@@ -150,7 +150,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           stopFeeds: stopFeeds.signal,
           ...(options.feedHeartbeatMs === undefined ? {} : { heartbeatMs: options.feedHeartbeatMs }),
         }),
-        ...oauthRoutes({ deviceFlow: services.deviceFlow, publicJwk: services.signingKey.publicJwk, issuerUrl }),
+        ...oauthRoutes({ deviceFlow: services.deviceFlow, publicJwk: services.signingKey.publicJwk, issuerUrl, deviceCodeStarts: limiter(), retryAfterSeconds: GUESS_WINDOW_MS / 1000 }),
         ...deviceRoutes({ deviceFlow: services.deviceFlow, accounts: services.accounts, codeGuesses: limiter(), passwordGuesses: limiter(), issuerUrl, log }),
       ],
       log,

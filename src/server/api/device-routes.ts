@@ -6,7 +6,7 @@ import type { GuessLimiter } from '../auth/guess-limiter.js';
 import { OAuthError } from '../auth/oauth-error.js';
 import { ApiError } from '../tenants/api-error.js';
 import { approvalPage, PAGE_SECURITY_HEADERS, signInPage, type PageMessage } from './device-page.js';
-import { readForm, type Reply, type Route } from './http.js';
+import { clientAddress, readForm, type Reply, type Route } from './http.js';
 
 const SESSION_COOKIE = 'bm_device_session';
 
@@ -145,10 +145,6 @@ export function sessionCookie(value: string, maxAgeSeconds: number, secure: bool
 
 function isHttps(req: IncomingMessage, issuerUrl: string): boolean {
   return issuerUrl.startsWith('https:') || req.headers['x-forwarded-proto'] === 'https';
-}
-
-function clientAddress(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? 'unknown';
 }
 
 function tokensMatch(sent: string | null, expected: string): boolean {

@@ -30,6 +30,11 @@ const MAX_BODY_BYTES = 64 * 1024;
  * A small router over node:http: JSON (or HTML) replies, errors as `{"detail"}` (the API) or
  * `{error, error_description}` (OAuth endpoints), and nothing of an unexpected error leaks out.
  */
+/** The address a request came from, as the rate limits count it. */
+export function clientAddress(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}
+
 export function createRouter(routes: readonly Route[], log: (line: string) => void) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://localhost');

@@ -1,10 +1,15 @@
 import type { JWK } from 'jose';
 import { DEVICE_CODE_GRANT, type DeviceFlow } from '../auth/device-flow.js';
+import type { GuessLimiter } from '../auth/guess-limiter.js';
 import { OAuthError } from '../auth/oauth-error.js';
-import { readForm, type Route } from './http.js';
+import { clientAddress, readForm, type Route } from './http.js';
 
-/** RFC 8414 metadata, JWKS, the RFC 8628 device flow endpoints and RFC 7009 revocation. */
-export function oauthRoutes(deps: { deviceFlow: DeviceFlow; publicJwk: JWK; issuerUrl: () => string }): Route[] {
+/**
+ * RFC 8414 metadata, JWKS, the RFC 8628 device flow endpoints and RFC 7009 revocation.
+ * `deviceCodeStarts` counts the device logins each client address starts: each is a row until it
+ * expires, so one address may not start them without end.
+ */
+export function oauthRoutes(deps: { deviceFlow: DeviceFlow; publicJwk: JWK; issuerUrl: () => string; deviceCodeStarts: GuessLimiter; retryAfterSeconds: number }): Route[] {
   const { deviceFlow } = deps;
   const noStore = { 'cache-control': 'no-store' };
   return [
@@ -34,8 +39,14 @@ export function oauthRoutes(deps: { deviceFlow: DeviceFlow; publicJwk: JWK; issu
       method: 'POST',
       path: '/oauth/device/code',
       handle: async ({ req }) => {
+        const address = clientAddress(req);
+        if (deps.deviceCodeStarts.blocked(address)) {
+          const error_description = `Too many device logins started from your address: wait ${Math.ceil(deps.retryAfterSeconds / 60)} minutes and try again.`;
+          return { status: 429, json: { error: 'slow_down', error_description }, headers: { ...noStore, 'retry-after': String(deps.retryAfterSeconds) } };
+        }
         const form = await readForm(req);
         const response = deviceFlow.authorize(form.get('client_id') ?? undefined, form.get('scope') ?? undefined, `${deps.issuerUrl()}/device`);
+        deps.deviceCodeStarts.wrong(address);
         return { status: 200, json: response, headers: noStore };
       },
     },

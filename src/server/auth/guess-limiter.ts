@@ -2,6 +2,8 @@
  * Counts wrong guesses (user codes, passwords) per client address: after `limit` wrong ones in a row
  * the address is refused until `windowMs` has passed since its last wrong guess; a right guess
  * starts the count again. Kept in memory: a restart forgives, which a 34-bit code space affords.
+ * Device logins started are counted the same way, each start as a `wrong`: one address may start
+ * `limit` of them, then waits `windowMs` after its last.
  */
 export interface GuessLimiter {
   /** True when this address may not guess now. */

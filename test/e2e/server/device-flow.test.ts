@@ -2,6 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import type { DeviceAuthorizationResponse, TokenResponse } from '../../../src/server/auth/device-flow.js';
+import { apiMigrations } from '../../../src/server/db/migrations.js';
+import { openSqlite } from '../../../src/server/db/sqlite.js';
+import { GUESS_LIMIT } from '../../../src/server/index.js';
+import { apiDatabasePath } from '../../../src/server/services.js';
 import { callApi } from './helpers.js';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -81,5 +85,34 @@ describe('OAuth 2.0 device authorization grant', () => {
     expect(await callApi(server.apiUrl, 'POST', '/oauth/device/code', { form: {} })).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
     expect(await callApi(server.apiUrl, 'POST', '/oauth/token', { form: { grant_type: 'password', client_id: CLIENT_ID } })).toMatchObject({ status: 400, body: { error: 'unsupported_grant_type' } });
     expect(await poll('made-up')).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+  });
+});
+
+describe('device logins started per client address', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => {
+    await server.cleanup();
+  });
+
+  it('answers 429 with Retry-After once one address has started 20, and stores no code for the refused one', async () => {
+    const start = () => fetch(`${server.apiUrl}/oauth/device/code`, { method: 'POST', body: new URLSearchParams({ client_id: CLIENT_ID }) });
+    const db = openSqlite(apiDatabasePath(server.dataDir), apiMigrations);
+    const stored = () => db.prepare<[], { count: number }>('SELECT COUNT(*) AS count FROM device_authorizations').get()?.count;
+    try {
+      for (let i = 0; i < GUESS_LIMIT; i += 1) expect((await start()).status).toBe(200);
+      expect(stored()).toBe(GUESS_LIMIT);
+      const refused = await start();
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('retry-after')).toBe('900');
+      const body = (await refused.json()) as Record<string, unknown>;
+      expect(body).toMatchObject({ error: 'slow_down', error_description: expect.stringContaining('wait 15 minutes') });
+      expect(body.device_code).toBeUndefined();
+      expect(stored()).toBe(GUESS_LIMIT);
+    } finally {
+      db.close();
+    }
   });
 });
