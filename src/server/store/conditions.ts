@@ -29,10 +29,13 @@ export function parseRange(header: string | undefined, size: number): RangeReque
 
 export type ReadPrecondition = 'ok' | 'not-modified' | 'failed';
 
-/** If-Match, If-Unmodified-Since, If-None-Match, If-Modified-Since, with RFC 7232's precedence (as S3 does). */
-export function checkReadConditions(headers: IncomingHttpHeaders, object: { etag: string; lastModified: Date }): ReadPrecondition {
-  const ifMatch = headerValue(headers, 'if-match');
-  const ifNoneMatch = headerValue(headers, 'if-none-match');
+/**
+ * If-Match, If-Unmodified-Since, If-None-Match, If-Modified-Since, with RFC 7232's precedence (as S3
+ * does). With `prefix` `x-amz-copy-source-`, the same four headers of a copy, about its source.
+ */
+export function checkReadConditions(headers: IncomingHttpHeaders, object: { etag: string; lastModified: Date }, prefix = ''): ReadPrecondition {
+  const ifMatch = headerValue(headers, `${prefix}if-match`);
+  const ifNoneMatch = headerValue(headers, `${prefix}if-none-match`);
   // HTTP dates have one-second resolution; compare at that resolution.
   const modifiedSeconds = Math.floor(object.lastModified.getTime() / 1000);
   const since = (value: string | undefined) => {
@@ -42,13 +45,13 @@ export function checkReadConditions(headers: IncomingHttpHeaders, object: { etag
   if (ifMatch !== undefined) {
     if (!etagMatches(ifMatch, object.etag)) return 'failed';
   } else {
-    const unmodifiedSince = since(headerValue(headers, 'if-unmodified-since'));
+    const unmodifiedSince = since(headerValue(headers, `${prefix}if-unmodified-since`));
     if (unmodifiedSince !== undefined && modifiedSeconds > unmodifiedSince) return 'failed';
   }
   if (ifNoneMatch !== undefined) {
     if (etagMatches(ifNoneMatch, object.etag)) return 'not-modified';
   } else {
-    const modifiedSince = since(headerValue(headers, 'if-modified-since'));
+    const modifiedSince = since(headerValue(headers, `${prefix}if-modified-since`));
     if (modifiedSince !== undefined && modifiedSeconds <= modifiedSince) return 'not-modified';
   }
   return 'ok';

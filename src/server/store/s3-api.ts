@@ -299,18 +299,32 @@ async function copyObject(store: ObjectStore, request: AdmittedRequest, res: Ser
     if (directive === 'COPY') {
       throw new S3Error('InvalidRequest', "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
     }
+    const current = store.head(bucket, key);
+    if (!current) throw new S3Error('NoSuchKey', 'The specified copy source does not exist.');
+    checkCopySourceConditions(request, current);
     object = store.replaceHeaders(bucket, key, storedHeadersOf(request), request.accessKey);
   } else {
-    object = await copyBody(store, source, async (sourceObject, written) =>
+    object = await copyBody(store, request, source, async (sourceObject, written) =>
       store.commitObject(bucket, key, { bodyId: written.bodyId, size: written.size, etag: sourceObject.etag }, directive === 'COPY' ? sourceObject.headers : storedHeadersOf(request), condition, request.accessKey),
     );
   }
   sendXml(res, request, 200, xmlDocument('CopyObjectResult', { LastModified: object.lastModified.toISOString(), ETag: object.etag }));
 }
 
-/** Copies (a range of) the source object's body into a new body, looking the source up again if it was replaced meanwhile. */
+/** A copy's `x-amz-copy-source-if-*` headers; S3 answers 412 whenever one does not hold (never 304). */
+function checkCopySourceConditions(request: AdmittedRequest, sourceObject: ObjectMeta): void {
+  if (checkReadConditions(request.headers, sourceObject, 'x-amz-copy-source-') !== 'ok') {
+    throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold.');
+  }
+}
+
+/**
+ * Copies (a range of) the source object's body into a new body, if the source meets the request's
+ * copy conditions, looking the source up again if it was replaced meanwhile.
+ */
 async function copyBody<T>(
   store: ObjectStore,
+  request: AdmittedRequest,
   source: { bucket: string; key: string; versionId?: string },
   commit: (sourceObject: ObjectMeta, written: { bodyId: string; size: number; md5: Buffer }) => Promise<T>,
   range?: (size: number) => { start: number; end: number },
@@ -319,6 +333,7 @@ async function copyBody<T>(
   for (let attempt = 0; ; attempt += 1) {
     const sourceObject = store.head(source.bucket, source.key);
     if (!sourceObject) throw new S3Error('NoSuchKey', 'The specified copy source does not exist.');
+    checkCopySourceConditions(request, sourceObject);
     const bytes = range?.(sourceObject.size);
     try {
       const written = await store.writeBodyFrom([{ bodyId: sourceObject.bodyId, ...(bytes ?? {}) }]);
@@ -377,6 +392,7 @@ async function uploadPart(store: ObjectStore, request: AdmittedRequest, res: Ser
     const rangeHeader = headerValue(request.headers, 'x-amz-copy-source-range');
     const part = await copyBody(
       store,
+      request,
       request.copySource,
       (_source, written) => store.commitPart(upload, partNumber, written),
       rangeHeader === undefined ? undefined : (size) => copyRange(rangeHeader, size),

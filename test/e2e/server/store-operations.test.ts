@@ -66,6 +66,48 @@ describe('the embedded store’s S3 operations', () => {
     expect([self.body.toString(), self.headers['x-amz-meta-mtime'], self.headers['x-amz-meta-a']]).toEqual(['source', '7', undefined]);
   });
 
+  it('copies only when the x-amz-copy-source-if-* conditions hold, and otherwise leaves the destination as it was (412)', async () => {
+    await s3({ method: 'PUT', path: `/${bucket}/cond-src.txt`, body: 'new bytes' });
+    await s3({ method: 'PUT', path: `/${bucket}/cond-dst.txt`, body: 'old bytes' });
+    const etag = `"${md5('new bytes').toString('hex')}"`;
+    const past = new Date(Date.now() - 3600_000).toUTCString();
+    const future = new Date(Date.now() + 3600_000).toUTCString();
+    const copy = (headers: Record<string, string>, to = 'cond-dst.txt') => s3({ method: 'PUT', path: `/${bucket}/${to}`, headers: { 'x-amz-copy-source': `/${bucket}/cond-src.txt`, ...headers } });
+    const destination = async () => (await s3({ method: 'GET', path: `/${bucket}/cond-dst.txt` })).body.toString();
+    for (const refused of [
+      { 'x-amz-copy-source-if-match': '"0000"' },
+      { 'x-amz-copy-source-if-none-match': etag },
+      { 'x-amz-copy-source-if-modified-since': future },
+      { 'x-amz-copy-source-if-unmodified-since': past },
+      // As S3: a true If-None-Match with a false If-Modified-Since copies; a false one refuses whatever the date says.
+      { 'x-amz-copy-source-if-none-match': etag, 'x-amz-copy-source-if-modified-since': past },
+    ]) {
+      const answer = await copy(refused);
+      expect([answer.status, answer.body.toString().includes('<Code>PreconditionFailed</Code>')]).toEqual([412, true]);
+      expect(await destination()).toBe('old bytes');
+    }
+    expect((await copy({ 'x-amz-copy-source-if-none-match': etag }, 'cond-new.txt')).status).toBe(412);
+    expect((await s3({ method: 'HEAD', path: `/${bucket}/cond-new.txt` })).status).toBe(404);
+
+    expect((await copy({ 'x-amz-copy-source-if-match': etag, 'x-amz-copy-source-if-unmodified-since': past })).status).toBe(200);
+    expect(await destination()).toBe('new bytes');
+    await s3({ method: 'PUT', path: `/${bucket}/cond-dst.txt`, body: 'old bytes' });
+    expect((await copy({ 'x-amz-copy-source-if-none-match': '"0000"', 'x-amz-copy-source-if-modified-since': future })).status).toBe(200);
+    expect(await destination()).toBe('new bytes');
+
+    // A copy onto itself (metadata REPLACE) and UploadPartCopy obey them too.
+    const self = await s3({ method: 'PUT', path: `/${bucket}/cond-src.txt`, headers: { 'x-amz-copy-source': `/${bucket}/cond-src.txt`, 'x-amz-metadata-directive': 'REPLACE', 'x-amz-meta-changed': 'yes', 'x-amz-copy-source-if-match': '"0000"' } });
+    expect(self.status).toBe(412);
+    expect((await s3({ method: 'HEAD', path: `/${bucket}/cond-src.txt` })).headers['x-amz-meta-changed']).toBeUndefined();
+    const uploadId = /<UploadId>([^<]+)</.exec((await s3({ method: 'POST', path: `/${bucket}/cond-mp.bin`, query: { uploads: '' } })).body.toString())?.[1] ?? '';
+    const partCopy = await s3({ method: 'PUT', path: `/${bucket}/cond-mp.bin`, query: { partNumber: '1', uploadId }, headers: { 'x-amz-copy-source': `/${bucket}/cond-src.txt`, 'x-amz-copy-source-if-none-match': etag } });
+    expect(partCopy.status).toBe(412);
+    expect((await s3({ method: 'GET', path: `/${bucket}/cond-mp.bin`, query: { uploadId } })).body.toString()).not.toContain('<PartNumber>');
+    expect((await s3({ method: 'PUT', path: `/${bucket}/cond-mp.bin`, query: { partNumber: '1', uploadId }, headers: { 'x-amz-copy-source': `/${bucket}/cond-src.txt`, 'x-amz-copy-source-if-match': etag } })).status).toBe(200);
+    expect((await s3({ method: 'GET', path: `/${bucket}/cond-mp.bin`, query: { uploadId } })).body.toString()).toContain('<PartNumber>1</PartNumber>');
+    await s3({ method: 'DELETE', path: `/${bucket}/cond-mp.bin`, query: { uploadId } });
+  });
+
   it('lists v1 and v2 with prefix, delimiter, paging and encoding-type=url', async () => {
     for (const key of ['list/a b.txt', 'list/dir/x', 'list/dir/y', 'list/z&.txt']) await s3({ method: 'PUT', path: `/${bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`, body: key });
     const v2 = await s3({ method: 'GET', path: `/${bucket}`, query: { 'list-type': '2', prefix: 'list/', delimiter: '/', 'encoding-type': 'url', 'max-keys': '2' } });

@@ -101,6 +101,13 @@ describe('checkReadConditions', () => {
   ])('%j → %s', (headers, expected) => {
     expect(checkReadConditions(headers, object)).toBe(expected);
   });
+
+  it('reads a copy\'s x-amz-copy-source-if-* headers with the prefix, and only those', () => {
+    expect(checkReadConditions({ 'x-amz-copy-source-if-match': '"other"' }, object, 'x-amz-copy-source-')).toBe('failed');
+    expect(checkReadConditions({ 'x-amz-copy-source-if-none-match': '"abc"' }, object, 'x-amz-copy-source-')).toBe('not-modified');
+    expect(checkReadConditions({ 'if-match': '"other"' }, object, 'x-amz-copy-source-')).toBe('ok');
+    expect(checkReadConditions({ 'x-amz-copy-source-if-match': '"other"' }, object)).toBe('ok');
+  });
 });
 
 describe('ETags', () => {
