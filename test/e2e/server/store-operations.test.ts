@@ -74,14 +74,15 @@ describe('the embedded store’s S3 operations', () => {
     const future = new Date(Date.now() + 3600_000).toUTCString();
     const copy = (headers: Record<string, string>, to = 'cond-dst.txt') => s3({ method: 'PUT', path: `/${bucket}/${to}`, headers: { 'x-amz-copy-source': `/${bucket}/cond-src.txt`, ...headers } });
     const destination = async () => (await s3({ method: 'GET', path: `/${bucket}/cond-dst.txt` })).body.toString();
-    for (const refused of [
+    const refusals: Record<string, string>[] = [
       { 'x-amz-copy-source-if-match': '"0000"' },
       { 'x-amz-copy-source-if-none-match': etag },
       { 'x-amz-copy-source-if-modified-since': future },
       { 'x-amz-copy-source-if-unmodified-since': past },
       // As S3: a true If-None-Match with a false If-Modified-Since copies; a false one refuses whatever the date says.
       { 'x-amz-copy-source-if-none-match': etag, 'x-amz-copy-source-if-modified-since': past },
-    ]) {
+    ];
+    for (const refused of refusals) {
       const answer = await copy(refused);
       expect([answer.status, answer.body.toString().includes('<Code>PreconditionFailed</Code>')]).toEqual([412, true]);
       expect(await destination()).toBe('old bytes');
