@@ -1,6 +1,7 @@
 import type { CommandContext } from '../core/command.js';
 import { logIn, type LoginOptions } from './login.js';
 import { revokeLogin } from './oauth.js';
+import { forgetLoginRecord } from './login-record.js';
 import { findStoredLogin } from './session.js';
 import { readableStores } from './token-store.js';
 
@@ -24,6 +25,7 @@ export async function logout(ctx: CommandContext): Promise<void> {
   const stores = await readableStores({ credentialsFile: ctx.paths.credentials, apiUrl: settings.apiUrl, platform: ctx.platform });
   const cleared = [];
   for (const store of stores) if (await store.clear()) cleared.push(store.describe());
+  await forgetLoginRecord(ctx.paths, settings.apiUrl);
   if (cleared.length > 0) output.success(`Logged out of ${settings.apiUrl}: removed the login from ${cleared.join(' and ')}.`);
   else output.info(`Not logged in to ${settings.apiUrl}: nothing to remove.`);
   if (ctx.env.BASIC_MEMORY_TOKEN) output.warn('BASIC_MEMORY_TOKEN is still set in your environment: commands keep using it until you unset it.');

@@ -50,7 +50,7 @@ export const serviceStatusCommand = serviceCommand('status', 'Show whether the s
   examples: ['basic-memory cloud bisync-service status', 'basic-memory cloud bisync-service status --json'],
 });
 export const serviceLogsCommand = serviceCommand<JsonOptions & { lines?: string }>('logs', "Print the last lines of the sync service's log.", (c) => c.serviceLogs, {
-  options: [{ flags: '--lines <n>', description: 'how many lines (default 50)' }],
+  options: [{ flags: '--lines <n>', description: 'how many lines', shownDefault: '50' }],
   examples: ['basic-memory cloud bisync-service logs', 'basic-memory cloud bisync-service logs --lines 200'],
   exitCodes: [ExitCode.ok, ExitCode.failed, ExitCode.usage],
 });
