@@ -1,5 +1,4 @@
 import type { CommandDefinition, OptionSpec } from '../core/command.js';
-import type { CommandGroup } from './commands.js';
 
 export const SHELLS = ['bash', 'zsh', 'fish', 'powershell'] as const;
 export type Shell = (typeof SHELLS)[number];
@@ -20,7 +19,7 @@ export function flagNames(spec: OptionSpec): string[] {
   return spec.flags.split(/[ ,|]+/).filter((part) => part.startsWith('-'));
 }
 
-export function completionTree(commands: readonly CommandDefinition[], groups: readonly CommandGroup[], shared: { flags: readonly OptionSpec[]; rootFlags: readonly string[] }): CompletionTree {
+export function completionTree(commands: readonly CommandDefinition[], groups: readonly { path: readonly string[] }[], shared: { flags: readonly OptionSpec[]; rootFlags: readonly string[] }): CompletionTree {
   const words = new Map<string, string[]>([['', []]]);
   const flags = new Map<string, string[]>([['', [...shared.rootFlags]]]);
   const values = new Map<string, string[]>();
