@@ -29,10 +29,6 @@ export function completionTree(commands: readonly CommandDefinition[], groups: r
     if (!known.includes(word)) words.set(key, [...known, word]);
   };
   const addPath = (path: readonly string[]) => path.forEach((word, index) => addWord(path.slice(0, index), word));
-  for (const group of groups) {
-    addPath(group.path);
-    flags.set(group.path.join(' '), ['--help']);
-  }
   for (const definition of commands.filter((candidate) => !candidate.hidden)) {
     addPath(definition.path);
     const parent = definition.path.slice(0, -1);
@@ -43,6 +39,11 @@ export function completionTree(commands: readonly CommandDefinition[], groups: r
       flags.set(path.join(' '), [...specs.flatMap(flagNames), '--help']);
       for (const spec of specs) if (spec.choices) for (const flag of flagNames(spec)) values.set(`${path.join(' ')} ${flag}`, [...spec.choices]);
     }
+  }
+  // After the commands, so words come in the table's order.
+  for (const group of groups) {
+    addPath(group.path);
+    flags.set(group.path.join(' '), ['--help']);
   }
   return { words, flags, values };
 }
