@@ -70,6 +70,8 @@ describe('a login remembers its cloud', () => {
     expect((await user.run(['cloud', 'logout'])).exitCode).toBe(0);
     const loggedOut = json<StatusDocument>((await user.run(['cloud', 'status', '--json'])).stdout);
     expect(loggedOut).toMatchObject({ cloud: { apiUrl: server.apiUrl, source: 'setup' }, login: { state: 'none' } });
+    const doctorAfter = json<{ checks: { name: string; detail: string }[] }>((await user.run(['cloud', 'doctor', '--json'])).stdout).checks;
+    expect(doctorAfter.find((check) => check.name === 'API')?.detail).toBe(`${server.apiUrl} answers`);
   });
 
   it('the flag and the environment still choose another cloud for one run', async () => {
