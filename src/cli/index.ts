@@ -48,8 +48,9 @@ async function main(argv: string[]): Promise<number> {
 function reportError(error: unknown, state: RunState): number {
   const { output, verbose, json } = state;
   if (error instanceof CommanderError) {
-    // Help is an "error" to commander; usage mistakes were already printed by it.
-    if (error.exitCode === 0) return ExitCode.ok;
+    // Help is an "error" to commander; usage mistakes were already printed by it. A group typed
+    // alone (`basic-memory`, `basic-memory cloud`) is a question: its help is the answer, exit 0.
+    if (error.exitCode === 0 || error.code === 'commander.help') return ExitCode.ok;
     if (json) writeErrorDocument(ExitCode.usage, error.message.replace(/^error: /, ''), 'Run the command with --help for its usage.');
     return ExitCode.usage;
   }

@@ -66,6 +66,19 @@ describe('--help', () => {
     }
   });
 
+  it('answers a group typed alone with its help and exit 0', async () => {
+    const user = await makeTestUser();
+    try {
+      for (const words of [[], ['cloud'], ['cloud', 'credentials']]) {
+        const result = await user.run(words);
+        expect(result.exitCode).toBe(0);
+        expect(result.stdout + result.stderr).toContain(`Usage: basic-memory${words.map((word) => ` ${word}`).join('')} [options] [command]`);
+      }
+    } finally {
+      await user.cleanup();
+    }
+  });
+
   it('answers an unknown command or flag with exit 2 and a pointer to --help', async () => {
     const user = await makeTestUser();
     try {
