@@ -2,11 +2,11 @@
  * The layers of src/ (docs/ARCHITECTURE.md, "Layers"), checked by `npm run lint:layers` and by
  * test/unit/layers.test.ts. A folder may import its own layer and the layers below it:
  *
- *   core → local → api → rclone → auth → features (bisync, mount, credentials, doctor, setup, service) → cli
+ *   core → local → api → rclone → auth → features (bisync, mount, credentials, doctor, setup, service, status) → cli
  *
  * The reference server (src/server/) is a separate program and shares nothing with the CLI.
  */
-const FEATURES = '(bisync|mount|credentials|doctor|setup|service)';
+const FEATURES = '(bisync|mount|credentials|doctor|setup|service|status)';
 
 /** A rule that forbids `from` (a src/ folder pattern) to import anything but `allowed` folders. */
 const layer = (name, from, allowed, extra = {}) => ({
@@ -41,7 +41,7 @@ module.exports = {
     layer('api-above-core-only', 'api', ['core', 'local', 'api']),
     layer('rclone-below-auth', 'rclone', ['core', 'local', 'api', 'rclone']),
     layer('auth-below-features', 'auth', ['core', 'local', 'api', 'rclone', 'auth']),
-    layer('features-below-cli', FEATURES, ['core', 'local', 'api', 'rclone', 'auth', 'bisync', 'mount', 'credentials', 'doctor', 'setup', 'service']),
+    layer('features-below-cli', FEATURES, ['core', 'local', 'api', 'rclone', 'auth', 'bisync', 'mount', 'credentials', 'doctor', 'setup', 'service', 'status']),
     {
       name: 'no-feature-imports-another-features-commands',
       severity: 'error',

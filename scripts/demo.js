@@ -30,9 +30,13 @@ const env = {
 };
 for (const key of Object.keys(env)) if (key.startsWith('BASIC_MEMORY_') || key === 'RCLONE_CONFIG') delete env[key];
 
-const title = (text) => process.stderr.write(`\n\x1b[1m== ${text}\x1b[0m\n`);
+// Bold on a terminal only, as the CLI does: NO_COLOR turns it off, FORCE_COLOR on (piped to a file or CI log).
+const forced = process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0';
+const bold = forced || (Boolean(process.stderr.isTTY) && process.env.NO_COLOR === undefined);
+const title = (text) => process.stderr.write(bold ? `\n\x1b[1m== ${text}\x1b[0m\n` : `\n== ${text}\n`);
 const serverDataDir = path.join(work, 'server');
 const server = await startServer({ dataDir: serverDataDir, port: 0, s3Port: 0, log: () => {} });
+const ports = { api: new URL(server.apiUrl).port, s3: new URL(server.s3Url).port };
 env.BASIC_MEMORY_CLOUD_URL = server.apiUrl;
 
 try {
@@ -74,13 +78,25 @@ try {
 
   title('Done');
   process.stderr.write(`Everything above ran against the local reference server.\n`);
-  if (keep) process.stderr.write(`Kept the demo files in ${work} (HOME=${home}).\n`);
+  if (keep) {
+    // The kept login and rclone remote name these ports: the server must come back on them.
+    process.stderr.write(`Kept the demo files in ${work} (HOME=${home}). The demo's server stops now; to look around, start it again on the same ports:\n`
+      + `  ${restartCommand()}\n`
+      + `then, in another terminal:\n`
+      + `  HOME=${home} XDG_CONFIG_HOME=${env.XDG_CONFIG_HOME} node ${cli} cloud status\n`);
+  } else {
+    process.stderr.write('Run `npm run demo -- --keep` to keep the folder, the login and the server data for a look around.\n');
+  }
 } catch (error) {
   process.stderr.write(`\nThe demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 1;
 } finally {
   await server.close();
   if (!keep) await fs.rm(work, { recursive: true, force: true });
+}
+
+function restartCommand() {
+  return `node ${serverBin} start --port ${ports.api} --s3-port ${ports.s3} --data-dir ${serverDataDir}`;
 }
 
 function run(args) {

@@ -8,7 +8,7 @@ export function browserCommand(platform: NodeJS.Platform, url: string): { file: 
   return { file: 'xdg-open', args: [url] };
 }
 
-/** Best effort: a machine without a browser still logs in by the printed link. */
+/** Best effort: a machine without a browser still logs in by the printed link, and is told to use it. */
 export async function openBrowser(platform: NodeJS.Platform, url: string, output: Output): Promise<void> {
   const { file, args } = browserCommand(platform, url);
   try {
@@ -16,8 +16,12 @@ export async function openBrowser(platform: NodeJS.Platform, url: string, output
     const child = execa(file, args, { detached: true, stdio: 'ignore', reject: false, windowsVerbatimArguments: platform === 'win32' });
     child.unref();
     const result = await Promise.race([child, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1500).unref())]);
-    if (result && (result.failed || result.exitCode !== 0)) output.debug(`Could not open a browser with ${file} (${result.shortMessage ?? `exit ${result.exitCode}`}).`);
+    if (result && (result.failed || result.exitCode !== 0)) couldNotOpen(output, file, result.exitCode === undefined ? 'not found' : `exit ${result.exitCode}`);
   } catch (error) {
-    output.debug(`Could not open a browser with ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    couldNotOpen(output, file, error instanceof Error ? error.message : String(error));
   }
+}
+
+function couldNotOpen(output: Output, file: string, why: string): void {
+  output.warn(`Could not open a browser (${file}: ${why}): open the link above yourself.`);
 }

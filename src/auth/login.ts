@@ -1,23 +1,31 @@
 import type { CommandContext } from '../core/command.js';
-import type { MountInfo } from '../api/types.js';
 import { apiClientFor } from '../api/client.js';
 import { sleep } from '../core/process.js';
 import { openBrowser } from './browser.js';
 import { loginCancelledError, pollForTokens } from './device-flow.js';
-import { discoverAuthServer, loginFromTokens, notLoggedInError, requestDeviceAuthorization, requestToken } from './oauth.js';
-import { findStoredLogin } from './session.js';
-import { chooseTokenStores, type StoredLogin } from './token-store.js';
+import { discoverAuthServer, loginFromTokens, requestDeviceAuthorization, requestToken } from './oauth.js';
+import { writeLoginRecord } from './login-record.js';
+import { findStoredLogin, noLoginError } from './session.js';
+import { chooseTokenStores, type StoredLogin, type TokenStoreKind } from './token-store.js';
 
 export interface LoginOptions {
   token?: string;
   browser: boolean;
 }
 
+/** What a login did, for `--json`. */
+export interface LoginOutcome {
+  apiUrl: string;
+  tenantId: string;
+  bucketName: string;
+  loginStore: TokenStoreKind;
+}
+
 /**
  * Logs in (device flow, or the given token), checks the token against the cloud before keeping it,
  * then saves it in the keychain or the 0600 file and says which.
  */
-export async function logIn(ctx: CommandContext, options: LoginOptions): Promise<MountInfo> {
+export async function logIn(ctx: CommandContext, options: LoginOptions): Promise<LoginOutcome> {
   const { output, settings } = ctx;
   const login = options.token
     ? loginFromTokens({ access_token: options.token.trim() }, { apiUrl: settings.apiUrl }, Date.now())
@@ -27,11 +35,12 @@ export async function logIn(ctx: CommandContext, options: LoginOptions): Promise
 
   const client = apiClientFor({ baseUrl: settings.apiUrl, accessToken: () => Promise.resolve(login.accessToken), output });
   const info = await output.step('Checking the login with the cloud', () => client.getMountInfo(), (found) => `Logged in to tenant ${found.tenant_id} (bucket ${found.bucket_name})`);
-  await saveLogin(ctx, login);
-  return info;
+  const loginStore = await saveLogin(ctx, login);
+  await writeLoginRecord(ctx.paths, { apiUrl: settings.apiUrl, tenantId: info.tenant_id, loggedInAt: new Date().toISOString() });
+  return { apiUrl: settings.apiUrl, tenantId: info.tenant_id, bucketName: info.bucket_name, loginStore };
 }
 
-async function saveLogin(ctx: CommandContext, login: StoredLogin): Promise<void> {
+async function saveLogin(ctx: CommandContext, login: StoredLogin): Promise<TokenStoreKind> {
   const stores = await chooseTokenStores({ credentialsFile: ctx.paths.credentials, apiUrl: ctx.settings.apiUrl, platform: ctx.platform });
   await stores.preferred.save(login);
   // One copy only: an older login left in the other store would outlive `logout` of this one.
@@ -40,6 +49,7 @@ async function saveLogin(ctx: CommandContext, login: StoredLogin): Promise<void>
     ? `Login stored in ${stores.preferred.describe()}, because ${stores.reason}.`
     : `Login stored in ${stores.preferred.describe()}.`);
   if (ctx.env.BASIC_MEMORY_TOKEN) ctx.output.warn('BASIC_MEMORY_TOKEN is set: it takes precedence over the stored login until you unset it.');
+  return stores.preferred.kind;
 }
 
 /** RFC 8628 against the endpoints the auth server's RFC 8414 metadata names. */
@@ -79,7 +89,7 @@ async function deviceLogin(ctx: CommandContext, openTheBrowser: boolean): Promis
 export async function ensureLoggedIn(ctx: CommandContext): Promise<void> {
   if (ctx.env.BASIC_MEMORY_TOKEN?.trim()) return;
   if (await findStoredLogin(ctx)) return;
-  if (!ctx.canPrompt) throw notLoggedInError();
+  if (!ctx.canPrompt) throw await noLoginError(ctx.settings.apiUrl);
   ctx.output.info('You are not logged in yet: starting the browser login.');
   await logIn(ctx, { browser: true });
 }

@@ -212,8 +212,8 @@ export function loginExpiredError(): CliError {
   return new CliError('Your Basic Memory cloud login has expired.', { hint: 'Run `basic-memory cloud login` to log in again.', exitCode: ExitCode.auth });
 }
 
-export function notLoggedInError(): CliError {
-  return new CliError('You are not logged in to Basic Memory cloud.', {
+export function notLoggedInError(apiUrl: string): CliError {
+  return new CliError(`You are not logged in to Basic Memory cloud at ${apiUrl}.`, {
     hint: 'Run `basic-memory cloud login` (or set BASIC_MEMORY_TOKEN).',
     exitCode: ExitCode.auth,
   });

@@ -1,3 +1,5 @@
+import { networkErrorFor } from '../api/http.js';
+import type { CliError } from '../core/errors.js';
 import type { Output } from '../core/output.js';
 import type { StatePaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
@@ -48,8 +50,28 @@ export async function openSession(ctx: SessionContext): Promise<Session> {
     return { source: 'env', accessToken: () => Promise.resolve(fromEnv) };
   }
   const found = await findStoredLogin(ctx);
-  if (!found) throw notLoggedInError();
+  if (!found) throw await noLoginError(ctx.settings.apiUrl);
   return storedSession(found, ctx.output);
+}
+
+const REACHABLE_TIMEOUT_MS = 5_000;
+
+/**
+ * Without a login for this cloud, a cloud that does not answer is the problem to report: a mistyped
+ * `--api-url` is "cannot reach", not "log in again" (which would fail the same way).
+ */
+export async function noLoginError(apiUrl: string, probe: (url: string) => Promise<unknown> = answerOf): Promise<CliError> {
+  try {
+    await probe(apiUrl);
+  } catch (error) {
+    return networkErrorFor(error, apiUrl);
+  }
+  return notLoggedInError(apiUrl);
+}
+
+async function answerOf(url: string): Promise<void> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(REACHABLE_TIMEOUT_MS) });
+  await response.body?.cancel();
 }
 
 /**

@@ -101,7 +101,10 @@ export async function runBisync(options: BisyncRun, ctx: CommandContext): Promis
     if (options.watch) {
       if ((await readListingState(target.workdir, target.session)) === 'missing') await fs.mkdir(target.localPath, { recursive: true });
       output.info(`Watching ${target.localPath} (profile ${profile.name}): syncing ${WATCH_DEBOUNCE_MS / 1000}s after a local change and every ${intervalSeconds}s for cloud changes.`);
-      return await watchAndSync(deps, target, request, { intervalMs: intervalSeconds * 1000, debounceMs: WATCH_DEBOUNCE_MS, stop: options.stop });
+      const watchExit = await watchAndSync(deps, target, request, { intervalMs: intervalSeconds * 1000, debounceMs: WATCH_DEBOUNCE_MS, stop: options.stop });
+      // A watch reports as it goes on stderr; its document says how it ended.
+      if (options.json && watchExit === ExitCode.ok) output.result({ tenantId: tenant.tenantId, remote: target.remotePath, localPath: target.localPath, watch: true, exitCode: watchExit });
+      return watchExit;
     }
 
     const report = await syncOnce(deps, target, request);

@@ -1,6 +1,8 @@
 import os from 'node:os';
 import { Output } from '../core/output.js';
-import { resolveStateDir, statePaths } from '../core/paths.js';
+import { resolveStateDir, statePaths, type StatePaths } from '../core/paths.js';
+import { readTenantState } from '../core/tenant-state.js';
+import { readLoginRecord } from '../auth/login-record.js';
 import { CliError, ExitCode } from '../core/errors.js';
 import { loadSettingsFile, resolveSettings } from '../core/settings.js';
 import { createRclone } from '../rclone/runner.js';
@@ -20,10 +22,12 @@ export async function createContext(options: GlobalOptions): Promise<CommandCont
     interactive,
   });
   const stateDir = resolveStateDir(env, homeDir);
+  const paths = statePaths(stateDir);
   const { settings, warnings, errors } = resolveSettings({
     file: await loadSettingsFile(stateDir, process.cwd()),
     env,
     flags: { apiUrl: options.apiUrl },
+    remembered: await rememberedClouds(paths),
   });
   if (errors.length > 0) {
     throw new CliError(errors.join(' '), { hint: 'Fix the settings and run the command again.', exitCode: ExitCode.usage });
@@ -34,7 +38,7 @@ export async function createContext(options: GlobalOptions): Promise<CommandCont
   const base = {
     output,
     settings,
-    paths: statePaths(stateDir),
+    paths,
     env,
     platform: process.platform,
     homeDir,
@@ -47,6 +51,12 @@ export async function createContext(options: GlobalOptions): Promise<CommandCont
     ...base,
     api: () => (api ??= openApiClient(base)),
   };
+}
+
+/** The clouds this machine last logged in to and was set up for; an unreadable file remembers nothing. */
+async function rememberedClouds(paths: StatePaths): Promise<{ login: string | undefined; setup: string | undefined }> {
+  const [login, tenant] = await Promise.all([readLoginRecord(paths), readTenantState(paths).catch(() => undefined)]);
+  return { login: login?.apiUrl, setup: tenant?.apiUrl };
 }
 
 /** The logged-in client of the run: base URL from the settings, token from the login session. */

@@ -42,11 +42,21 @@ export interface CommandContext {
   api(): Promise<ApiClient>;
 }
 
+/** The flags of `GlobalOptions`, listed after each command's own in its `--help`. */
+export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
+  { flags: '--api-url <url>', description: 'cloud API base URL (env BASIC_MEMORY_CLOUD_URL; default: the cloud of your last login)' },
+  { flags: '--verbose', description: 'show rclone command lines, HTTP calls and stack traces (secrets shown as ***)' },
+  { flags: '--no-color', description: 'plain text without colours' },
+];
+
 /** One commander option as data: `flags` in commander's syntax (`--path <dir>`, `--no-browser`). */
 export interface OptionSpec {
   flags: string;
   description: string;
+  /** Applied by the parser. A boolean's `false` is applied but not shown: it says nothing to a reader. */
   default?: string | boolean;
+  /** Shown in `--help` as the default when the command works it out itself (from the settings or the previous setup). */
+  shownDefault?: string;
   choices?: readonly string[];
 }
 
@@ -62,6 +72,8 @@ export interface CommandDefinition<O = object> {
   description: string;
   /** Left out of `--help` and the README's table: a command only a program runs. */
   hidden?: boolean;
+  /** Other words for the last word of the path (`whoami` for `status`). */
+  aliases?: readonly string[];
   arguments?: readonly ArgumentSpec[];
   options: readonly OptionSpec[];
   /** Full command lines, shown in `--help` after `$`. */
@@ -75,13 +87,16 @@ export interface CommandDefinition<O = object> {
   handler(options: O, ctx: CommandContext, args: string[]): Promise<ExitCodeValue | void>;
 }
 
-/** The `--json` flag of every command that has a machine-readable result. */
-export function jsonOption(description = 'print JSON on stdout'): OptionSpec {
+/**
+ * The `--json` flag. Every command has it (the program adds this one where a definition has none):
+ * one document on stdout, the result or `{"error": {...}}`.
+ */
+export function jsonOption(description = 'print the result as one JSON document on stdout'): OptionSpec {
   return { flags: '--json', description, default: false };
 }
 
-export function profileOption(kind: string): OptionSpec {
-  return { flags: '--profile <name>', description: `${kind} profile (see profiles/)`, choices: PROFILE_NAMES };
+export function profileOption(kind: string, shownDefault = 'balanced, or the profile setting'): OptionSpec {
+  return { flags: '--profile <name>', description: `${kind} profile (see profiles/)`, choices: PROFILE_NAMES, shownDefault };
 }
 
 /** The options of a command whose only flag is `--json`. */

@@ -12,6 +12,27 @@ export const ExitCode = {
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
+/** The `code` of a `--json` error document, one name per exit code. */
+export const EXIT_CODE_NAMES: Record<ExitCodeValue, string> = {
+  0: 'ok',
+  1: 'failed',
+  2: 'usage',
+  3: 'auth',
+  4: 'rclone_unavailable',
+  5: 'safety_stop',
+  6: 'needs_resync',
+  130: 'interrupted',
+};
+
+/** What a failed `--json` command prints on stdout instead of its result. */
+export interface ErrorDocument {
+  error: { code: string; message: string; hint: string | null };
+}
+
+export function errorDocument(exitCode: ExitCodeValue, message: string, hint: string | undefined): ErrorDocument {
+  return { error: { code: EXIT_CODE_NAMES[exitCode], message, hint: hint ?? null } };
+}
+
 /** One line per code, as `--help` shows it. */
 export const EXIT_CODE_MEANINGS: Record<ExitCodeValue, string> = {
   0: 'done',

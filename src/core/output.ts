@@ -23,6 +23,7 @@ export class Output {
   private readonly stdout: NodeJS.WritableStream;
   private readonly stderr: NodeJS.WritableStream;
   private liveLineShown = false;
+  private resultWritten = false;
   private readonly onceKeys = new Set<string>();
 
   constructor(options: OutputOptions) {
@@ -62,14 +63,21 @@ export class Output {
     if (this.verbose) this.writeLine(this.paint('2', line));
   }
 
-  /** The one machine-readable document of a `--json` command. */
+  /** The one machine-readable document of a `--json` command; a second one is a bug, not a second line. */
   result(document: unknown): void {
+    if (this.resultWritten) throw new Error('A command wrote two JSON documents.');
+    this.resultWritten = true;
     this.stdout.write(`${this.redactor.redact(JSON.stringify(document, null, 2))}\n`);
   }
 
-  /** Plain text result for stdout (e.g. a table), used when not in --json mode. */
+  /** Whether the document of this run is out (the entry point writes an error document otherwise). */
+  get hasResult(): boolean {
+    return this.resultWritten;
+  }
+
+  /** Plain text result for stdout (e.g. a table); under `--json` it goes to stderr, so stdout stays one document. */
   print(text: string): void {
-    this.stdout.write(`${this.redactor.redact(text)}\n`);
+    (this.json ? this.stderr : this.stdout).write(`${this.redactor.redact(text)}\n`);
   }
 
   /**

@@ -20,6 +20,8 @@ export interface StatePaths {
   settings: string;
   credentials: string;
   tenant: string;
+  /** Which cloud the last `cloud login` was to (the token itself is in the keychain or credentials.json). */
+  login: string;
   bisyncFilters: string;
   /** Per-tenant rclone bisync workdir (listings, lock, filters md5). */
   bisyncWorkdir: (tenantId: string) => string;
@@ -40,6 +42,7 @@ export function statePaths(dir: string): StatePaths {
     settings: path.join(dir, 'config.json'),
     credentials: path.join(dir, 'credentials.json'),
     tenant: path.join(dir, 'tenant.json'),
+    login: path.join(dir, 'login.json'),
     bisyncFilters: path.join(dir, 'bisync-filters.txt'),
     bisyncWorkdir: (tenantId) => path.join(dir, 'bisync', tenantId),
     bisyncState: (tenantId) => `${perTenant('bisync-state')(tenantId)}.json`,

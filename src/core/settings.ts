@@ -6,8 +6,12 @@ export const DEFAULT_CLIENT_ID = 'basic-memory-cli';
 export const PROFILE_NAMES = ['fast', 'balanced', 'safe'] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 
+/** Where the API URL came from, so `cloud status` can say why this cloud is the one used. */
+export type ApiUrlSource = 'flag' | 'env' | 'login' | 'setup' | 'settings' | 'default';
+
 export interface Settings {
   apiUrl: string;
+  apiUrlSource: ApiUrlSource;
   /** OAuth authorization server; its RFC 8414 metadata names the device and token endpoints. */
   authUrl: string;
   clientId: string;
@@ -23,6 +27,8 @@ export interface SettingsSources {
   file?: Record<string, unknown>;
   env: NodeJS.ProcessEnv;
   flags: { apiUrl?: string | undefined };
+  /** The cloud of the last `cloud login`, and the one `cloud setup` configured (tenant.json). */
+  remembered?: { login?: string | undefined; setup?: string | undefined };
 }
 
 export interface SettingsResult {
@@ -34,7 +40,7 @@ export interface SettingsResult {
 const KNOWN_KEYS = new Set(['apiUrl', 'authUrl', 'clientId', 'rclonePath', 'mountProfile', 'bisyncProfile', 'watchInterval']);
 
 /** Pure: merges the sources and reports every problem at once instead of throwing on the first. */
-export function resolveSettings({ file = {}, env, flags }: SettingsSources): SettingsResult {
+export function resolveSettings({ file = {}, env, flags, remembered = {} }: SettingsSources): SettingsResult {
   const warnings: string[] = [];
   const errors: string[] = [];
   for (const key of Object.keys(file)) {
@@ -50,7 +56,7 @@ export function resolveSettings({ file = {}, env, flags }: SettingsSources): Set
     return value;
   };
 
-  const apiUrl = flags.apiUrl ?? env.BASIC_MEMORY_CLOUD_URL ?? text('apiUrl') ?? PRODUCTION_API_URL;
+  const [apiUrl, apiUrlSource] = pickApiUrl(flags.apiUrl, env.BASIC_MEMORY_CLOUD_URL, remembered, text('apiUrl'));
   const authUrl = env.BASIC_MEMORY_AUTH_URL ?? text('authUrl') ?? apiUrl;
   if (!isHttpUrl(apiUrl)) errors.push(`The API URL "${apiUrl}" is not an http(s) URL.`);
   if (authUrl !== apiUrl && !isHttpUrl(authUrl)) errors.push(`The auth URL "${authUrl}" is not an http(s) URL.`);
@@ -73,6 +79,7 @@ export function resolveSettings({ file = {}, env, flags }: SettingsSources): Set
   return {
     settings: {
       apiUrl: stripTrailingSlash(apiUrl),
+      apiUrlSource,
       authUrl: stripTrailingSlash(authUrl),
       clientId: env.BASIC_MEMORY_CLIENT_ID ?? text('clientId') ?? DEFAULT_CLIENT_ID,
       rclonePath: env.BASIC_MEMORY_RCLONE ?? text('rclonePath') ?? 'rclone',
@@ -83,6 +90,17 @@ export function resolveSettings({ file = {}, env, flags }: SettingsSources): Set
     warnings,
     errors,
   };
+}
+
+/**
+ * A flag or the environment says which cloud for this run; otherwise the cloud this machine logged
+ * in to, then the one it was set up for, so a login to a local server is not followed by commands
+ * that talk to the production cloud.
+ */
+function pickApiUrl(flag: string | undefined, env: string | undefined, remembered: NonNullable<SettingsSources['remembered']>, file: string | undefined): [string, ApiUrlSource] {
+  const candidates: [string | undefined, ApiUrlSource][] = [[flag, 'flag'], [env, 'env'], [remembered.login, 'login'], [remembered.setup, 'setup'], [file, 'settings']];
+  for (const [url, source] of candidates) if (url?.trim()) return [url.trim(), source];
+  return [PRODUCTION_API_URL, 'default'];
 }
 
 /** "90", "90s", "5m", "1h" → seconds; undefined when it is not a positive duration. */

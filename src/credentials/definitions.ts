@@ -1,5 +1,6 @@
 import { jsonOption, type CommandDefinition, type JsonOptions } from '../core/command.js';
 import { ExitCode } from '../core/errors.js';
+import type { RevokeOptions } from './commands.js';
 
 export const listCredentialsCommand: CommandDefinition<JsonOptions> = {
   path: ['cloud', 'credentials', 'list'],
@@ -13,15 +14,15 @@ export const listCredentialsCommand: CommandDefinition<JsonOptions> = {
   },
 };
 
-export const revokeCredentialCommand: CommandDefinition = {
+export const revokeCredentialCommand: CommandDefinition<RevokeOptions> = {
   path: ['cloud', 'credentials', 'revoke'],
   description: 'Revoke a credential: its key stops working at once.',
   arguments: [{ name: '<id>', description: 'credential id, from `credentials list`' }],
-  options: [],
-  examples: ['basic-memory cloud credentials revoke 6f1c…'],
+  options: [{ flags: '-y, --yes', description: "revoke this machine's own credential without asking", default: false }],
+  examples: ['basic-memory cloud credentials revoke 6f1c…', 'basic-memory cloud credentials revoke 6f1c… --yes'],
   exitCodes: [ExitCode.ok, ExitCode.failed, ExitCode.usage, ExitCode.auth],
-  async handler(_options, ctx, [id = '']) {
+  async handler(options, ctx, [id = '']) {
     const { revokeCredential } = await import('./commands.js');
-    return revokeCredential(id, ctx);
+    return revokeCredential(id, options, ctx);
   },
 };

@@ -6,6 +6,7 @@ import { readTenantState } from '../core/tenant-state.js';
 import { locateRcloneConfig } from '../rclone/config-file.js';
 import { pathDirs } from '../rclone/install-strategies.js';
 import { findProgram } from '../rclone/installer.js';
+import { serviceCheck, serviceDeps } from '../service/deps.js';
 import {
   checkApiReachable,
   checkEnvironment,
@@ -57,6 +58,7 @@ export async function doctor(options: JsonOptions, ctx: CommandContext): Promise
     }
     checks.push(await checkFilters(paths, tenant), await checkLocks(paths, tenant));
   }
+  checks.push(await serviceCheck(serviceDeps(ctx)));
   const rcloneConfig = env.RCLONE_CONFIG;
   checks.push(
     checkEnvironment({

@@ -33,10 +33,13 @@ function supervisorDeps(ctx: CommandContext): SupervisorDeps {
 export interface MountOptions {
   profile?: string;
   path?: string;
+  /** Only the command's own flag: setup mounts inside its run and prints its own document. */
+  json?: boolean;
 }
 
 export interface UnmountOptions {
   force: boolean;
+  json?: boolean;
 }
 
 export async function mount(options: MountOptions, ctx: CommandContext): Promise<void> {
@@ -86,6 +89,7 @@ export async function mount(options: MountOptions, ctx: CommandContext): Promise
   ctx.output.redactor.add(state.rcPass);
   ctx.output.success(`Mounted ${remotePath} at ${mountPoint} (profile ${profile.name}, rclone ${state.rcloneVersion}, pid ${state.pid}).`);
   ctx.output.info(`Writes upload ${profile.vfsWriteBack} after a file is closed; changes made elsewhere show here within ${profile.dirCacheTime} (S3 sends no change notifications).`);
+  if (options.json) ctx.output.result({ mounted: true, tenantId: tenant.tenantId, remote: remotePath, localPath: mountPoint, profile: profile.name, pid: state.pid, rcloneVersion: state.rcloneVersion });
 }
 
 export async function unmount(options: UnmountOptions, ctx: CommandContext): Promise<void> {
@@ -93,6 +97,7 @@ export async function unmount(options: UnmountOptions, ctx: CommandContext): Pro
   // Never set up means never mounted by us, and "not mounted" is not an error.
   if (!tenant) {
     ctx.output.info('Not mounted: nothing to do.');
+    if (options.json) ctx.output.result({ unmounted: false, wasMounted: false, tenantId: null, localPath: null });
     return;
   }
   const deps = supervisorDeps(ctx);
@@ -101,9 +106,11 @@ export async function unmount(options: UnmountOptions, ctx: CommandContext): Pro
   const result = await stopMount(deps, tenant.tenantId, tenant.remoteName, resolveLocalPath(tenant.localPath, ctx), options.force);
   if (result.kind === 'not-mounted') {
     ctx.output.info('Not mounted: nothing to do.');
+    if (options.json) ctx.output.result({ unmounted: false, wasMounted: false, tenantId: tenant.tenantId, localPath: null });
     return;
   }
   ctx.output.success(`Unmounted ${result.mountPoint} and stopped rclone${result.cleanedDeadMount ? ' (the mount had crashed; cleared)' : ''}.`);
+  if (options.json) ctx.output.result({ unmounted: true, wasMounted: true, tenantId: tenant.tenantId, localPath: result.mountPoint, crashed: result.cleanedDeadMount });
 }
 
 export async function mountStatus(options: JsonOptions, ctx: CommandContext): Promise<ExitCodeValue> {

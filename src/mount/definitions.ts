@@ -5,7 +5,7 @@ import type { MountOptions, UnmountOptions } from './commands.js';
 export const mountCommand: CommandDefinition<MountOptions> = {
   path: ['cloud', 'mount'],
   description: 'Mount your bucket as a folder (macOS nfsmount, Linux FUSE, Windows WinFsp).',
-  options: [profileOption('mount'), { flags: '--path <dir>', description: 'mount point (default: the folder chosen at setup)' }],
+  options: [profileOption('mount'), { flags: '--path <dir>', description: 'mount point', shownDefault: 'the folder chosen at setup' }],
   examples: ['basic-memory cloud mount', 'basic-memory cloud mount --profile fast'],
   exitCodes: [ExitCode.ok, ExitCode.failed, ExitCode.usage, ExitCode.rcloneUnavailable, ExitCode.interrupted],
   async handler(options, ctx) {

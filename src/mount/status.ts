@@ -17,10 +17,10 @@ export type MountCondition = 'mounted' | 'not-mounted' | 'process-dead' | 'mount
 
 /** The stable `mount-status --json` document (README, "`mount-status --json`"). */
 export interface MountStatusReport {
-  tenant: string;
-  bucket: string;
+  tenantId: string;
+  bucketName: string;
   remote: string;
-  path: string;
+  localPath: string;
   condition: MountCondition;
   mounted: boolean;
   processAlive: boolean;
@@ -62,10 +62,10 @@ export function describeMountStatus({ tenant, state, osState, processAlive, uplo
   };
   const startedAt = state?.startedAt ?? null;
   return {
-    tenant: tenant.tenantId,
-    bucket: tenant.bucketName,
+    tenantId: tenant.tenantId,
+    bucketName: tenant.bucketName,
     remote: tenant.remotePath,
-    path: state?.mountPoint ?? tenant.localPath,
+    localPath: state?.mountPoint ?? tenant.localPath,
     condition,
     mounted: osState === 'mounted',
     processAlive,
@@ -82,7 +82,7 @@ export function describeMountStatus({ tenant, state, osState, processAlive, uplo
 
 /** Pure: the people-facing lines for a report. */
 export function formatMountStatus(report: MountStatusReport): string[] {
-  const lines = [`Tenant ${report.tenant} · bucket ${report.bucket}`, `Path: ${report.path}`];
+  const lines = [`Tenant ${report.tenantId} · bucket ${report.bucketName}`, `Path: ${report.localPath}`];
   const headline: Record<MountCondition, string> = {
     mounted: `Mounted (rclone pid ${report.pid ?? '?'}, ${report.rcloneVersion ?? 'rclone'}, profile ${report.profile ?? '?'}, up ${formatUptime(report.uptimeSeconds)})`,
     'not-mounted': 'Not mounted.',

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -13,6 +14,10 @@ import { openKeyStore } from './store/key-store.js';
 import { openObjectStore } from './store/object-store.js';
 import { DEFAULT_ORPHAN_AFTER_DAYS } from './tenants/credential-lifecycle.js';
 import { DEFAULT_MAX_CREDENTIALS } from './tenants/tenant-service.js';
+
+function serverVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
 
 function defaultDataDir(): string {
   return process.env.BASIC_MEMORY_SERVER_DATA_DIR ?? path.join(os.homedir(), '.basic-memory-server');
@@ -54,6 +59,9 @@ async function start(options: StartOptions): Promise<void> {
   const dataDir = path.resolve(options.dataDir);
   const server = await startServer({ ...options, orphanAfterDays: options.orphanAfter, dataDir, log: (line) => process.stderr.write(`${line}\n`) });
   process.stdout.write(`API listening on ${server.apiUrl}\nS3 store (${options.storage}) at ${server.s3Url}\nData dir: ${dataDir}\n`);
+  process.stdout.write(`\nPoint the CLI at it (the login remembers this URL for later commands):\n  basic-memory cloud login --api-url ${server.apiUrl}\n`
+    + `Approve the code it shows with \`basic-memory-server device approve CODE --tenant ID --data-dir ${dataDir}\`, or log in with a token:\n`
+    + `  basic-memory cloud login --api-url ${server.apiUrl} --token "$(basic-memory-server token --tenant new --data-dir ${dataDir})"\n`);
   await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -207,6 +215,7 @@ function listAudit(options: AuditOptions): Promise<void> {
 
 const program = new Command('basic-memory-server')
   .description('The reference cloud for basic-memory: the tenant mount API and an S3 store that checks every signature.')
+  .version(serverVersion(), '-v, --version', 'print the version')
   .showHelpAfterError();
 
 program
@@ -267,6 +276,9 @@ program
   .option('--json', 'print one JSON array on stdout')
   .addOption(dataDirOption())
   .action((options: AuditOptions) => listAudit(options));
+
+// No command is a question, not a mistake: the answer is the help, and exit 0.
+if (process.argv.length <= 2) program.help();
 
 program.parseAsync(process.argv).then(
   () => undefined,

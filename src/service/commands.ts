@@ -34,6 +34,30 @@ function managerOf(deps: ServiceDeps): ServiceManager {
   return manager;
 }
 
+/** What `cloud setup` did about the service, for its summary. */
+export interface SetupServiceOutcome {
+  service: 'installed' | 'skipped' | 'declined' | 'unavailable';
+  /** Why it could not be installed, when it could not. */
+  reason: string | null;
+}
+
+/**
+ * The end of `cloud setup` when the service is offered: installed when the user wants it and this OS
+ * can run it. A machine without a service manager (a container, WSL1) is said in one sentence and is
+ * no failure: setup did its job, and the foreground watch is the way to keep syncing there.
+ */
+export async function installFromSetup(offer: 'install' | 'ask', deps: ServiceDeps, ask: () => Promise<boolean>): Promise<SetupServiceOutcome> {
+  const manager = deps.manager ?? managerFor({ platform: deps.platform, exec: deps.exec, homeDir: deps.homeDir, stateDir: deps.stateDir, env: deps.env, uid: deps.uid });
+  const availability = manager ? await manager.availability() : { kind: 'unavailable' as const, reason: `${deps.platform} has no service manager this CLI supports` };
+  if (availability.kind === 'unavailable') {
+    deps.output.info(`The sync service cannot run here (${availability.reason}): run \`${FOREGROUND_COMMAND}\` to keep syncing.`);
+    return { service: 'unavailable', reason: availability.reason };
+  }
+  if (offer === 'ask' && !(await ask())) return { service: 'declined', reason: null };
+  await installService({ json: false }, { ...deps, ...(manager ? { manager } : {}) });
+  return { service: 'installed', reason: null };
+}
+
 function requireDone(step: ManagerStep, what: string): void {
   if (step.kind === 'failed') throw new CliError(`Could not ${what} the sync service: ${step.detail}.`, { hint: 'Run `basic-memory cloud bisync-service status` to see its state.' });
 }

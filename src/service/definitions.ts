@@ -1,26 +1,8 @@
-import { jsonOption, type CommandContext, type CommandDefinition, type JsonOptions } from '../core/command.js';
+import { jsonOption, type CommandDefinition, type JsonOptions } from '../core/command.js';
 import { ExitCode, type ExitCodeValue } from '../core/errors.js';
 import type { ServiceDeps } from './commands.js';
 
 type ServiceHandler<O> = (options: O, deps: ServiceDeps) => Promise<ExitCodeValue>;
-
-/** The service commands' outside world, from the command context (loaded only when one runs). */
-async function serviceDeps(ctx: CommandContext): Promise<ServiceDeps> {
-  const [{ realpathSync }, { runCommand }] = await Promise.all([import('node:fs'), import('../mount/platform.js')]);
-  return {
-    exec: runCommand,
-    output: ctx.output,
-    clock: () => new Date(),
-    platform: ctx.platform,
-    env: ctx.env,
-    homeDir: ctx.homeDir,
-    stateDir: ctx.paths.dir,
-    settings: ctx.settings,
-    uid: process.getuid?.() ?? 0,
-    nodePath: process.execPath,
-    cliPath: realpathSync(process.argv[1] ?? ''),
-  };
-}
 
 function serviceCommand<O extends JsonOptions>(
   word: string,
@@ -35,8 +17,8 @@ function serviceCommand<O extends JsonOptions>(
     examples: extra.examples ?? [`basic-memory cloud bisync-service ${word}`],
     exitCodes: extra.exitCodes ?? [ExitCode.ok, ExitCode.failed, ExitCode.usage],
     async handler(options, ctx) {
-      const commands = await import('./commands.js');
-      return pick(commands)(options, await serviceDeps(ctx));
+      const [commands, { serviceDeps }] = await Promise.all([import('./commands.js'), import('./deps.js')]);
+      return pick(commands)(options, serviceDeps(ctx));
     },
   };
 }
@@ -50,7 +32,7 @@ export const serviceStatusCommand = serviceCommand('status', 'Show whether the s
   examples: ['basic-memory cloud bisync-service status', 'basic-memory cloud bisync-service status --json'],
 });
 export const serviceLogsCommand = serviceCommand<JsonOptions & { lines?: string }>('logs', "Print the last lines of the sync service's log.", (c) => c.serviceLogs, {
-  options: [{ flags: '--lines <n>', description: 'how many lines (default 50)' }],
+  options: [{ flags: '--lines <n>', description: 'how many lines', shownDefault: '50' }],
   examples: ['basic-memory cloud bisync-service logs', 'basic-memory cloud bisync-service logs --lines 200'],
   exitCodes: [ExitCode.ok, ExitCode.failed, ExitCode.usage],
 });

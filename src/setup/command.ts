@@ -11,6 +11,8 @@ import { readMountState } from '../mount/state.js';
 import { ensureRclone } from '../rclone/installer.js';
 import { installOfficialRclone } from '../rclone/official-installer.js';
 import { createRclone } from '../rclone/runner.js';
+import { serviceOffer } from '../service/checks.js';
+import type { SetupServiceOutcome } from '../service/commands.js';
 import { credentialIdFor, credentialsReplacedBy, defaultChoices, type SetupChoices, type SetupMode } from './choices.js';
 
 /** `cloud setup`'s flags. */
@@ -22,6 +24,8 @@ export interface SetupOptions {
   skipInstall: boolean;
   /** `official`: rclone's own newest release into `<state dir>/bin/`; `package` (default): the system's. */
   rclone?: 'package' | 'official';
+  /** `--service` / `--no-service`; unset: asked on a terminal in bisync mode. */
+  service?: boolean;
   json: boolean;
 }
 
@@ -85,6 +89,7 @@ export async function setup(flags: SetupOptions, givenCtx: CommandContext): Prom
   await writeTenantState(ctx.paths, state);
 
   const firstRun = await startFirstRun(ctx, choices);
+  const service = await offerService(ctx, flags, choices.mode, firstRun);
   const summary = {
     tenantId: state.tenantId,
     bucketName: state.bucketName,
@@ -98,10 +103,20 @@ export async function setup(flags: SetupOptions, givenCtx: CommandContext): Prom
     credentialId: state.credentialId,
     revokedCredentialIds: replaced.map((credential) => credential.id),
     firstRunExitCode: firstRun ?? 0,
+    service: service.service,
+    serviceReason: service.reason,
   };
   if (flags.json) output.result(summary);
   else printSummary(ctx, summary);
   return firstRun;
+}
+
+/** The service offer at the end (pure decision in `serviceOffer`); only after a first sync that worked. */
+async function offerService(ctx: CommandContext, flags: SetupOptions, mode: SetupMode, firstRun: ExitCodeValue | void): Promise<SetupServiceOutcome> {
+  const offer = serviceOffer({ flag: flags.service, mode, canPrompt: ctx.canPrompt, yes: flags.yes });
+  if (offer === 'skip' || (firstRun ?? ExitCode.ok) !== ExitCode.ok) return { service: 'skipped', reason: null };
+  const [{ installFromSetup }, { serviceDeps }] = await Promise.all([import('../service/commands.js'), import('../service/deps.js')]);
+  return installFromSetup(offer, serviceDeps(ctx), async () => (await import('./prompts.js')).askInstallService());
 }
 
 /** If anything fails after the credential exists, revoke it: no orphaned key is left behind. */

@@ -14,3 +14,9 @@ export async function askSetupChoices(defaults: SetupChoices): Promise<SetupChoi
   const localPath = await input({ message: 'Local folder:', default: defaults.localPath });
   return { ...defaults, mode, localPath: localPath.trim() || defaults.localPath };
 }
+
+/** The last question of setup in bisync mode: keep syncing after this terminal closes? */
+export async function askInstallService(): Promise<boolean> {
+  const { confirm } = await import('@inquirer/prompts');
+  return confirm({ message: 'Keep syncing in the background (install the sync service: starts at login, restarts after a crash)?', default: true });
+}

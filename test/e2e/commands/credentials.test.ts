@@ -17,7 +17,7 @@ afterAll(async () => {
   await server.cleanup();
 });
 
-interface Listed { credentials: { id: string; access_key: string; thisMachine: boolean }[] }
+interface Listed { credentials: { id: string; accessKey: string; thisMachine: boolean }[] }
 
 describe('cloud credentials', () => {
   it('lists the live credentials, marks this machine\'s, and never shows a secret', async () => {
@@ -27,8 +27,8 @@ describe('cloud credentials', () => {
     const json = await user.run(['cloud', 'credentials', 'list', '--json']);
     expect(json.exitCode).toBe(0);
     const listed = JSON.parse(json.stdout) as Listed;
-    expect(listed.credentials.map((credential) => credential.access_key).sort()).toEqual([tenant.accessKey, otherKey].sort());
-    expect(listed.credentials.find((credential) => credential.access_key === tenant.accessKey)?.thisMachine).toBe(true);
+    expect(listed.credentials.map((credential) => credential.accessKey).sort()).toEqual([tenant.accessKey, otherKey].sort());
+    expect(listed.credentials.find((credential) => credential.accessKey === tenant.accessKey)?.thisMachine).toBe(true);
     expect(json.stdout).not.toMatch(/secret/i);
 
     const table = await user.run(['cloud', 'credentials', 'list']);
@@ -40,7 +40,13 @@ describe('cloud credentials', () => {
   it('revokes a credential at once, and warns when it is this machine\'s', async () => {
     const listed = JSON.parse((await user.run(['cloud', 'credentials', 'list', '--json'])).stdout) as Listed;
     const own = listed.credentials.find((credential) => credential.thisMachine)!;
-    const revoked = await user.run(['cloud', 'credentials', 'revoke', own.id]);
+    // Without a terminal to ask on and without --yes: refused, and the key still works.
+    const refused = await user.run(['cloud', 'credentials', 'revoke', own.id, '--json']);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toMatch(/pass --yes/);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ error: { code: 'usage', message: expect.stringMatching(/this machine's own credential/) } });
+    expect((await rcloneAs(user, ['lsf', `${tenant.remoteName}:${tenant.bucketName}`])).stdout).toBeDefined();
+    const revoked = await user.run(['cloud', 'credentials', 'revoke', own.id, '--yes']);
     expect(revoked.exitCode).toBe(0);
     expect(revoked.stderr).toMatch(/this machine's credential/);
     expect(revoked.stderr).toMatch(/basic-memory cloud setup/);
@@ -53,8 +59,9 @@ describe('cloud credentials', () => {
     const created = await fetch(`${server.apiUrl}/tenant/mount/credentials`, { method: 'POST', headers: { authorization: `Bearer ${stranger.token}` } });
     const strangerId = ((await created.json()) as { id: string }).id;
     for (const id of ['no-such-id', strangerId]) {
-      const result = await user.run(['cloud', 'credentials', 'revoke', id]);
+      const result = await user.run(['cloud', 'credentials', 'revoke', id, '--json']);
       expect(result.exitCode).toBe(1);
+      expect(JSON.parse(result.stdout)).toEqual({ error: { code: 'failed', message: `Your tenant has no active credential with id ${id}.`, hint: expect.any(String) } });
       expect(result.stderr).not.toMatch(/\n\s+at /);
     }
     const stillThere = await fetch(`${server.apiUrl}/tenant/mount/credentials`, { headers: { authorization: `Bearer ${stranger.token}` } });

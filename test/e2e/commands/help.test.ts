@@ -24,6 +24,11 @@ describe('--help', () => {
       for (const example of definition.examples) expect(result.stdout).toContain(`$ ${example}`);
       expect(listedExitCodes(result.stdout)).toEqual(sortedCodes(definition.exitCodes));
       for (const code of definition.exitCodes) expect(result.stdout).toContain(EXIT_CODE_MEANINGS[code]);
+      // The command's own flags come before the ones every command takes; a boolean's false is not a default worth showing.
+      const options = result.stdout.split('Options:\n')[1] ?? '';
+      if (definition.options.length > 0) expect(options.indexOf(definition.options[0]!.flags)).toBeLessThan(options.indexOf('--api-url'));
+      expect(options).toMatch(/^ {2}--json /m);
+      expect(result.stdout).not.toMatch(/default: (false|true)/);
     } finally {
       await user.cleanup();
     }
@@ -40,6 +45,35 @@ describe('--help', () => {
       // A command only a program runs (the service's `run`) is not offered to people.
       for (const hidden of inGroup.filter((definition) => definition.hidden && definition.path.length === group.path.length + 1)) expect(result.stdout).not.toMatch(new RegExp(`^ {2}${hidden.path[group.path.length]} `, 'm'));
       expect(listedExitCodes(result.stdout)).toEqual(sortedCodes(members.flatMap((member) => member.exitCodes)));
+    } finally {
+      await user.cleanup();
+    }
+  });
+
+  it.each([
+    [['cloud', 'setup'], '--mode <mode>', /default: bisync, or the mode of the previous setup/],
+    [['cloud', 'setup'], '--profile <name>', /default: balanced/],
+    [['cloud', 'bisync'], '--interval <duration>', /default: 60s/],
+    [['cloud', 'mount'], '--profile <name>', /default: balanced/],
+  ])('%s --help shows the default of %s', async (words, flags, shown) => {
+    const user = await makeTestUser();
+    try {
+      const result = await user.run([...words, '--help']);
+      const block = result.stdout.split(flags)[1]?.split(/\n {2}-/)[0]?.replace(/\s+/g, ' ') ?? '';
+      expect(block).toMatch(shown);
+    } finally {
+      await user.cleanup();
+    }
+  });
+
+  it('answers a group typed alone with its help and exit 0', async () => {
+    const user = await makeTestUser();
+    try {
+      for (const words of [[], ['cloud'], ['cloud', 'credentials']]) {
+        const result = await user.run(words);
+        expect(result.exitCode).toBe(0);
+        expect(result.stdout + result.stderr).toContain(`Usage: basic-memory${words.map((word) => ` ${word}`).join('')} [options] [command]`);
+      }
     } finally {
       await user.cleanup();
     }

@@ -25,9 +25,9 @@ afterEach(async () => {
 });
 
 /** Runs `cloud login --no-browser` and answers the code the way the user's browser would. */
-function deviceLogin(answer: (userCode: string) => Promise<void>): Promise<{ exitCode: number; stderr: string }> {
+function deviceLogin(answer: (userCode: string) => Promise<void>, args = ['--no-browser'], env = user.env): Promise<{ exitCode: number; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliBin, 'cloud', 'login', '--no-browser'], { env: user.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliBin, 'cloud', 'login', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let answered = false;
     child.stderr.on('data', (chunk: Buffer) => {
@@ -60,6 +60,15 @@ describe('cloud login and logout', () => {
     expect(listed.exitCode).toBe(0);
     const everything = result.stderr + listed.stdout + listed.stderr;
     expect(everything).not.toMatch(/eyJ[\w-]{10,}\.[\w-]{10,}\./);
+  });
+
+  it('says so when no browser can be opened, and logs in by the printed link', async () => {
+    const { tenantId } = await server.mintToken('new');
+    // No xdg-open (or anything else) on PATH: a server, a container.
+    const result = await deviceLogin((code) => server.approveDevice(code, tenantId), [], { ...user.env, PATH: path.join(user.home, 'no-programs') });
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toMatch(/Could not open a browser \(xdg-open: .+\): open the link above yourself\./);
+    expect(result.stderr).toContain(`Logged in to tenant ${tenantId}`);
   });
 
   it('stops with exit 3 when the request is denied in the browser, storing nothing', async () => {

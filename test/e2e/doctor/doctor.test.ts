@@ -33,7 +33,7 @@ async function doctorJson(env: Record<string, string | undefined> = {}) {
 describe('cloud doctor, built CLI against the reference server', () => {
   it('on a provisioned tenant nothing fails; every check is there with its detail, and no secret is printed', async () => {
     const result = await doctorJson();
-    expect(result.checks.map((check) => check.name)).toEqual(['rclone', 'mount support', 'API', 'login', 'setup', 'rclone remote', 'bucket', 'bisync filters', 'locks', 'environment']);
+    expect(result.checks.map((check) => check.name)).toEqual(['rclone', 'mount support', 'API', 'login', 'setup', 'rclone remote', 'bucket', 'bisync filters', 'locks', 'sync service', 'environment']);
     expect(result.checks.filter((check) => check.status === 'fail')).toEqual([]);
     expect(result.exitCode).toBe(0);
     // Debian's rclone 1.60.1 works, with the later bisync features named as missing; a newer one is ok.

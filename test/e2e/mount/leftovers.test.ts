@@ -73,10 +73,10 @@ describe('cloud mount cleans up after crashes and refuses what would hide files'
     const idle = await me.status();
     expect(idle.exitCode).toBe(0);
     expect(idle.report).toEqual({
-      tenant: me.tenant.tenantId,
-      bucket: me.tenant.bucketName,
+      tenantId: me.tenant.tenantId,
+      bucketName: me.tenant.bucketName,
       remote: me.bucket,
-      path: me.folder,
+      localPath: me.folder,
       condition: 'not-mounted',
       mounted: false,
       processAlive: false,

@@ -44,9 +44,9 @@ describe('cloud mount, mount-status, unmount with real rclone and FUSE', () => {
     const whileMounted = await me.status();
     expect(whileMounted.exitCode).toBe(0);
     expect(whileMounted.report).toMatchObject({
-      tenant: me.tenant.tenantId,
-      bucket: me.tenant.bucketName,
-      path: me.folder,
+      tenantId: me.tenant.tenantId,
+      bucketName: me.tenant.bucketName,
+      localPath: me.folder,
       condition: 'mounted',
       mounted: true,
       processAlive: true,

@@ -17,10 +17,22 @@ describe('basic-memory-server (the built bin)', () => {
     expect(lines[1]).toMatch(/^S3 store \(local\) at http:\/\/127\.0\.0\.1:\d+$/);
     expect(lines[2]).toBe(`Data dir: ${dataDir}`);
     const apiUrl = lines[0]!.replace('API listening on ', '');
+    // It says how to point the CLI at it.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(server.output().stdout).toContain(`basic-memory cloud login --api-url ${apiUrl}`);
     expect((await callApi(apiUrl, 'GET', '/health')).status).toBe(200);
     server.child.kill(signal);
     expect(await server.exited).toBe(0);
     expect(server.output().stderr).toContain(`${signal}: stopping`);
+  });
+
+  it('answers --version and -v with the version, and no arguments with the help and exit 0', async () => {
+    const { version } = JSON.parse(await fs.readFile(path.join(path.dirname(bin), '..', 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-v']) expect((await execFileAsync(process.execPath, [bin, flag])).stdout.trim()).toBe(version);
+    const bare = await execFileAsync(process.execPath, [bin]);
+    expect(bare.stdout).toMatch(/^Usage: basic-memory-server/);
+    expect(bare.stdout).toContain('start');
+    await expect(execFileAsync(process.execPath, [bin, 'frobnicate'])).rejects.toMatchObject({ stderr: expect.stringContaining("unknown command 'frobnicate'") });
   });
 
   it('mints a token offline that the started server accepts, for a new tenant and for a named one', async () => {

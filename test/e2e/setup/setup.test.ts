@@ -35,6 +35,22 @@ function setupArgs(...extra: string[]): string[] {
 }
 
 describe('cloud setup', () => {
+  it('offers the sync service at the end: --service where there is no systemd user session says so in one sentence and setup succeeds', async () => {
+    const offered = await user.run([...setupArgs('--service'), '--json']);
+    expect(offered.exitCode).toBe(0);
+    expect(JSON.parse(offered.stdout)).toMatchObject({ tenantId, service: 'unavailable', serviceReason: expect.stringMatching(/systemd/) });
+    expect(offered.stderr.split('\n').filter((line) => /sync service/i.test(line))).toEqual([expect.stringMatching(/^The sync service cannot run here \(.*systemd.*\): run `basic-memory cloud bisync --watch` to keep syncing\.$/)]);
+    // Nothing half-installed.
+    await expect(fs.access(path.join(user.home, '.config', 'systemd', 'user', 'basic-memory-bisync.service'))).rejects.toThrow();
+    // Without a terminal, and with --no-service, nothing is offered.
+    for (const extra of [[], ['--no-service']]) {
+      const quiet = await user.run([...setupArgs(...extra), '--json']);
+      expect(quiet.exitCode).toBe(0);
+      expect(JSON.parse(quiet.stdout)).toMatchObject({ service: 'skipped', serviceReason: null });
+      expect(quiet.stderr).not.toMatch(/sync service/i);
+    }
+  });
+
   it('takes a machine from nothing to a working remote and a first sync', async () => {
     const remote = `basic-memory-${tenantId}`;
     const result = await user.run([...setupArgs(), '--json']);

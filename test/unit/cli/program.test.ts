@@ -18,7 +18,7 @@ async function dispatch(argv: string[]): Promise<Dispatch | undefined> {
     seen = { definition, options: command.opts(), args: command.args };
     return Promise.resolve();
   };
-  await buildProgram('0.0.0', COMMANDS, GROUPS, run).parseAsync(['node', 'basic-memory', ...argv]);
+  await buildProgram(COMMANDS, GROUPS, run).parseAsync(['node', 'basic-memory', ...argv]);
   return seen;
 }
 

@@ -7,10 +7,10 @@ interface Row {
   exitCodes: number[];
 }
 
-/** The `basic-memory cloud …` rows of the README's "Commands at a glance" table. */
+/** The `basic-memory …` rows of the README's "Commands at a glance" table. */
 function commandRows(readme: string): Row[] {
   const section = readme.split('## Commands at a glance')[1]?.split('\n## ')[0] ?? '';
-  return [...section.matchAll(/^\| `basic-memory (cloud [^`]*)` \|[^|]*\| ([\d ]*) \|$/gm)].map((match) => {
+  return [...section.matchAll(/^\| `basic-memory ([^`]*)` \|[^|]*\| ([\d ]*) \|$/gm)].map((match) => {
     // The command's words end where its arguments or flags begin (`ID`, `[--watch]`).
     const words = (match[1] ?? '').split(' ');
     const end = words.findIndex((word) => !/^[a-z][a-z-]*$/.test(word));

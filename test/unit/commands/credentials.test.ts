@@ -38,11 +38,26 @@ describe.each([
   it('revoking it warns that this machine\'s remote stops working; revoking another does not', async () => {
     const { world, api, revoked } = await setUp();
     const mine = capturedOutput();
-    await revokeCredential('c2', world.context(mine.output, api));
+    await revokeCredential('c2', { yes: true }, world.context(mine.output, api));
     expect(mine.stderr()).toContain("That was this machine's credential: the rclone remote fakecloud stops working now.");
     const other = capturedOutput();
-    await revokeCredential('c1', world.context(other.output, api));
+    await revokeCredential('c1', { yes: false }, world.context(other.output, api));
     expect(other.stderr()).not.toContain("this machine's credential");
     expect(revoked).toEqual(['c2', 'c1']);
+  });
+
+  it('asks before revoking this machine\'s own credential: declined, nothing is revoked; without a terminal, exit 2', async () => {
+    const { world, api, revoked } = await setUp();
+    const questions: string[] = [];
+    const declined = capturedOutput();
+    await revokeCredential('c2', { yes: false }, { ...world.context(declined.output, api), canPrompt: true }, (question) => Promise.resolve(void questions.push(question)).then(() => false));
+    expect(questions).toHaveLength(1);
+    expect(questions[0]).toMatch(/this machine's credential/);
+    expect(declined.stderr()).toContain('Nothing revoked.');
+    await expect(revokeCredential('c2', { yes: false }, { ...world.context(capturedOutput().output, api), canPrompt: false })).rejects.toMatchObject({ exitCode: 2, message: /pass --yes/ });
+    expect(revoked).toEqual([]);
+    // Another machine's credential is not asked about.
+    await revokeCredential('c1', { yes: false }, { ...world.context(capturedOutput().output, api), canPrompt: false });
+    expect(revoked).toEqual(['c1']);
   });
 });

@@ -24,6 +24,20 @@ describe('resolveSettings', () => {
     expect(settings.authUrl).toBe(expected);
   });
 
+  it.each([
+    { name: 'the login beats the setup and the file', env: {}, flag: undefined, expected: ['http://login.example', 'login'] },
+    { name: 'env beats the login', env: { BASIC_MEMORY_CLOUD_URL: 'http://env.example' }, flag: undefined, expected: ['http://env.example', 'env'] },
+    { name: 'the flag beats the login', env: {}, flag: 'http://flag.example', expected: ['http://flag.example', 'flag'] },
+  ])('the cloud of the last login is used unless told otherwise: $name', ({ env, flag, expected }) => {
+    const { settings } = resolveSettings({ file: { apiUrl: 'https://file.example' }, env, flags: { apiUrl: flag }, remembered: { login: 'http://login.example', setup: 'http://setup.example' } });
+    expect([settings.apiUrl, settings.apiUrlSource]).toEqual(expected);
+  });
+
+  it('without a login, the cloud this machine was set up for beats the settings file', () => {
+    const { settings } = resolveSettings({ file: { apiUrl: 'https://file.example' }, env: {}, flags: {}, remembered: { setup: 'http://setup.example' } });
+    expect([settings.apiUrl, settings.apiUrlSource, settings.authUrl]).toEqual(['http://setup.example', 'setup', 'http://setup.example']);
+  });
+
   it('reports every problem at once instead of stopping at the first', () => {
     const { errors, warnings } = resolveSettings({
       file: { apiUrl: 'ftp://nope', mountProfile: 'turbo', watchInterval: 'soon', colour: 'blue' },

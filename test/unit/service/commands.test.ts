@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../../src/core/errors.js';
-import { describeState, pauseService, resumeService, serviceLogs, serviceStatus, type ServiceDeps } from '../../../src/service/commands.js';
+import { describeState, installFromSetup, pauseService, resumeService, serviceLogs, serviceStatus, type ServiceDeps } from '../../../src/service/commands.js';
 import { RotatingLog } from '../../../src/service/log.js';
-import type { ServiceManager, ServiceStatus } from '../../../src/service/managers.js';
+import type { ManagerAvailability, ServiceManager, ServiceStatus } from '../../../src/service/managers.js';
 import { readPause, serviceFiles, writeHealth, type ServiceHealth } from '../../../src/service/state.js';
 import { capturedOutput } from '../../support/captured-output.js';
 
@@ -117,5 +117,33 @@ describe('logs', () => {
 
   it('--lines must be a whole number (exit 2)', async () => {
     await expect(serviceLogs({ json: false, lines: 'many' }, deps(false).deps)).rejects.toMatchObject({ exitCode: ExitCode.usage });
+  });
+});
+
+describe('installFromSetup (the end of cloud setup)', () => {
+  function setupDeps(availability: ManagerAvailability) {
+    const context = deps(false);
+    const installed: string[] = [];
+    const manager: ServiceManager = { ...managerWith({ installed: false, running: false, pid: undefined }), availability: () => Promise.resolve(availability), install: (spec) => Promise.resolve(void installed.push(spec.cliPath)).then(() => ({ kind: 'done' as const })) };
+    return { ...context, deps: { ...context.deps, manager }, installed };
+  }
+
+  it('installs when offered and the OS can run it', async () => {
+    const context = setupDeps({ kind: 'available' });
+    expect(await installFromSetup('install', context.deps, () => Promise.reject(new Error('not asked')))).toEqual({ service: 'installed', reason: null });
+    expect(context.installed).toEqual(['/c']);
+  });
+
+  it('asks on a terminal; no means nothing installed', async () => {
+    const context = setupDeps({ kind: 'available' });
+    expect(await installFromSetup('ask', context.deps, () => Promise.resolve(false))).toEqual({ service: 'declined', reason: null });
+    expect(context.installed).toEqual([]);
+  });
+
+  it('without a service manager: one sentence with the foreground command, nothing asked or installed, no failure', async () => {
+    const context = setupDeps({ kind: 'unavailable', reason: 'there is no systemd user session on this machine' });
+    expect(await installFromSetup('ask', context.deps, () => Promise.reject(new Error('not asked')))).toEqual({ service: 'unavailable', reason: 'there is no systemd user session on this machine' });
+    expect(context.stderr().trim().split('\n')).toEqual(['The sync service cannot run here (there is no systemd user session on this machine): run `basic-memory cloud bisync --watch` to keep syncing.']);
+    expect(context.installed).toEqual([]);
   });
 });

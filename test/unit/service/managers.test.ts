@@ -233,7 +233,8 @@ describe('start, status and uninstall commands', () => {
 
   it('uninstall removes every file install wrote (the unit and the install record)', async () => {
     const context = deps({});
-    await installService({ json: true }, context);
+    // One run prints one document: the install here is a step, not the command under test.
+    await installService({ json: false }, context);
     expect((await filesUnder(home)).sort()).toEqual(['.basic-memory/bisync-service.json', '.config/systemd/user/basic-memory-bisync.service']);
     await uninstallService({ json: true }, context);
     expect(await filesUnder(home)).toEqual([]);
