@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Rclone } from '../rclone/runner.js';
-import { conflictStamp, freeCopyName } from './conflicts.js';
+import { conflictCopyName, conflictStamp } from './conflicts.js';
 import type { BisyncOutcome, Conflict } from './outcome.js';
 import { CLOUD_BACKUPS_DIR } from './reserved-names.js';
 import { hashesBeside, parseListing, type ListedFile } from './safety-net.js';
@@ -123,7 +123,8 @@ async function keepNeverSeen(rclone: Rclone, pair: CloudPair, dir: string, prior
   const localHashes = await hashesBeside(pair.localPath, backups.map((backup) => backup.path));
   const kept = new Map<string, Conflict>();
   for (const version of versionsNeverSeen(backups, prior, localHashes)) {
-    const copy = await freeCopyName(pair.localPath, version.path, now);
+    const copy = await freeNameOnBothSides(rclone, pair, version.path, now);
+    if (copy === undefined) return undefined;
     const moved = await rclone.run(['moveto', remoteJoin(dir, version.path), remoteJoin(pair.remotePath, copy)], ownGroup);
     if (moved.exitCode !== 0) return undefined;
     await fs.mkdir(path.dirname(path.join(pair.localPath, copy)), { recursive: true });
@@ -137,6 +138,19 @@ async function keepNeverSeen(rclone: Rclone, pair: CloudPair, dir: string, prior
   const purged = await rclone.run(['purge', dir], ownGroup);
   if (purged.exitCode !== 0 && !/directory not found|not found/i.test(purged.stderr)) return undefined;
   return [...kept.values()];
+}
+
+/** A conflict-copy name taken neither in the folder nor in the bucket (another machine may have made one this second). */
+async function freeNameOnBothSides(rclone: Rclone, pair: CloudPair, file: string, now: Date): Promise<string | undefined> {
+  const folder = path.posix.dirname(file);
+  const listed = await rclone.run(['lsf', '--files-only', remoteJoin(pair.remotePath, folder === '.' ? '' : folder)], ownGroup);
+  if (listed.exitCode !== 0 && !/directory not found/i.test(listed.stderr)) return undefined;
+  const inCloud = new Set(listed.stdout.split('\n').map((name) => (folder === '.' ? name : `${folder}/${name}`)));
+  for (let attempt = 1; ; attempt += 1) {
+    const candidate = conflictCopyName(file, now, attempt);
+    const taken = inCloud.has(candidate) || (await fs.lstat(path.join(pair.localPath, candidate)).then(() => true, () => false));
+    if (!taken) return candidate;
+  }
 }
 
 async function readPending(workdir: string): Promise<string[]> {

@@ -8,6 +8,7 @@ import type { RcloneVersion } from '../rclone/version.js';
 import type { StatePaths } from '../core/paths.js';
 import { buildBisyncArgs, CHECK_FILENAME, rcloneSettlesConflicts, type Fallback } from './args.js';
 import { openCloudBackups } from './cloud-backups.js';
+import { ensureCheckFile } from './check-file.js';
 import { chooseComparison, hasModtimeOnlyLines } from './compare.js';
 import { nextAttempt, recordOf, resultOf, type Attempt, type AttemptContext, type AttemptDone } from './attempts.js';
 import { dropIdenticalCopies, keepBothBeforeBaseline, renameLeftoverCopies, renameRcloneCopies, resolveConflictsByAge } from './conflicts.js';
@@ -272,13 +273,5 @@ async function requireFolder(folder: string): Promise<void> {
   if (stat?.isDirectory()) return;
   throw new CliError(`The folder ${folder} is missing, so syncing now would look like every note was deleted.`, {
     hint: 'Bring the folder back (a disk not mounted?), or run `basic-memory cloud bisync --resync` to download everything into a new folder.',
-  });
-}
-
-/** The check file (--check-access) also keeps a new, empty folder's listing from being empty. */
-async function ensureCheckFile(folder: string): Promise<void> {
-  const file = path.join(folder, CHECK_FILENAME);
-  await fs.writeFile(file, 'Basic Memory sync check file: keep it in this folder and in the cloud.\n', { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EEXIST') throw error;
   });
 }
