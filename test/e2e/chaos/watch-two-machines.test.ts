@@ -18,7 +18,7 @@ const EDIT_PERIOD_MS = 250;
 const note = (index: number) => `n${index}.md`;
 
 describe('two machines in watch mode with random edits', () => {
-  it('loses no version', async () => {
+  it(rcloneAtLeast('1.66') ? 'loses no version' : 'converges on both machines and the bucket (rclone < 1.66 still loses a few versions: reported)', async () => {
     const ledger = new VersionLedger();
     const tenant = await newTenant();
     const [a, b] = tenant.machines;
