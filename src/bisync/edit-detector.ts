@@ -1,6 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
+/** chokidar's window in which a second change event of one file is dropped (its `_throttle`). */
+export const THROTTLE_MS = 50;
+
 /** What the watcher knows of a file: enough to tell a new version from a touch of its metadata. */
 export interface FileStats {
   size: number;
@@ -16,6 +19,7 @@ export interface FileStats {
 export class EditDetector {
   private readonly known = new Map<string, string>();
   private readonly edited = new Set<string>();
+  private readonly touched = new Set<string>();
 
   /** A file found by the first scan, before any event. */
   seed(relative: string, stats: FileStats | undefined): void {
@@ -30,7 +34,23 @@ export class EditDetector {
     const before = this.known.get(relative);
     const now = identity(stats);
     this.known.set(relative, now);
+    if (before === now) this.touched.add(relative);
     return before !== now;
+  }
+
+  /**
+   * Whether a file whose last event was no edit has changed since: chokidar drops a change that
+   * follows another on the same file within 50 ms (`THROTTLE_MS`), so a save right after the net's
+   * link or unlink arrives as no event at all. Asked once that window is over.
+   */
+  async changedUnreported(folder: string): Promise<boolean> {
+    const files = [...this.touched];
+    this.touched.clear();
+    const changed = await Promise.all(files.map(async (relative) => {
+      const stats = await fs.stat(path.join(folder, relative)).catch(() => undefined);
+      return stats?.isFile() === true && this.isEdit('change', relative, stats);
+    }));
+    return changed.includes(true);
   }
 
   /**

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ExitCode, type ExitCodeValue } from '../core/errors.js';
 import { CHECK_FILENAME } from './args.js';
-import { EditDetector } from './edit-detector.js';
+import { EditDetector, THROTTLE_MS } from './edit-detector.js';
 import { compileFilterRules } from './filters.js';
 import { describeReport, exitCodeFor } from './report.js';
 import { syncOnce, type SyncDeps, type SyncRequest, type SyncTarget } from './run.js';
@@ -93,6 +93,8 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
         duringRun = undefined;
         // An edit made while rclone ran needs one more run; rclone's own downloads do not.
         if ([...seenDuringRun].some((file) => !isEcho(file))) scheduler.localChange();
+        // The net's last links and unlinks end just before: a save within chokidar's throttle after them has no event.
+        setTimeout(() => void edits.changedUnreported(target.localPath).then((changed) => changed && scheduler.localChange(), () => undefined), THROTTLE_MS * 2);
       }
     },
   });

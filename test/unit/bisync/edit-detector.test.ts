@@ -60,3 +60,24 @@ describe('EditDetector.refresh (before each sync)', () => {
     }
   });
 });
+
+describe('EditDetector.changedUnreported (a save inside chokidar\'s throttle window)', () => {
+  it('a note saved right after the net\'s link, with no event of its own, is found once the window is over', async () => {
+    const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'bm-edits-'));
+    try {
+      await fs.writeFile(path.join(folder, 'a.md'), 'v1\n');
+      const before = await fs.stat(path.join(folder, 'a.md'));
+      const edits = new EditDetector();
+      edits.seed('a.md', stats(before.size, before.mtimeMs));
+      expect(edits.isEdit('change', 'a.md', stats(before.size, before.mtimeMs))).toBe(false);
+      expect(await edits.changedUnreported(folder)).toBe(false);
+      expect(edits.isEdit('change', 'a.md', stats(before.size, before.mtimeMs))).toBe(false);
+      await fs.writeFile(path.join(folder, 'a.md'), 'v2, saved within 50 ms\n');
+      expect(await edits.changedUnreported(folder)).toBe(true);
+      // Asked again, nothing new: the save was reported once.
+      expect(await edits.changedUnreported(folder)).toBe(false);
+    } finally {
+      await fs.rm(folder, { recursive: true, force: true });
+    }
+  });
+});
