@@ -1,5 +1,6 @@
 import { featureSince, supports } from '../rclone/capabilities.js';
 import type { RcloneVersion } from '../rclone/version.js';
+import { CLOUD_BACKUPS_EXCLUDE } from './reserved-names.js';
 import { rcloneConflictSuffix } from './conflicts.js';
 import type { BisyncProfile } from './profiles.js';
 
@@ -26,6 +27,8 @@ export interface BisyncArgOptions {
   comparison?: string[];
   /** When the run starts: rclone 1.66+ puts it in the names of the conflict copies it makes. */
   startedAt?: Date;
+  /** Where rclone 1.66+ moves the cloud objects it replaces or deletes (`openCloudBackups`). */
+  cloudBackupDir?: string;
 }
 
 /** A profile option the installed rclone lacks, and what happens instead (said once). */
@@ -89,6 +92,9 @@ export function buildBisyncArgs(profile: BisyncProfile, options: BisyncArgOption
 
   if (options.comparison) args.push(...options.comparison);
   if (options.tigris) args.push('--header', TIGRIS_CONSISTENT_HEADER);
+  // Every run, on every version: another machine's backups are never synced, even by an older rclone.
+  args.push('--exclude', CLOUD_BACKUPS_EXCLUDE);
+  if (options.cloudBackupDir && supports(version, 'backupDirs') && !options.dryRun) args.push('--backup-dir2', options.cloudBackupDir);
   for (const rule of options.excludes ?? []) args.push('--exclude', rule);
   if (options.dryRun) args.push('--dry-run');
   if (options.force) args.push('--force');

@@ -7,6 +7,8 @@ import { bisyncExitOf, supports } from '../rclone/capabilities.js';
 import type { RcloneVersion } from '../rclone/version.js';
 import type { StatePaths } from '../core/paths.js';
 import { buildBisyncArgs, CHECK_FILENAME, rcloneSettlesConflicts, type Fallback } from './args.js';
+import { openCloudBackups } from './cloud-backups.js';
+import { ensureCheckFile } from './check-file.js';
 import { chooseComparison, hasModtimeOnlyLines } from './compare.js';
 import { nextAttempt, recordOf, resultOf, type Attempt, type AttemptContext, type AttemptDone } from './attempts.js';
 import { dropIdenticalCopies, keepBothBeforeBaseline, renameLeftoverCopies, renameRcloneCopies, resolveConflictsByAge } from './conflicts.js';
@@ -131,7 +133,12 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
         continue;
       }
       await prepare(attempt, done.at(-1)?.outcome);
-      done.push(await runRclone(deps, target, request, tell, attempt, context));
+      const ran = await runRclone(deps, target, request, tell, attempt, context);
+      done.push(ran.done);
+      if (ran.keptInCloud.length > 0) {
+        keptConflicts.push(...ran.keptInCloud);
+        notes.push(`${ran.keptInCloud.length} note${ran.keptInCloud.length > 1 ? 's' : ''} another machine uploaded while this run replaced ${ran.keptInCloud.length > 1 ? 'them' : 'it'} in the cloud: ${ran.keptInCloud.length > 1 ? 'their versions are' : 'its version is'} kept as a conflict copy on both sides.`);
+      }
     }
   } catch (error) {
     // Whatever stopped the run, the versions the net holds are kept before the error is told.
@@ -176,7 +183,9 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
   return { plan, outcome, interrupted, notes, record };
 }
 
-async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncRequest, tell: (fallback: Fallback) => void, attempt: Attempt, context: AttemptContext): Promise<AttemptDone> {
+async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncRequest, tell: (fallback: Fallback) => void, attempt: Attempt, context: AttemptContext): Promise<{ done: AttemptDone; keptInCloud: Conflict[] }> {
+  const priorCloudListing = await readPriorCloudListing(target.workdir, target.session);
+  const cloud = request.dryRun || !supports(deps.version, 'backupDirs') ? undefined : await openCloudBackups(deps.rclone, target, priorCloudListing);
   const { args, fallbacks } = buildBisyncArgs(request.profile, {
     localPath: target.localPath,
     remotePath: target.remotePath,
@@ -189,6 +198,7 @@ async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncReques
     excludes: (await readRefusedNames(target.workdir, target.localPath)).map(exactExcludeRule),
     comparison: await comparisonFlags(deps.version, target, attempt.mode),
     startedAt: new Date(),
+    cloudBackupDir: cloud?.backups.dir,
   }, deps.version);
   for (const fallback of fallbacks) tell(fallback);
   context.rcloneResolvesConflicts = rcloneSettlesConflicts(args);
@@ -211,7 +221,8 @@ async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncReques
     localRoot: target.localPath,
     remoteRoot: target.remotePath,
   });
-  return { attempt, outcome, rcloneExit: bisyncExitOf(deps.version, result.exitCode) };
+  const keptInCloud = cloud ? [...cloud.leftOver, ...(await cloud.backups.settle(outcome, priorCloudListing))] : [];
+  return { done: { attempt, outcome, rcloneExit: bisyncExitOf(deps.version, result.exitCode) }, keptInCloud };
 }
 
 /** Decided per rclone run: the run that switches a pair to checksums is followed by checksum runs. */
@@ -262,13 +273,5 @@ async function requireFolder(folder: string): Promise<void> {
   if (stat?.isDirectory()) return;
   throw new CliError(`The folder ${folder} is missing, so syncing now would look like every note was deleted.`, {
     hint: 'Bring the folder back (a disk not mounted?), or run `basic-memory cloud bisync --resync` to download everything into a new folder.',
-  });
-}
-
-/** The check file (--check-access) also keeps a new, empty folder's listing from being empty. */
-async function ensureCheckFile(folder: string): Promise<void> {
-  const file = path.join(folder, CHECK_FILENAME);
-  await fs.writeFile(file, 'Basic Memory sync check file: keep it in this folder and in the cloud.\n', { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EEXIST') throw error;
   });
 }

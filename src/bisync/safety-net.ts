@@ -196,7 +196,7 @@ export async function openSafetyNet(options: SafetyNetOptions): Promise<SafetyNe
 }
 
 /** For each path: the hashes of it and of every file beside it whose name starts with its stem (its copies). */
-async function hashesBeside(localPath: string, files: string[]): Promise<Map<string, Set<string>>> {
+export async function hashesBeside(localPath: string, files: string[]): Promise<Map<string, Set<string>>> {
   const result = new Map<string, Set<string>>();
   for (const file of files) {
     const dir = path.dirname(path.join(localPath, file));

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ExitCode, type ExitCodeValue } from '../core/errors.js';
 import { CHECK_FILENAME } from './args.js';
+import { EditDetector, THROTTLE_MS } from './edit-detector.js';
 import { compileFilterRules } from './filters.js';
 import { describeReport, exitCodeFor } from './report.js';
 import { syncOnce, type SyncDeps, type SyncRequest, type SyncTarget } from './run.js';
@@ -44,6 +45,7 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
     if (!relative || relative.startsWith('..')) return false;
     return excluded(relative) || excluded(`${relative}/`);
   };
+  const edits = new EditDetector();
   let isEcho: (file: string) => boolean = () => false;
   let duringRun: Set<string> | undefined;
   let echoesUntil = 0;
@@ -62,6 +64,8 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
     maxBackoffMs: Math.max(options.intervalMs, 5 * 60_000),
     onScheduled: status,
     run: async () => {
+      // What this run syncs is what the edited files hold now: an event that still shows it is no new edit.
+      await edits.refresh(target.localPath);
       const seenDuringRun = new Set<string>();
       duringRun = seenDuringRun;
       try {
@@ -89,15 +93,24 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
         duringRun = undefined;
         // An edit made while rclone ran needs one more run; rclone's own downloads do not.
         if ([...seenDuringRun].some((file) => !isEcho(file))) scheduler.localChange();
+        // The net's last links and unlinks end just before: a save within chokidar's throttle after them has no event.
+        setTimeout(() => void edits.changedUnreported(target.localPath).then((changed) => changed && scheduler.localChange(), () => undefined), THROTTLE_MS * 2);
       }
     },
   });
 
   const { watch } = await import('chokidar');
-  const watcher = watch(target.localPath, { ignoreInitial: true, ignored, persistent: true });
-  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
-  watcher.on('all', (_event, file) => {
+  // The first scan's files (with their stats) seed the detector instead of being reported.
+  const watcher = watch(target.localPath, { ignoreInitial: false, alwaysStat: true, ignored, persistent: true });
+  let scanned = false;
+  const ready = new Promise<void>((resolve) => watcher.once('ready', () => {
+    scanned = true;
+    resolve();
+  }));
+  watcher.on('all', (event, file, stats) => {
     const relative = path.relative(target.localPath, file).split(path.sep).join('/');
+    if (!scanned) return edits.seed(relative, stats);
+    if (!edits.isEdit(event, relative, stats)) return;
     if (duringRun) duringRun.add(relative);
     else if (Date.now() >= echoesUntil || !isEcho(relative)) scheduler.localChange();
   });

@@ -73,6 +73,25 @@ describe('buildBisyncArgs over rclone versions', () => {
   });
 });
 
+describe('buildBisyncArgs: the cloud backup dir (issue 8, the cloud side)', () => {
+  const withDir = { ...base, cloudBackupDir: 'basic-memory-t1:bucket/.basic-memory-backups/20261129-174400-ab12cd34' };
+  const valueAfter = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
+  it.each([
+    ['1.60.1', false, false],
+    ['1.65.2', false, false],
+    ['1.66', false, true],
+    ['1.75.2', false, true],
+    ['1.75.2', true, false],
+  ])('rclone %s, dry run %s: --backup-dir2 passed %s; the backups are excluded from the sync on every version', (version, dryRun, passed) => {
+    const { args } = buildBisyncArgs(loadBisyncProfile('balanced'), { ...withDir, dryRun }, rcloneVersion(version));
+    expect(args.includes('--backup-dir2')).toBe(passed);
+    if (passed) expect(valueAfter(args, '--backup-dir2')).toBe(withDir.cloudBackupDir);
+    expect(args.some((arg, index) => arg === '--exclude' && args[index + 1] === '/.basic-memory-backups/**')).toBe(true);
+    // An --exclude flag, never the filters file: changing that file forces a baseline.
+    expect(valueAfter(args, '--filters-file')).toBe(base.filtersFile);
+  });
+});
+
 describe('rcloneSettlesConflicts (from the argv of the run)', () => {
   it.each([
     // No --conflict-resolve before 1.66: conflicts are left to this CLI on every profile.

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -120,5 +121,62 @@ describe('syncOnce records each rclone run with its reason', () => {
     const { rclone } = scriptedRclone([{ exitCode, log: 'ERROR : Bisync critical error: boom\nERROR : Bisync aborted. Must run --resync to recover.', after: lockedOut }]);
     const report = await syncOnce(depsFor(version, rclone), target, { profile: loadBisyncProfile('balanced'), dryRun: false, baseline: false });
     expect(report.record.attempts).toEqual([{ reason: 'sync', mode: 'sync', force: false, result: 'needs-baseline', rcloneExit: 'critical' }]);
+  });
+});
+
+describe('syncOnce and the cloud backups (issue 8, the cloud side; rclone 1.66+)', () => {
+  const md5 = (text: string) => createHash('md5').update(text).digest('hex');
+  const UPLOADED_X = 'INFO  : - Path1    File changed: hash                  - x.md\nNOTICE: - Path1    Queue copy to Path2                 - basic-memory-t1:bucket/x.md\nINFO  : Bisync successful';
+
+  /** The scripted rclone, whose backup dir holds `x.md` with `backedUp` and whose copyto writes it. */
+  function withBackup(backedUp: string): { rclone: Rclone; calls: string[][]; bisyncArgs: string[][] } {
+    const { rclone: scripted, bisyncArgs } = scriptedRclone([{ exitCode: 0, log: UPLOADED_X }]);
+    const calls: string[][] = [];
+    const rclone: Rclone = {
+      ...scripted,
+      run: async (args, options) => {
+        calls.push(args);
+        if (args[0] === 'lsjson') return { exitCode: 0, stdout: JSON.stringify([{ Path: 'x.md', Size: backedUp.length, ModTime: '2026-11-29T17:00:00Z', Hashes: { md5: md5(backedUp) } }]), stderr: '', signal: undefined };
+        if (args[0] === 'copyto' && args[2]) await fs.writeFile(args[2], backedUp);
+        return scripted.run(args, options);
+      },
+    };
+    return { rclone, calls, bisyncArgs };
+  }
+
+  beforeEach(async () => {
+    await fs.writeFile(path.join(target.workdir, `${target.session}.path2.lst`), `- 5 md5:${md5('v0!\n')} - 0001-01-01T00:00:00.000000000+0000 "x.md"\n`);
+    await fs.writeFile(path.join(target.localPath, 'x.md'), 'mine\n');
+  });
+
+  it('a version the prior cloud listing did not have is kept as a conflict copy in the bucket and the folder; the backups are purged', async () => {
+    const { rclone, calls, bisyncArgs } = withBackup('theirs\n');
+    const report = await syncOnce(depsFor('rclone v1.75.2', rclone), target, { profile: loadBisyncProfile('balanced'), dryRun: false, baseline: false });
+    const backupDir = bisyncArgs[0]?.[bisyncArgs[0].indexOf('--backup-dir2') + 1] ?? '';
+    expect(backupDir).toMatch(/^basic-memory-t1:bucket\/\.basic-memory-backups\/\d{8}-\d{6}-[0-9a-f]{8}$/);
+    const copy = report.record.conflicts.find((conflict) => conflict.path === 'x.md')?.copies[0] ?? '';
+    expect(copy).toMatch(/^x\.conflict-\d{8}-\d{6}\.md$/);
+    expect(await fs.readFile(path.join(target.localPath, copy), 'utf8')).toBe('theirs\n');
+    expect(await fs.readFile(path.join(target.localPath, 'x.md'), 'utf8')).toBe('mine\n');
+    expect(calls).toContainEqual(['moveto', `${backupDir}/x.md`, `basic-memory-t1:bucket/${copy}`]);
+    expect(calls.at(-1)).toEqual(['purge', backupDir]);
+    expect(report.notes).toContain('1 note another machine uploaded while this run replaced it in the cloud: its version is kept as a conflict copy on both sides.');
+    await expect(fs.access(path.join(target.workdir, 'cloud-backups-pending.json'))).rejects.toThrow();
+  });
+
+  it('the version the prior listing recorded (this machine\'s own edit replaced it) keeps nothing', async () => {
+    const { rclone, calls } = withBackup('v0!\n');
+    const report = await syncOnce(depsFor('rclone v1.75.2', rclone), target, { profile: loadBisyncProfile('balanced'), dryRun: false, baseline: false });
+    expect(report.record.conflicts).toEqual([]);
+    expect(calls.map((args) => args[0])).not.toContain('moveto');
+    expect(calls.at(-1)?.[0]).toBe('purge');
+    expect((await fs.readdir(target.localPath)).sort()).toEqual(['x.md']);
+  });
+
+  it('rclone 1.60 gets no backup dir, only the exclusion of the reserved prefix', async () => {
+    const { rclone, bisyncArgs } = withBackup('theirs\n');
+    await syncOnce(depsFor('rclone v1.60.1-DEV', rclone), target, { profile: loadBisyncProfile('balanced'), dryRun: false, baseline: false });
+    expect(bisyncArgs[0]).not.toContain('--backup-dir2');
+    expect(bisyncArgs[0]).toContain('/.basic-memory-backups/**');
   });
 });

@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { spawnCli, waitFor } from '../e2e/bisync/helpers.js';
-import { VersionLedger } from '../support/versions.js';
-import { useTwoMachines } from '../e2e/chaos/machines.js';
+import { rcloneAtLeast } from '../../support/rclone-under-test.js';
+import { VersionLedger } from '../../support/versions.js';
+import { spawnCli, waitFor } from '../bisync/helpers.js';
+import { useTwoMachines } from './machines.js';
 
 // Issue 8, L3 under --watch: two machines watching one tenant while notes are edited at random on
 // both; the issue saw 22–37 edits lost on rclone 1.60 and 2–4 on 1.75 in 60 s. Every version must survive.
-// A known gap (README, "What bisync guarantees"): when both machines upload the same note within one
-// run's window the bucket keeps only the last upload, so this still fails (4–15 of 180 lost on 1.60.1,
-// 0–3 on 1.75.2 on a loaded machine). It runs with `npm run test:known-gaps`, not in `npm test`, until
-// the cloud side keeps replaced versions (`--backup-dir2` on rclone 1.66+).
+// On rclone 1.66+ it holds: the safety net keeps local versions rclone replaced and the cloud backups
+// (`--backup-dir2`) keep another machine's upload this run replaced in the bucket. Before 1.66 both
+// windows are open (downloads written in place, no backup dir: README, "What it does not cover"), so
+// there the test checks that both machines and the bucket converge and reports what was lost.
 const newTenant = useTwoMachines();
 
 const NOTES = 30;
@@ -17,7 +18,7 @@ const EDIT_PERIOD_MS = 250;
 const note = (index: number) => `n${index}.md`;
 
 describe('two machines in watch mode with random edits', () => {
-  it('loses no version', async () => {
+  it(rcloneAtLeast('1.66') ? 'loses no version' : 'converges on both machines and the bucket (rclone < 1.66 still loses a few versions: reported)', async () => {
     const ledger = new VersionLedger();
     const tenant = await newTenant();
     const [a, b] = tenant.machines;
@@ -40,9 +41,12 @@ describe('two machines in watch mode with random edits', () => {
       const settle = await machine.bisync();
       expect(settle.exitCode, settle.stderr).toBe(0);
     }
+    const [folderA, folderB, bucket] = await Promise.all(tenant.places().map(async (place) => (await place.contents()).sort()));
+    expect(folderA).toEqual(folderB);
+    expect(folderA).toEqual(bucket);
     const lost = await ledger.lost(tenant.places());
     console.log(`watch: ${ledger.count} versions written; lost ${lost.length}`);
     if (lost.length > 0) console.log(lost.slice(0, 8).join('\n'));
-    expect(lost).toEqual([]);
+    if (rcloneAtLeast('1.66')) expect(lost).toEqual([]);
   }, 170_000);
 });

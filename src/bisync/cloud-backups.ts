@@ -1,0 +1,174 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Rclone } from '../rclone/runner.js';
+import { conflictCopyName, conflictStamp } from './conflicts.js';
+import type { BisyncOutcome, Conflict } from './outcome.js';
+import { CLOUD_BACKUPS_DIR } from './reserved-names.js';
+import { hashesBeside, parseListing, type ListedFile } from './safety-net.js';
+
+/**
+ * The cloud side of issue 8's invariant (rclone 1.66+). Between bisync's listing of the bucket and
+ * its upload of a note, another machine may upload its own version of that note: rclone then
+ * replaces a version this machine never saw, and the bucket keeps no versions. Each run therefore
+ * gives rclone a backup dir in the bucket (`--backup-dir2`), where every object it replaces or
+ * deletes is moved first. After the run, an object there that differs from what the run's prior
+ * listing said the cloud held is another machine's version: it is kept as a conflict copy on both
+ * sides. Then the backup dir is removed: it keeps nothing that is kept elsewhere.
+ */
+
+/** The workdir file naming the backup dirs of runs not settled yet (a killed CLI leaves its own). */
+const PENDING_FILE = 'cloud-backups-pending.json';
+
+const remoteJoin = (remote: string, file: string) => `${remote.replace(/\/+$/, '')}/${file}`;
+const ownGroup = { detached: true };
+
+/** Pure: a run's own backup dir in the bucket, unique per run and readable by date. */
+export function cloudBackupDir(remotePath: string, runId: string): string {
+  return remoteJoin(remotePath, `${CLOUD_BACKUPS_DIR}/${runId}`);
+}
+
+export function newRunId(now: Date = new Date()): string {
+  return `${conflictStamp(now)}-${randomBytes(4).toString('hex')}`;
+}
+
+/** An object rclone moved into a run's backup dir, relative to it. */
+export interface BackedUpObject {
+  path: string;
+  size: number;
+  md5: string | undefined;
+  modifiedMs: number;
+}
+
+/**
+ * Pure: the backed-up objects that hold a version this machine never had. One is known when the
+ * prior cloud listing recorded it (same MD5; without MD5s, same size and time), or when identical
+ * content is in the folder after the run under the note's name or one of its copies.
+ */
+export function versionsNeverSeen(backups: BackedUpObject[], priorCloud: Map<string, ListedFile>, localHashes: Map<string, Set<string>>): BackedUpObject[] {
+  return backups.filter((backup) => {
+    const listed = priorCloud.get(backup.path);
+    if (listed && sameVersion(backup, listed)) return false;
+    return !(backup.md5 !== undefined && localHashes.get(backup.path)?.has(backup.md5));
+  });
+}
+
+function sameVersion(backup: BackedUpObject, listed: ListedFile): boolean {
+  if (backup.md5 !== undefined && listed.md5 !== undefined) return backup.md5 === listed.md5;
+  // The checksum comparison records no time (year 1): then only a hash can tell.
+  return backup.size === listed.size && Number.isFinite(listed.modifiedMs) && listed.modifiedMs > 0 && Math.abs(backup.modifiedMs - listed.modifiedMs) < 1000;
+}
+
+/**
+ * Pure: whether rclone may have moved anything into the backup dir: it replaced or deleted a cloud
+ * object, kept a conflict, or its log could not say what it did.
+ */
+export function mayHaveBackups(outcome: BisyncOutcome): boolean {
+  if (!('changes' in outcome)) return true;
+  return outcome.changes.toCloud.length > 0 || (outcome.kind === 'ok' && outcome.conflicts.length > 0);
+}
+
+export interface CloudPair {
+  localPath: string;
+  remotePath: string;
+  workdir: string;
+}
+
+/** One run's backup dir: its flag for rclone, and the reconciliation after it. */
+export interface CloudBackups {
+  dir: string;
+  /** After the rclone run: keep each version never seen as a conflict copy, then remove the backups. */
+  settle(outcome: BisyncOutcome, priorCloudListing: string | undefined, now?: Date): Promise<Conflict[]>;
+}
+
+/**
+ * Opens a run's backup dir after settling those a killed earlier run left (their prior listing is
+ * gone: the current one is the best guess, and a version kept twice is noise, never a loss).
+ */
+export async function openCloudBackups(rclone: Rclone, pair: CloudPair, priorCloudListing: string | undefined): Promise<{ backups: CloudBackups; leftOver: Conflict[] }> {
+  const leftOver: Conflict[] = [];
+  for (const runId of await readPending(pair.workdir)) {
+    const kept = await keepNeverSeen(rclone, pair, cloudBackupDir(pair.remotePath, runId), priorCloudListing, new Date());
+    if (kept === undefined) continue;
+    leftOver.push(...kept);
+    await writePending(pair.workdir, (await readPending(pair.workdir)).filter((id) => id !== runId));
+  }
+  const runId = newRunId();
+  await writePending(pair.workdir, [...(await readPending(pair.workdir)), runId]);
+  const dir = cloudBackupDir(pair.remotePath, runId);
+  return {
+    leftOver,
+    backups: {
+      dir,
+      async settle(outcome, prior, now = new Date()) {
+        const kept = mayHaveBackups(outcome) ? await keepNeverSeen(rclone, pair, dir, prior, now) : [];
+        // Unreadable backups stay pending: the next run settles them.
+        if (kept === undefined) return [];
+        await writePending(pair.workdir, (await readPending(pair.workdir)).filter((id) => id !== runId));
+        return kept;
+      },
+    },
+  };
+}
+
+/** undefined when the backup dir could not be read or removed (it stays for a later run). */
+async function keepNeverSeen(rclone: Rclone, pair: CloudPair, dir: string, priorCloudListing: string | undefined, now: Date): Promise<Conflict[] | undefined> {
+  const listed = await rclone.run(['lsjson', '-R', '--files-only', '--hash', '--hash-type', 'md5', '--no-mimetype', dir], ownGroup);
+  if (listed.exitCode !== 0) return /directory not found|not found/i.test(listed.stderr) ? [] : undefined;
+  const backups = (JSON.parse(listed.stdout || '[]') as { Path: string; Size: number; ModTime: string; Hashes?: { md5?: string } }[]).map(
+    (entry): BackedUpObject => ({ path: entry.Path, size: entry.Size, md5: entry.Hashes?.md5 || undefined, modifiedMs: Date.parse(entry.ModTime) }),
+  );
+  if (backups.length === 0) return [];
+  const prior = priorCloudListing ? parseListing(priorCloudListing) : new Map<string, ListedFile>();
+  const localHashes = await hashesBeside(pair.localPath, backups.map((backup) => backup.path));
+  const kept = new Map<string, Conflict>();
+  for (const version of versionsNeverSeen(backups, prior, localHashes)) {
+    const copy = await freeNameOnBothSides(rclone, pair, version.path, now);
+    if (copy === undefined) return undefined;
+    const moved = await rclone.run(['moveto', remoteJoin(dir, version.path), remoteJoin(pair.remotePath, copy)], ownGroup);
+    if (moved.exitCode !== 0) return undefined;
+    await fs.mkdir(path.dirname(path.join(pair.localPath, copy)), { recursive: true });
+    const copied = await rclone.run(['copyto', remoteJoin(pair.remotePath, copy), path.join(pair.localPath, copy)], ownGroup);
+    // The copy is in the bucket: the next sync brings it down if this copy failed.
+    if (copied.exitCode !== 0) continue;
+    const conflict = kept.get(version.path) ?? { path: version.path, copies: [], winner: 'local' as const };
+    conflict.copies.push(copy);
+    kept.set(version.path, conflict);
+  }
+  const purged = await rclone.run(['purge', dir], ownGroup);
+  if (purged.exitCode !== 0 && !/directory not found|not found/i.test(purged.stderr)) return undefined;
+  return [...kept.values()];
+}
+
+/** A conflict-copy name taken neither in the folder nor in the bucket (another machine may have made one this second). */
+async function freeNameOnBothSides(rclone: Rclone, pair: CloudPair, file: string, now: Date): Promise<string | undefined> {
+  const folder = path.posix.dirname(file);
+  const listed = await rclone.run(['lsf', '--files-only', remoteJoin(pair.remotePath, folder === '.' ? '' : folder)], ownGroup);
+  if (listed.exitCode !== 0 && !/directory not found/i.test(listed.stderr)) return undefined;
+  const inCloud = new Set(listed.stdout.split('\n').map((name) => (folder === '.' ? name : `${folder}/${name}`)));
+  for (let attempt = 1; ; attempt += 1) {
+    const candidate = conflictCopyName(file, now, attempt);
+    const taken = inCloud.has(candidate) || (await fs.lstat(path.join(pair.localPath, candidate)).then(() => true, () => false));
+    if (!taken) return candidate;
+  }
+}
+
+async function readPending(workdir: string): Promise<string[]> {
+  const text = await fs.readFile(path.join(workdir, PENDING_FILE), 'utf8').catch(() => '[]');
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return Array.isArray(parsed) ? parsed.filter((id): id is string => typeof id === 'string' && /^[\w-]+$/.test(id)) : [];
+  } catch {
+    return [];
+  }
+}
+
+async function writePending(workdir: string, runIds: string[]): Promise<void> {
+  const file = path.join(workdir, PENDING_FILE);
+  if (runIds.length === 0) {
+    await fs.rm(file, { force: true });
+    return;
+  }
+  await fs.mkdir(workdir, { recursive: true, mode: 0o700 });
+  await fs.writeFile(file, JSON.stringify(runIds), { mode: 0o600 });
+}

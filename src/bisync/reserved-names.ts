@@ -1,0 +1,6 @@
+/**
+ * The bucket prefix of each run's backup dir (`cloud-backups.ts`). It is kept out of every sync by
+ * an `--exclude` flag, not by the filters file, whose change would force a baseline.
+ */
+export const CLOUD_BACKUPS_DIR = '.basic-memory-backups';
+export const CLOUD_BACKUPS_EXCLUDE = `/${CLOUD_BACKUPS_DIR}/**`;
