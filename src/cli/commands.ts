@@ -3,7 +3,7 @@ import { bisyncCommand, bisyncStatusCommand } from '../bisync/definitions.js';
 import type { CommandDefinition } from '../core/command.js';
 import { listCredentialsCommand, revokeCredentialCommand } from '../credentials/definitions.js';
 import { doctorCommand } from '../doctor/definitions.js';
-import { mountCommand, mountStatusCommand, unmountCommand } from '../mount/definitions.js';
+import { mountCommand, mountCompanionCommand, mountStatusCommand, unmountCommand } from '../mount/definitions.js';
 import { serviceInstallCommand, serviceLogsCommand, servicePauseCommand, serviceRestartCommand, serviceResumeCommand, serviceRunCommand, serviceStartCommand, serviceStatusCommand, serviceStopCommand, serviceUninstallCommand } from '../service/definitions.js';
 import { setupCommand } from '../setup/definitions.js';
 
@@ -15,6 +15,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   mountCommand,
   unmountCommand,
   mountStatusCommand,
+  mountCompanionCommand,
   bisyncCommand,
   bisyncStatusCommand,
   serviceInstallCommand,
