@@ -67,20 +67,20 @@ describe('cloud mount shows cloud changes at once through its companion', () => 
     const cmdline = await fs.readFile(`/proc/${first?.companionPid}/cmdline`, 'utf8');
     expect(cmdline.split('\0')).toContain('mount-companion');
     expect((await me.cli('unmount')).exitCode).toBe(0);
-    await eventually('the companion to end after unmount', 5_000, async () => !isAlive(first?.companionPid ?? -1));
+    await eventually('the companion to end after unmount', 5_000, () => Promise.resolve(!isAlive(first?.companionPid ?? -1)));
 
     await mountWithFeed(me, 'fast');
     const second = await me.mountState();
     expect(isAlive(second?.companionPid ?? -1)).toBe(true);
     process.kill(second?.pid ?? -1, 'SIGKILL');
-    await eventually('the companion to end after its rclone died', 5_000, async () => !isAlive(second?.companionPid ?? -1));
+    await eventually('the companion to end after its rclone died', 5_000, () => Promise.resolve(!isAlive(second?.companionPid ?? -1)));
     const status = await me.status();
     expect(status.report.cloudChanges).toBeNull();
     expect((await me.cli('mount')).exitCode).toBe(0);
     const third = await me.mountState();
     expect(isAlive(third?.companionPid ?? -1)).toBe(true);
     process.kill(third?.companionPid ?? -1, 'SIGKILL');
-    await eventually('the killed companion to be gone', 5_000, async () => !isAlive(third?.companionPid ?? -1));
+    await eventually('the killed companion to be gone', 5_000, () => Promise.resolve(!isAlive(third?.companionPid ?? -1)));
     expect((await me.cli('mount-status')).stdout).toContain('the companion that shows them at once is not running');
     expect((await me.cli('unmount')).exitCode).toBe(0);
   });
