@@ -9,7 +9,8 @@ import { isProcessAlive, sleep } from '../core/process.js';
 import { buildMountArgs, platformNameOf } from './args.js';
 import { platformFor } from './platform.js';
 import { loadMountProfile } from './profiles.js';
-import { clearCompanionState, readCompanionState, runCompanion, spawnCompanion, writeCompanionState, type CompanionState } from './companion.js';
+import type { FeedState } from '../api/change-feed.js';
+import { clearCompanionState, companionMode, runCompanion, spawnCompanion, writeCompanionState, type CompanionState } from './companion.js';
 import { rcCall } from './rc.js';
 import { readMountState, writeMountState } from './state.js';
 import { collectMountStatus, formatMountStatus } from './status.js';
@@ -24,8 +25,8 @@ import {
   type SupervisorDeps,
 } from './supervisor.js';
 
-/** How long `cloud mount` waits for the companion to say whether the cloud has a change feed. */
-const COMPANION_REPORT_MS = 3_000;
+/** How long `cloud mount` asks the change feed whether cloud changes will show at once. */
+const FEED_PROBE_MS = 3_000;
 
 function supervisorDeps(ctx: CommandContext): SupervisorDeps {
   const name = platformNameOf(ctx.platform);
@@ -76,6 +77,8 @@ export async function mount(options: MountOptions, ctx: CommandContext): Promise
   await cleanUpLeftovers(deps, tenant.tenantId, tenant.remoteName, mountPoint);
   await prepareMountPoint(deps.platform.name, mountPoint);
   // Ctrl-C while waiting for the mount undoes it instead of leaving a detached rclone behind.
+  // Asked while rclone starts, so `cloud mount` can say how cloud changes will show without waiting for the companion.
+  const feed = probeChangeFeed(ctx);
   const interrupted = new AbortController();
   const abort = () => interrupted.abort();
   process.once('SIGINT', abort).once('SIGTERM', abort);
@@ -93,8 +96,27 @@ export async function mount(options: MountOptions, ctx: CommandContext): Promise
   const companionPid = spawnCompanion(ctx.paths, tenant.tenantId, ['--api-url', ctx.settings.apiUrl, ...(ctx.output.verbose ? ['--verbose'] : [])], ctx.env);
   if (companionPid !== undefined) await writeMountState(ctx.paths, tenant.tenantId, { ...state, companionPid });
   ctx.output.success(`Mounted ${remotePath} at ${mountPoint} (profile ${profile.name}, rclone ${state.rcloneVersion}, pid ${state.pid}).`);
-  const companion = companionPid === undefined ? undefined : await firstCompanionReport(ctx, tenant.tenantId, companionPid);
-  ctx.output.info(`Writes upload ${profile.vfsWriteBack} after a file is closed; ${cloudChangesLine(companion, profile.dirCacheTime)}.`);
+  const feedState = await feed;
+  ctx.output.info(`Writes upload ${profile.vfsWriteBack} after a file is closed; ${cloudChangesLine(companionPid === undefined || !feedState ? undefined : companionMode(feedState), profile.dirCacheTime)}.`);
+}
+
+/** The change feed's first answer (connected, missing, down), or undefined when there is no login to ask with or no answer in time. */
+async function probeChangeFeed(ctx: CommandContext): Promise<FeedState | undefined> {
+  const done = new AbortController();
+  const timer = setTimeout(() => done.abort(), FEED_PROBE_MS);
+  let first: FeedState | undefined;
+  try {
+    const api = await ctx.api();
+    await api.followChanges({ change: () => undefined, reset: () => undefined, state: (state) => {
+      first = state;
+      done.abort();
+    } }, done.signal);
+  } catch {
+    // No login: the companion will say the same in its log and status.
+  } finally {
+    clearTimeout(timer);
+  }
+  return first;
 }
 
 /** Pure: when a cloud change shows in the mount, as `cloud mount` says it once. */
@@ -102,17 +124,6 @@ export function cloudChangesLine(companion: Pick<CompanionState, 'mode' | 'reaso
   if (companion?.mode === 'push') return 'changes made in the cloud show here at once (the companion follows the change feed; `cloud mount-status` tells)';
   if (companion?.mode === 'polling') return `changes made in the cloud show here within ${dirCacheTime}: ${companion.reason ?? 'the change feed is down'}`;
   return `changes made in the cloud show here within ${dirCacheTime}`;
-}
-
-/** The companion's first word on the feed, waited for briefly so `cloud mount` tells the truth about cloud changes. */
-async function firstCompanionReport(ctx: CommandContext, tenantId: string, pid: number): Promise<CompanionState | undefined> {
-  const until = Date.now() + COMPANION_REPORT_MS;
-  while (Date.now() < until) {
-    const state = await readCompanionState(ctx.paths, tenantId);
-    if (state?.pid === pid && state.mode !== 'connecting') return state;
-    await sleep(100);
-  }
-  return undefined;
 }
 
 /**

@@ -315,8 +315,10 @@ export async function stopMount(deps: SupervisorDeps, tenantId: string, remoteNa
       throw new CliError(`${mountPoint} could not be unmounted: ${outcome.detail}`, { hint: 'Run `basic-memory cloud unmount --force`.' });
     }
   }
+  // Told to stop now, waited for after rclone: both take a moment to go.
+  const companion = stopCompanion(deps, record);
   for (const pid of pids) await stopProcess(deps, pid, record?.pid === pid ? record : undefined);
-  await stopCompanion(deps, record);
+  await companion;
   await clearMountState(deps.paths, tenantId);
   return { kind: 'unmounted', mountPoint, cleanedDeadMount: probe === 'dead' };
 }
