@@ -136,6 +136,7 @@ export async function followChangeFeed(options: FeedOptions, handlers: FeedHandl
       delay = retryDelayMs(failures, undefined, retry);
       failures += 1;
     }
-    await wait(delay, signal);
+    // An already aborted signal fires no 'abort' event: a sleep would run its whole length.
+    if (!signal.aborted) await wait(delay, signal);
   }
 }

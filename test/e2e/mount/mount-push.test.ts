@@ -91,7 +91,9 @@ describe('cloud mount shows cloud changes at once through its companion', () => 
     const mounted = await me.cli('mount', '--profile', 'fast');
     expect(mounted.exitCode, mounted.stderr).toBe(0);
     expect(mounted.stderr.split('show here within 5s: the cloud has no change feed').length - 1).toBe(1);
+    await eventually('the companion to know there is no feed', 10_000, async () => (await me.status()).report.cloudChanges?.mode === 'polling');
     expect((await me.status()).report.cloudChanges).toMatchObject({ companion: 'running', mode: 'polling', reason: 'the cloud has no change feed' });
+    expect((await me.cli('mount-status')).stdout).toContain('Cloud changes: show after the dir-cache time of profile fast: the cloud has no change feed');
     expect(await listed(me.folder)).toEqual([]);
     await writer.put('later.md', 'shows after the cache time\n');
     const seen = await eventually('later.md in the mount', 15_000, async () => (await listed(me.folder)).includes('later.md'));

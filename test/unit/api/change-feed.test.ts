@@ -155,3 +155,19 @@ describe('followChangeFeed (a real HTTP server)', () => {
     expect(feed.states).toEqual([{ kind: 'down', reason: 'ECONNREFUSED' }]);
   });
 });
+
+describe('followChangeFeed, stopped from its own handler', () => {
+  it('returns at once when a state handler stops it (no 10-minute wait after a 404)', async () => {
+    const server = http.createServer((_req, res) => res.writeHead(404).end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const stop = new AbortController();
+    const started = Date.now();
+    await followChangeFeed(
+      { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/tenant/events`, accessToken: () => Promise.resolve('tok') },
+      { change: () => undefined, reset: () => undefined, state: () => stop.abort() },
+      stop.signal,
+    );
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});
