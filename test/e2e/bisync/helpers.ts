@@ -50,7 +50,7 @@ export function useServer(serverOptions: Partial<ServerOptions> = {}): { newPair
   };
 }
 
-async function makePair(server: TestServer, options: { profile?: string } = {}): Promise<Pair> {
+export async function makePair(server: TestServer, options: { profile?: string } = {}): Promise<Pair> {
   const user = await makeTestUser();
   const tenant = await provisionTenant(server, user, { mode: 'bisync' });
   const local = tenant.localPath;

@@ -4,7 +4,8 @@ import type { BisyncStateFile, WatchInfo } from '../../../src/bisync/state.js';
 import { statePaths } from '../../../src/core/paths.js';
 import { cloudWriter, type CloudWriter } from '../../support/cloud-writer.js';
 import { rcloneAtLeast } from '../../support/rclone-under-test.js';
-import { spawnCli, useServer, waitFor, type Pair, type Spawned } from './helpers.js';
+import { startTestServer } from '../../support/server.js';
+import { makePair, spawnCli, useServer, waitFor, type Pair, type Spawned } from './helpers.js';
 
 /**
  * `cloud bisync --watch` driven by the cloud's change feed (real rclone, the reference server's
@@ -104,5 +105,38 @@ describe('cloud bisync --watch follows the change feed', () => {
     expect(watch.stderr().split(line).length - 1).toBe(1);
     const status = await pair.user.run(['cloud', 'bisync-status', '--json']);
     expect((JSON.parse(status.stdout) as { watch: WatchInfo }).watch.cloudChanges?.mode).toBe('polling');
+  });
+});
+
+describe('cloud bisync --watch when the cloud restarts', () => {
+  it('says the feed is down once, reconnects by itself, and a change made after the restart still syncs within seconds', async () => {
+    let server = await startTestServer();
+    const pair = await makePair(server);
+    const ports = { port: Number(new URL(server.apiUrl).port), s3Port: Number(new URL(server.s3Url).port) };
+    let watch: Spawned | undefined;
+    try {
+      await pair.writeLocal('start.md', 'start\n');
+      expect((await pair.bisync()).exitCode).toBe(0);
+      watch = spawnCli(pair.user, ['cloud', 'bisync', '--watch', '--interval', '10m']);
+      await waitFor(async () => (await watchInfo(pair)).cloudChanges?.mode === 'push', 30_000, 'the feed');
+      await server.close();
+      await waitFor(async () => (await watchInfo(pair)).cloudChanges?.mode === 'polling', 30_000, 'the fallback');
+      await settle(3_000);
+      server = await startTestServer({ dataDir: server.dataDir, ...ports });
+      await waitFor(async () => (await watchInfo(pair)).cloudChanges?.mode === 'push', 60_000, 'the feed back');
+      const writer = await cloudWriter(server.apiUrl, pair.tenant.token);
+      const started = Date.now();
+      await writer.put('after-restart.md', 'the cloud came back\n');
+      await waitFor(async () => (await pair.readLocal('after-restart.md')) === 'the cloud came back\n', 15_000, 'after-restart.md in the folder');
+      expect(Date.now() - started).toBeLessThan(8_000);
+      writer.close();
+      expect(watch.stderr().match(/The cloud's change feed is unreachable/g)).toHaveLength(1);
+      expect(watch.stderr()).toContain("The cloud's change feed is back");
+    } finally {
+      watch?.child.kill('SIGINT');
+      await watch?.exit;
+      await pair.user.cleanup();
+      await server.cleanup();
+    }
   });
 });
