@@ -12,11 +12,11 @@ const execFileAsync = promisify(execFile);
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 export const cli = path.join(root, 'bin', 'basic-memory.js');
 
-export async function setUpTenant() {
+export async function setUpTenant(serverOptions = {}) {
   const { startServer } = await import(path.join(root, 'dist', 'server', 'index.js'));
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'bm-bench-'));
   const home = path.join(work, 'home');
-  const server = await startServer({ host: '127.0.0.1', port: 0, s3Port: 0, dataDir: path.join(work, 'server') });
+  const server = await startServer({ host: '127.0.0.1', port: 0, s3Port: 0, dataDir: path.join(work, 'server'), ...serverOptions });
   const { token, tenantId, bucketName } = await server.mintToken('new');
   const response = await fetch(`${server.apiUrl}/tenant/mount/credentials`, {
     method: 'POST',
@@ -44,6 +44,8 @@ export async function setUpTenant() {
   return {
     tenantId, bucketName, remoteName, localPath, stateDir, env, rcloneEnv, created,
     remotePath: `${remoteName}:${bucketName}`,
+    apiUrl: server.apiUrl,
+    token,
     async cleanup() {
       await server.close();
       await fs.rm(work, { recursive: true, force: true });

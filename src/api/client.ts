@@ -1,5 +1,6 @@
 import { CliError, ExitCode } from '../core/errors.js';
 import type { Output } from '../core/output.js';
+import { followChangeFeed } from './change-feed.js';
 import { apiErrorFor, sendRequest, type HttpMethod, type HttpResponse, type RetryPolicy } from './http.js';
 import type { ApiClient, CreatedCredentials, CredentialSummary, MountInfo } from './types.js';
 
@@ -52,6 +53,14 @@ export function apiClientFor(deps: ApiClientDeps): ApiClient {
     },
     async notifySync() {
       ok(await call('POST', '/sync'));
+    },
+    followChanges(handlers, signal) {
+      const accessToken = async () => {
+        const token = await deps.accessToken();
+        deps.output.redactor.add(token);
+        return token;
+      };
+      return followChangeFeed({ url: `${deps.baseUrl}/tenant/events`, accessToken }, handlers, signal);
     },
   };
 }

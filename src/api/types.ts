@@ -1,3 +1,5 @@
+import type { FeedHandlers } from './change-feed.js';
+
 /** The cloud's tenant mount API as the CLI sees it (docs/API-CONTRACT.md). */
 export interface MountInfo {
   tenant_id: string;
@@ -32,4 +34,6 @@ export interface ApiClient {
   revokeCredential(id: string): Promise<void>;
   /** `POST /sync`: tells the cloud to pick up new files (best effort). */
   notifySync(): Promise<void>;
+  /** `GET /tenant/events`: follows the bucket's changes until `signal` aborts (src/api/change-feed.ts). */
+  followChanges(handlers: FeedHandlers, signal: AbortSignal): Promise<void>;
 }

@@ -20,7 +20,8 @@ import { loadBisyncProfile, loadBisyncProfiles } from './profiles.js';
 import { deleteStopAdvice, deletesToApply, writeDeleteLists } from './safety-advice.js';
 import { describeAttempts, describeReport, exitCodeFor } from './report.js';
 import { syncOnce, type SyncTarget } from './run.js';
-import { readBisyncState, runningWatch } from './state.js';
+import { describeCloudChanges, followCloudChanges, type CloudChangesMode } from './cloud-changes.js';
+import { readBisyncState, recordWatchMode, runningWatch } from './state.js';
 import { findStaleLocks, readListingState } from './workdir.js';
 import { watchAndSync } from './watch.js';
 
@@ -43,6 +44,8 @@ export type BisyncRun = Omit<BisyncOptions, 'interval'> & {
   intervalSeconds: number;
   /** With `watch`: ends the watch other than by a signal (the sync service's pause and stop). */
   stop?: AbortSignal | undefined;
+  /** With `watch`: told when cloud changes switch between push and polling (the service's health file). */
+  onCloudChanges?: ((mode: CloudChangesMode) => void) | undefined;
 };
 
 export async function bisync(options: BisyncOptions, ctx: CommandContext): Promise<ExitCodeValue> {
@@ -100,8 +103,23 @@ export async function runBisync(options: BisyncRun, ctx: CommandContext): Promis
     const request = { profile, dryRun: options.dryRun, baseline: options.resync };
     if (options.watch) {
       if ((await readListingState(target.workdir, target.session)) === 'missing') await fs.mkdir(target.localPath, { recursive: true });
-      output.info(`Watching ${target.localPath} (profile ${profile.name}): syncing ${WATCH_DEBOUNCE_MS / 1000}s after a local change and every ${intervalSeconds}s for cloud changes.`);
-      const watchExit = await watchAndSync(deps, target, request, { intervalMs: intervalSeconds * 1000, debounceMs: WATCH_DEBOUNCE_MS, stop: options.stop });
+      output.info(`Watching ${target.localPath} (profile ${profile.name}): syncing ${WATCH_DEBOUNCE_MS / 1000}s after a local change or a cloud change the change feed reports, and every ${intervalSeconds}s.`);
+      const cloudChanges = (wake: () => void, signal: AbortSignal) =>
+        followCloudChanges(
+          {
+            follow: async (handlers, stop) => (await ctx.api()).followChanges(handlers, stop),
+            ownAccessKey: tenant.accessKey,
+            intervalSeconds,
+            output,
+            mode: async (mode) => {
+              await recordWatchMode(ctx.paths, tenant.tenantId, mode);
+              options.onCloudChanges?.(mode);
+            },
+          },
+          wake,
+          signal,
+        );
+      const watchExit = await watchAndSync(deps, target, request, { intervalMs: intervalSeconds * 1000, debounceMs: WATCH_DEBOUNCE_MS, stop: options.stop, cloudChanges });
       // A watch reports as it goes on stderr; its document says how it ended.
       if (options.json && watchExit === ExitCode.ok) output.result({ tenantId: tenant.tenantId, remote: target.remotePath, localPath: target.localPath, watch: true, exitCode: watchExit });
       return watchExit;
@@ -162,7 +180,7 @@ export async function bisyncStatus(options: JsonOptions, ctx: CommandContext): P
     nextRunNeedsBaseline: baselineReason !== undefined,
     baselineReason: baselineReason ?? null,
     staleLocks: staleLocks.map((lock) => lock.file),
-    service: health ? { state: serviceState, pid: health.pid, pausedUntil: health.pausedUntil, lastSyncAt: health.lastSyncAt, lastError: health.lastError, nextRunAt: health.nextRunAt } : null,
+    service: health ? { state: serviceState, pid: health.pid, pausedUntil: health.pausedUntil, lastSyncAt: health.lastSyncAt, lastError: health.lastError, nextRunAt: health.nextRunAt, cloudChanges: serviceState === 'stopped' ? null : (health.cloudChanges ?? null) } : null,
   };
   if (options.json) {
     ctx.output.result(document);
@@ -178,11 +196,12 @@ export async function bisyncStatus(options: JsonOptions, ctx: CommandContext): P
     ['conflicts', run && run.conflicts.length > 0 ? run.conflicts.map((conflict) => (conflict.copies.length > 0 ? `${conflict.path} (kept: ${conflict.copies.join(', ')})` : conflict.path)).join('; ') : 'none'],
     ['last success', state.lastSuccessAt ?? 'never'],
     ['watch', watch ? `running (pid ${watch.pid}, since ${watch.startedAt})` : 'not running'],
+    ...(watch ? [['cloud changes', describeCloudChanges(watch.cloudChanges)] as [string, string]] : []),
     ['service', health ? `${serviceState ?? ''}${serviceState === 'stopped' ? '' : ` (pid ${health.pid})`}${health.pausedUntil ? `, until ${health.pausedUntil}` : ''}` : 'not used (`basic-memory cloud bisync-service install`)'],
     ['next run', baselineReason ? `makes a new baseline (${baselineReason})` : 'a normal sync'],
   ];
   if (staleLocks.length > 0) rows.push(['stale locks', `${staleLocks.length} (cleared by the next run)`]);
-  ctx.output.print(rows.map(([key, value]) => `${`${key}:`.padEnd(14)}${value}`).join('\n'));
+  ctx.output.print(rows.map(([key, value]) => `${`${key}:`.padEnd(15)}${value}`).join('\n'));
 }
 
 /** After a delete stop: the command that allows it (a profile, or the listed deletes applied by hand). */

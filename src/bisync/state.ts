@@ -3,6 +3,7 @@ import { readJsonFile, writeJsonFile } from '../core/atomic-file.js';
 import type { StatePaths } from '../core/paths.js';
 import { isProcessAlive } from '../core/process.js';
 import type { AttemptRecord } from './attempts.js';
+import type { CloudChangesMode } from './cloud-changes.js';
 import type { BisyncOutcome, Changes, Conflict, SafetyReason } from './outcome.js';
 
 /** One finished run, as `bisync-status` shows it. */
@@ -55,10 +56,18 @@ export interface WatchInfo {
   pid: number;
   localPath: string;
   startedAt: string;
+  /** Push-driven or polling for cloud changes; absent until the watch knows (and from older CLIs). */
+  cloudChanges?: CloudChangesMode;
 }
 
 export async function writeWatchInfo(paths: StatePaths, tenantId: string, info: WatchInfo): Promise<void> {
   await writeJsonFile(paths.watchPid(tenantId), info);
+}
+
+/** Records how the running watch learns of cloud changes, for `bisync-status`. */
+export async function recordWatchMode(paths: StatePaths, tenantId: string, cloudChanges: CloudChangesMode): Promise<void> {
+  const info = await readJsonFile<WatchInfo>(paths.watchPid(tenantId)).catch(() => undefined);
+  if (info?.pid === process.pid) await writeJsonFile(paths.watchPid(tenantId), { ...info, cloudChanges } satisfies WatchInfo);
 }
 
 export async function removeWatchInfo(paths: StatePaths, tenantId: string): Promise<void> {

@@ -14,6 +14,8 @@ export interface WatchOptions {
   debounceMs: number;
   /** Stops the watch like a first Ctrl-C (the running sync finishes): the service's pause and stop. */
   stop?: AbortSignal | undefined;
+  /** Follows the cloud's changes, calling `wake` for each to sync after the debounce (src/bisync/cloud-changes.ts); without it only the interval finds them. */
+  cloudChanges?: ((wake: () => void, signal: AbortSignal) => Promise<void>) | undefined;
 }
 
 /** Events for the files a run wrote itself are echoes, not user edits; some arrive just after it. */
@@ -117,6 +119,8 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
   watcher.on('error', (error) => output.debug(`watcher: ${String(error)}`));
 
   await writeWatchInfo(deps.paths, target.tenantId, { pid: process.pid, localPath: target.localPath, startedAt: new Date().toISOString() });
+  const feed = new AbortController();
+  const following = options.cloudChanges?.(() => scheduler.localChange(), feed.signal);
   const stopped = new Promise<void>((resolve) => {
     deps.interrupts.onStop(resolve);
     if (options.stop?.aborted) resolve();
@@ -128,6 +132,8 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
     await stopped;
     await scheduler.stop();
   } finally {
+    feed.abort();
+    await following;
     await watcher.close();
     await removeWatchInfo(deps.paths, target.tenantId);
   }

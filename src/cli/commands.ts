@@ -4,7 +4,7 @@ import { GLOBAL_OPTIONS, type CommandDefinition } from '../core/command.js';
 import { CliError, ExitCode } from '../core/errors.js';
 import { listCredentialsCommand, revokeCredentialCommand } from '../credentials/definitions.js';
 import { doctorCommand } from '../doctor/definitions.js';
-import { mountCommand, mountStatusCommand, unmountCommand } from '../mount/definitions.js';
+import { mountCommand, mountCompanionCommand, mountStatusCommand, unmountCommand } from '../mount/definitions.js';
 import { serviceInstallCommand, serviceLogsCommand, servicePauseCommand, serviceRestartCommand, serviceResumeCommand, serviceRunCommand, serviceStartCommand, serviceStatusCommand, serviceStopCommand, serviceUninstallCommand } from '../service/definitions.js';
 import { setupCommand } from '../setup/definitions.js';
 import { statusCommand } from '../status/definitions.js';
@@ -60,6 +60,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   mountCommand,
   unmountCommand,
   mountStatusCommand,
+  mountCompanionCommand,
   bisyncCommand,
   bisyncStatusCommand,
   serviceInstallCommand,

@@ -5,10 +5,14 @@ import { readTenantState, remoteBucketPath, requireTenantState } from '../core/t
 import { cachedRcloneVersion } from '../rclone/version-cache.js';
 import { formatVersion } from '../rclone/version.js';
 import { resolveLocalPath } from '../local/paths.js';
+import { isProcessAlive, sleep } from '../core/process.js';
 import { buildMountArgs, platformNameOf } from './args.js';
 import { platformFor } from './platform.js';
 import { loadMountProfile } from './profiles.js';
-import { readMountState } from './state.js';
+import type { FeedState } from '../api/change-feed.js';
+import { clearCompanionState, companionMode, runCompanion, spawnCompanion, writeCompanionState, type CompanionState } from './companion.js';
+import { rcCall } from './rc.js';
+import { readMountState, writeMountState } from './state.js';
 import { collectMountStatus, formatMountStatus } from './status.js';
 import {
   cleanUpLeftovers,
@@ -20,6 +24,9 @@ import {
   stopMount,
   type SupervisorDeps,
 } from './supervisor.js';
+
+/** How long `cloud mount` asks the change feed whether cloud changes will show at once. */
+const FEED_PROBE_MS = 3_000;
 
 function supervisorDeps(ctx: CommandContext): SupervisorDeps {
   const name = platformNameOf(ctx.platform);
@@ -73,6 +80,8 @@ export async function mount(options: MountOptions, ctx: CommandContext): Promise
   await cleanUpLeftovers(deps, tenant.tenantId, tenant.remoteName, mountPoint);
   await prepareMountPoint(deps.platform.name, mountPoint);
   // Ctrl-C while waiting for the mount undoes it instead of leaving a detached rclone behind.
+  // Asked while rclone starts, so `cloud mount` can say how cloud changes will show without waiting for the companion.
+  const feed = probeChangeFeed(ctx);
   const interrupted = new AbortController();
   const abort = () => interrupted.abort();
   process.once('SIGINT', abort).once('SIGTERM', abort);
@@ -87,9 +96,74 @@ export async function mount(options: MountOptions, ctx: CommandContext): Promise
     args: built.args,
   }, interrupted.signal).finally(() => process.off('SIGINT', abort).off('SIGTERM', abort));
   ctx.output.redactor.add(state.rcPass);
+  const companionPid = spawnCompanion(ctx.paths, tenant.tenantId, ['--api-url', ctx.settings.apiUrl, ...(ctx.output.verbose ? ['--verbose'] : [])], ctx.env);
+  if (companionPid !== undefined) await writeMountState(ctx.paths, tenant.tenantId, { ...state, companionPid });
   ctx.output.success(`Mounted ${remotePath} at ${mountPoint} (profile ${profile.name}, rclone ${state.rcloneVersion}, pid ${state.pid}).`);
-  ctx.output.info(`Writes upload ${profile.vfsWriteBack} after a file is closed; changes made elsewhere show here within ${profile.dirCacheTime} (S3 sends no change notifications).`);
+  const feedState = await feed;
+  ctx.output.info(`Writes upload ${profile.vfsWriteBack} after a file is closed; ${cloudChangesLine(companionPid === undefined || !feedState ? undefined : companionMode(feedState), profile.dirCacheTime)}.`);
   if (options.json) ctx.output.result({ mounted: true, tenantId: tenant.tenantId, remote: remotePath, localPath: mountPoint, profile: profile.name, pid: state.pid, rcloneVersion: state.rcloneVersion });
+}
+
+/** The change feed's first answer (connected, missing, down), or undefined when there is no login to ask with or no answer in time. */
+async function probeChangeFeed(ctx: CommandContext): Promise<FeedState | undefined> {
+  const done = new AbortController();
+  const timer = setTimeout(() => done.abort(), FEED_PROBE_MS);
+  let first: FeedState | undefined;
+  try {
+    const api = await ctx.api();
+    await api.followChanges({ change: () => undefined, reset: () => undefined, state: (state) => {
+      first = state;
+      done.abort();
+    } }, done.signal);
+  } catch {
+    // No login: the companion will say the same in its log and status.
+  } finally {
+    clearTimeout(timer);
+  }
+  return first;
+}
+
+/** Pure: when a cloud change shows in the mount, as `cloud mount` says it once. */
+export function cloudChangesLine(companion: Pick<CompanionState, 'mode' | 'reason'> | undefined, dirCacheTime: string): string {
+  if (companion?.mode === 'push') return 'changes made in the cloud show here at once (the companion follows the change feed; `cloud mount-status` tells)';
+  if (companion?.mode === 'polling') return `changes made in the cloud show here within ${dirCacheTime}: ${companion.reason ?? 'the change feed is down'}`;
+  return `changes made in the cloud show here within ${dirCacheTime}`;
+}
+
+/**
+ * `cloud mount-companion` (hidden; `cloud mount` starts it): follows the change feed for the running
+ * mount until the mount's rclone ends or SIGTERM.
+ */
+export async function mountCompanion(ctx: CommandContext): Promise<ExitCodeValue> {
+  const tenant = await requireTenantState(ctx.paths);
+  const mount = await readMountState(ctx.paths, tenant.tenantId);
+  if (!mount) throw new CliError('Nothing is mounted, so there is no mount to show cloud changes in.', { hint: 'Run `basic-memory cloud mount`: it starts the companion itself.' });
+  ctx.output.redactor.add(mount.rcPass);
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.on('SIGTERM', onSignal).on('SIGINT', onSignal);
+  const log = (line: string) => ctx.output.info(`${new Date().toISOString()} ${line}`);
+  log(`companion of the mount at ${mount.mountPoint} (rclone pid ${mount.pid}) started`);
+  try {
+    await runCompanion({
+      follow: async (handlers, signal) => (await ctx.api()).followChanges(handlers, signal),
+      ownAccessKey: tenant.accessKey,
+      forget: (params) => rcCall(mount, 'vfs/forget', params, 5_000),
+      mountAlive: () => isProcessAlive(mount.pid),
+      writeState: (state) => writeCompanionState(ctx.paths, tenant.tenantId, state),
+      log,
+      now: () => new Date(),
+      sleep,
+      pid: process.pid,
+      mountPid: mount.pid,
+      stop: stop.signal,
+    });
+  } finally {
+    process.off('SIGTERM', onSignal).off('SIGINT', onSignal);
+    await clearCompanionState(ctx.paths, tenant.tenantId, process.pid);
+  }
+  log('companion stopped');
+  return ExitCode.ok;
 }
 
 export async function unmount(options: UnmountOptions, ctx: CommandContext): Promise<void> {

@@ -37,3 +37,17 @@ export const mountStatusCommand: CommandDefinition<JsonOptions> = {
     return mountStatus(options, ctx);
   },
 };
+
+/** What `cloud mount` starts beside rclone; hidden from help (see `hidden` in the command table). */
+export const mountCompanionCommand: CommandDefinition<object> = {
+  path: ['cloud', 'mount-companion'],
+  description: 'The mount\'s companion process: shows cloud changes in the mount at once (started by `cloud mount`; not for people).',
+  hidden: true,
+  options: [],
+  examples: ['basic-memory cloud mount-companion'],
+  exitCodes: [ExitCode.ok, ExitCode.failed, ExitCode.usage],
+  async handler(_options, ctx) {
+    const { mountCompanion } = await import('./commands.js');
+    return mountCompanion(ctx);
+  },
+};

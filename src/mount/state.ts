@@ -17,6 +17,8 @@ export interface MountState {
   rcAddr: string;
   rcUser: string;
   rcPass: string;
+  /** The companion that shows cloud changes at once (src/mount/companion.ts); absent when it could not start. */
+  companionPid?: number;
 }
 
 export async function readMountState(paths: StatePaths, tenantId: string): Promise<MountState | undefined> {

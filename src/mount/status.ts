@@ -3,6 +3,7 @@ import { supports } from '../rclone/capabilities.js';
 import { parseRcloneVersion } from '../rclone/version.js';
 import type { MountProbe } from './platform.js';
 import { readUploads, type UploadReport } from './rc.js';
+import { readCompanionState, type CompanionState } from './companion.js';
 import type { MountState } from './state.js';
 import { ourMountProcesses, type SupervisorDeps } from './supervisor.js';
 
@@ -31,7 +32,21 @@ export interface MountStatusReport {
   uptimeSeconds: number | null;
   logPath: string | null;
   uploads: UploadReport | null;
+  /** How cloud changes reach the mount (its companion); null when nothing is mounted. */
+  cloudChanges: CloudChangesReport | null;
   fix: string | null;
+}
+
+export interface CloudChangesReport {
+  companion: 'running' | 'not-running';
+  pid: number | null;
+  /** push: shown at once; polling: after the dir-cache time, `reason` says why; connecting: not known yet. */
+  mode: CompanionState['mode'] | null;
+  reason: string | null;
+  since: string | null;
+  changesShown: number;
+  lastChangeAt: string | null;
+  lastError: string | null;
 }
 
 export interface StatusInputs {
@@ -40,13 +55,15 @@ export interface StatusInputs {
   osState: MountProbe;
   processAlive: boolean;
   uploads: UploadReport | undefined;
+  /** The companion's state file, and whether its process runs. */
+  companion?: { state: CompanionState | undefined; alive: boolean };
   now: number;
 }
 
 const REMOUNT = 'Run `basic-memory cloud mount`: it clears what the crash left and mounts again.';
 
 /** Pure: the facts gathered → one report with the condition and its fix. */
-export function describeMountStatus({ tenant, state, osState, processAlive, uploads, now }: StatusInputs): MountStatusReport {
+export function describeMountStatus({ tenant, state, osState, processAlive, uploads, companion, now }: StatusInputs): MountStatusReport {
   const condition: MountCondition =
     osState === 'dead' ? (processAlive ? 'mount-dead' : 'process-dead')
     : osState === 'mounted' ? (processAlive || !state ? 'mounted' : 'process-dead')
@@ -76,6 +93,7 @@ export function describeMountStatus({ tenant, state, osState, processAlive, uplo
     uptimeSeconds: startedAt && processAlive ? Math.max(0, Math.round((now - Date.parse(startedAt)) / 1000)) : null,
     logPath: state?.logPath ?? null,
     uploads: uploads ?? null,
+    cloudChanges: condition === 'mounted' && state ? describeCloudChanges(companion) : null,
     fix: fix[condition],
   };
 }
@@ -96,9 +114,35 @@ export function formatMountStatus(report: MountStatusReport): string[] {
     lines.push(`Uploads: ${uploads.queued} queued, ${uploads.inProgress} in progress${uploads.erroredFiles > 0 ? `, ${uploads.erroredFiles} failing` : ''}; errors: ${uploads.errors}${uploads.lastError ? ` (last: ${uploads.lastError})` : ''}`);
     if (uploads.pending && uploads.pending.length > 0) lines.push(`Waiting to upload: ${uploads.pending.slice(0, 10).join(', ')}${uploads.pending.length > 10 ? ', …' : ''}`);
   }
+  if (report.cloudChanges) lines.push(formatCloudChanges(report.cloudChanges, report.profile));
   if (report.logPath && report.condition !== 'not-mounted') lines.push(`Log: ${report.logPath}`);
   if (report.fix) lines.push(`Fix: ${report.fix}`);
   return lines;
+}
+
+/** Pure: the companion's part of the report; its state file counts only while its process runs. */
+export function describeCloudChanges(companion: StatusInputs['companion']): CloudChangesReport {
+  const running = companion?.alive === true && companion.state !== undefined;
+  const state = running ? companion.state : undefined;
+  return {
+    companion: running ? 'running' : 'not-running',
+    pid: state?.pid ?? null,
+    mode: state?.mode ?? null,
+    reason: state?.reason ?? null,
+    since: state?.since ?? null,
+    changesShown: state?.changesShown ?? 0,
+    lastChangeAt: state?.lastChangeAt ?? null,
+    lastError: state?.lastError ?? null,
+  };
+}
+
+/** Pure: the `Cloud changes:` line of `mount-status`. */
+export function formatCloudChanges(report: CloudChangesReport, profile: string | null): string {
+  const later = `after the dir-cache time${profile ? ` of profile ${profile}` : ''}`;
+  if (report.companion === 'not-running') return `Cloud changes: show ${later}; the companion that shows them at once is not running (\`basic-memory cloud unmount\`, then \`basic-memory cloud mount\` starts it again).`;
+  if (report.mode === 'push') return `Cloud changes: shown at once (companion pid ${report.pid ?? '?'} follows the change feed; ${report.changesShown} shown${report.lastError ? `; last error: ${report.lastError}` : ''}).`;
+  if (report.mode === 'polling') return `Cloud changes: show ${later}: ${report.reason ?? 'the change feed is down'} (companion pid ${report.pid ?? '?'} keeps trying).`;
+  return `Cloud changes: companion pid ${report.pid ?? '?'} is connecting to the change feed.`;
 }
 
 export function formatUptime(seconds: number | null): string {
@@ -110,7 +154,7 @@ export function formatUptime(seconds: number | null): string {
 
 /** Gathers the facts: the OS, the process list and, when it runs, the mount's own rc API. */
 export async function collectMountStatus(
-  deps: Pick<SupervisorDeps, 'platform' | 'alive'>,
+  deps: Pick<SupervisorDeps, 'platform' | 'alive' | 'paths'>,
   tenant: StatusInputs['tenant'],
   state: MountState | undefined,
   now: number,
@@ -120,5 +164,7 @@ export async function collectMountStatus(
   const processAlive = state !== undefined && pids.includes(state.pid);
   const version = state ? parseRcloneVersion(`rclone ${state.rcloneVersion}`) : undefined;
   const uploads = state && processAlive ? await readUploads(state, version !== undefined && supports(version, 'vfsQueue')) : undefined;
-  return describeMountStatus({ tenant, state, osState, processAlive, uploads, now });
+  const companionState = state?.companionPid === undefined ? undefined : await readCompanionState(deps.paths, tenant.tenantId);
+  const companion = { state: companionState?.pid === state?.companionPid ? companionState : undefined, alive: state?.companionPid !== undefined && deps.alive(state.companionPid) };
+  return describeMountStatus({ tenant, state, osState, processAlive, uploads, companion, now });
 }

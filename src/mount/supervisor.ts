@@ -9,6 +9,7 @@ import { isProcessAlive, sleep } from '../core/process.js';
 import type { Rclone } from '../rclone/runner.js';
 import { foldersOverlap, isDriveLetter } from '../local/paths.js';
 import { nodePlatformOf } from './args.js';
+import { COMPANION_COMMAND } from './companion.js';
 import { isOurMountProcess, type MountPlatform } from './platform.js';
 import { rcCall, readUploads, type RcCall, type RcEndpoint } from './rc.js';
 import { clearMountState, readMountState, writeMountState, type MountState } from './state.js';
@@ -95,6 +96,7 @@ export async function cleanUpLeftovers(deps: SupervisorDeps, tenantId: string, r
   const orphans = await ourMountProcesses(deps, remoteName, mountPoint, record);
   if (record && record.mountPoint !== mountPoint) orphans.push(...(await ourMountProcesses(deps, remoteName, record.mountPoint, record)));
   for (const pid of orphans) await stopProcess(deps, pid, record?.pid === pid ? record : undefined);
+  await stopCompanion(deps, record);
   report.orphans = orphans;
   const mountPoints = new Set([mountPoint, ...(record ? [record.mountPoint] : [])]);
   for (const point of mountPoints) {
@@ -252,6 +254,18 @@ export async function stopProcess(deps: SupervisorDeps, pid: number, endpoint: R
   await waitGone(STOP_GRACE_MS);
 }
 
+/**
+ * Ends the mount's companion (it also ends by itself once its rclone is gone). Where the OS lists
+ * command lines, only a process that is our companion: a reused pid is never touched.
+ */
+export async function stopCompanion(deps: SupervisorDeps, record: MountState | undefined): Promise<void> {
+  const pid = record?.companionPid;
+  if (pid === undefined || !deps.alive(pid)) return;
+  const listed = await deps.platform.processes();
+  if (listed.length > 0 && !listed.some((entry) => entry.pid === pid && entry.command.includes(COMPANION_COMMAND))) return;
+  await stopProcess(deps, pid, undefined);
+}
+
 /** Waits (bounded) until rclone has uploaded what was written through the mount. */
 async function waitForUploads(deps: SupervisorDeps, record: MountState): Promise<void> {
   const until = deps.now() + UPLOAD_WAIT_MS;
@@ -283,6 +297,7 @@ export async function stopMount(deps: SupervisorDeps, tenantId: string, remoteNa
   const pids = await ourMountProcesses(deps, remoteName, mountPoint, record);
   const recordAlive = record !== undefined && pids.includes(record.pid);
   if (probe === 'absent' && pids.length === 0) {
+    await stopCompanion(deps, record);
     if (record) await clearMountState(deps.paths, tenantId);
     return { kind: 'not-mounted' };
   }
@@ -300,7 +315,10 @@ export async function stopMount(deps: SupervisorDeps, tenantId: string, remoteNa
       throw new CliError(`${mountPoint} could not be unmounted: ${outcome.detail}`, { hint: 'Run `basic-memory cloud unmount --force`.' });
     }
   }
+  // Told to stop now, waited for after rclone: both take a moment to go.
+  const companion = stopCompanion(deps, record);
   for (const pid of pids) await stopProcess(deps, pid, record?.pid === pid ? record : undefined);
+  await companion;
   await clearMountState(deps.paths, tenantId);
   return { kind: 'unmounted', mountPoint, cleanedDeadMount: probe === 'dead' };
 }

@@ -36,6 +36,8 @@ export interface ServerOptions {
   deletionRetry?: DeletionRetryPolicy;
   /** How long the store's change log keeps entries (default 7 days). */
   changeRetentionMs?: number;
+  /** Serve `GET /tenant/events` (default true); false answers 404 there, as a cloud without the feed does. */
+  changeFeed?: boolean;
   /** Heartbeat period of `GET /tenant/events` (default 15 s). */
   feedHeartbeatMs?: number;
   /** How often the orphaning job and the deletion retries run (default a minute). */
@@ -146,7 +148,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           tokens: services.tokens,
           tenants: services.tenants,
           log,
-          ...(changes ? { changes } : {}),
+          ...(changes && options.changeFeed !== false ? { changes } : {}),
           stopFeeds: stopFeeds.signal,
           ...(options.feedHeartbeatMs === undefined ? {} : { heartbeatMs: options.feedHeartbeatMs }),
         }),

@@ -53,6 +53,7 @@ interface StartOptions {
   storage: StorageMode;
   maxCredentials: number;
   orphanAfter: number;
+  changeFeed: boolean;
 }
 
 async function start(options: StartOptions): Promise<void> {
@@ -228,6 +229,7 @@ program
   .addOption(storageOption())
   .option('--max-credentials <n>', 'live mount credentials one tenant may hold', countOption, DEFAULT_MAX_CREDENTIALS)
   .option('--orphan-after <days>', 'revoke mount credentials unused for this many days, marking them orphaned', countOption, DEFAULT_ORPHAN_AFTER_DAYS)
+  .option('--no-change-feed', 'answer 404 at GET /tenant/events, as a cloud without the change feed does (clients poll)')
   .action((options: StartOptions) => start(options));
 
 program

@@ -1,3 +1,4 @@
+import { describeCloudChanges } from '../bisync/cloud-changes.js';
 import type { JsonOptions } from '../core/command.js';
 import { CliError, ExitCode, type ExitCodeValue } from '../core/errors.js';
 import type { Output } from '../core/output.js';
@@ -159,6 +160,7 @@ export async function serviceStatus(options: JsonOptions, deps: ServiceDeps): Pr
     ['last sync', health?.lastSyncAt ?? 'never'],
     ['last error', health?.lastError ? `${health.lastError.at}: ${health.lastError.message}` : 'none'],
     ['next run', health?.nextRunAt ?? '-'],
+    ...(health?.cloudChanges && state !== 'stopped' ? [['cloud', describeCloudChanges(health.cloudChanges)] as [string, string]] : []),
     ['log', files.log],
   ];
   deps.output.print(rows.map(([key, value]) => `${`${key}:`.padEnd(12)}${value}`).join('\n'));

@@ -1,6 +1,7 @@
 import type { ExitCodeValue } from '../core/errors.js';
 import { ExitCode } from '../core/errors.js';
 import { readJsonFile } from '../core/atomic-file.js';
+import type { CloudChangesMode } from '../bisync/cloud-changes.js';
 import type { BisyncRunRecord, BisyncStateFile } from '../bisync/state.js';
 import { mayNotify, notificationsFor, type Notification, type Notifier } from './notifier.js';
 import { isPaused, readHealth, readPause, writeHealth, type ServiceFiles, type ServiceHealth } from './state.js';
@@ -9,7 +10,7 @@ import { isPaused, readHealth, readPause, writeHealth, type ServiceFiles, type S
  * The watch loop the service wraps (`watchAndSync` of src/bisync/watch.ts, bound to its target):
  * it runs until `signal` aborts, then lets the running sync finish and resolves.
  */
-export type ServiceWatch = (signal: AbortSignal) => Promise<ExitCodeValue>;
+export type ServiceWatch = (signal: AbortSignal, onCloudChanges: (mode: CloudChangesMode) => void) => Promise<ExitCodeValue>;
 
 export interface ServiceLog {
   line(now: Date, text: string): void;
@@ -120,7 +121,7 @@ export async function runDaemon(options: DaemonOptions, deps: DaemonDeps): Promi
       // Written on a change only: a long pause must not rewrite the file every second.
       if (health.state !== 'paused' || health.pausedUntil !== pause.until) {
         log.line(clock(), `paused${pause.until ? ` until ${pause.until}` : ' until resumed'}`);
-        await save({ state: 'paused', pausedUntil: pause.until, nextRunAt: null });
+        await save({ state: 'paused', pausedUntil: pause.until, nextRunAt: null, cloudChanges: null });
       }
       await deps.sleep(options.pollMs, deps.stop);
       continue;
@@ -132,8 +133,16 @@ export async function runDaemon(options: DaemonOptions, deps: DaemonDeps): Promi
     const stopWatch = () => controller.abort();
     deps.stop.addEventListener('abort', stopWatch, { once: true });
     let ended = false;
+    // Written with the next look at the runs (within pollMs), not from inside the watch.
+    let cloudChanges: CloudChangesMode | undefined;
+    const saveCloudChanges = async () => {
+      if (!cloudChanges) return;
+      const change = { cloudChanges };
+      cloudChanges = undefined;
+      await save(change);
+    };
     // Resolves to what made the watch end by itself, if it threw.
-    const watching = deps.watch(controller.signal).then(
+    const watching = deps.watch(controller.signal, (mode) => (cloudChanges = mode)).then(
       () => undefined,
       (error: unknown) => error,
     ).finally(() => {
@@ -142,6 +151,7 @@ export async function runDaemon(options: DaemonOptions, deps: DaemonDeps): Promi
     while (!ended) {
       await Promise.race([watching, deps.sleep(options.pollMs, controller.signal)]);
       await observeRuns();
+      await saveCloudChanges();
       if (!controller.signal.aborted && (await pausedNow())) controller.abort();
     }
     deps.stop.removeEventListener('abort', stopWatch);
@@ -160,7 +170,7 @@ export async function runDaemon(options: DaemonOptions, deps: DaemonDeps): Promi
     await save({ state: 'failing', lastError: { at: clock().toISOString(), message } });
     await deps.sleep(Math.min(options.retryMs * 2 ** (restarts - 1), options.maxRetryMs), deps.stop);
   }
-  await save({ state: 'stopped', nextRunAt: null });
+  await save({ state: 'stopped', nextRunAt: null, cloudChanges: null });
   log.line(clock(), 'service stopped');
   return ExitCode.ok;
 }

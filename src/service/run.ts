@@ -27,7 +27,7 @@ export async function runService(ctx: CommandContext) {
     return await runDaemon(
       { ...DEFAULT_DAEMON_OPTIONS, intervalMs: intervalSeconds * 1000 },
       {
-        watch: (signal) => runBisync({ watch: true, dryRun: false, resync: false, json: false, intervalSeconds, stop: signal }, watchCtx),
+        watch: (signal, onCloudChanges) => runBisync({ watch: true, dryRun: false, resync: false, json: false, intervalSeconds, stop: signal, onCloudChanges }, watchCtx),
         files,
         bisyncStateFile: ctx.paths.bisyncState(tenant.tenantId),
         notifier: desktopNotifier(ctx.platform, runCommand),

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { readJsonFile, writeJsonFile } from '../core/atomic-file.js';
+import type { CloudChangesMode } from '../bisync/cloud-changes.js';
 import { serviceLogDir } from './spec.js';
 
 /** The files the service and its commands share in the state dir. */
@@ -70,6 +71,8 @@ export interface ServiceHealth {
   /** When the next cloud check is due (estimated from the last run and the interval). */
   nextRunAt: string | null;
   pausedUntil: string | null;
+  /** How the watch learns of cloud changes (push-driven or polling); absent until it knows. */
+  cloudChanges?: CloudChangesMode | null;
   /** When each kind of notification was last shown: the rate limit survives a restart. */
   notifiedAt: Partial<Record<NotificationKind, string>>;
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { cliBin, makeTestUser, type TestUser } from '../../support/cli.js';
 import { afterAll, beforeAll } from 'vitest';
+import type { ServerOptions } from '../../../src/server/index.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { provisionTenant, rcloneAs, type ProvisionedTenant } from '../../support/tenant.js';
 
@@ -25,17 +26,21 @@ export interface Pair {
  * One reference server for a test file, and fresh provisioned users on it; all cleaned up after
  * the file. Call at the top level of the file.
  */
-export function useServer(): { newPair: (options?: { profile?: string }) => Promise<Pair> } {
+export function useServer(serverOptions: Partial<ServerOptions> = {}): { newPair: (options?: { profile?: string }) => Promise<Pair>; server: () => TestServer } {
   let server: TestServer | undefined;
   const pairs: Pair[] = [];
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer(serverOptions);
   });
   afterAll(async () => {
     for (const pair of pairs) await pair.user.cleanup();
     await server?.cleanup();
   });
   return {
+    server: () => {
+      if (!server) throw new Error('useServer: the server is not started yet');
+      return server;
+    },
     async newPair(options = {}) {
       if (!server) throw new Error('useServer: the server is not started yet (call newPair inside a test or hook)');
       const pair = await makePair(server, options);
@@ -45,7 +50,7 @@ export function useServer(): { newPair: (options?: { profile?: string }) => Prom
   };
 }
 
-async function makePair(server: TestServer, options: { profile?: string } = {}): Promise<Pair> {
+export async function makePair(server: TestServer, options: { profile?: string } = {}): Promise<Pair> {
   const user = await makeTestUser();
   const tenant = await provisionTenant(server, user, { mode: 'bisync' });
   const local = tenant.localPath;

@@ -8,6 +8,7 @@ export { isProcessAlive as isAlive } from '../../../src/core/process.js';
 import { parseMountinfo } from '../../../src/local/mount-table.js';
 import type { MountState } from '../../../src/mount/state.js';
 import type { MountStatusReport } from '../../../src/mount/status.js';
+import type { ServerOptions } from '../../../src/server/index.js';
 import { makeTestUser, type TestUser } from '../../support/cli.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { provisionTenant, rcloneAs, type ProvisionedTenant } from '../../support/tenant.js';
@@ -69,11 +70,11 @@ export async function forceCleanUp(home: string): Promise<void> {
  * One reference server per test file, a fresh mount-mode user per test; after each test every
  * rclone and mount of that user is gone, whatever the test did.
  */
-export function useMountServer(): { newUser: () => Promise<MountUser> } {
+export function useMountServer(serverOptions: Partial<ServerOptions> = {}): { newUser: () => Promise<MountUser>; server: () => TestServer } {
   let server: TestServer | undefined;
   let users: TestUser[] = [];
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer(serverOptions);
   });
   afterEach(async () => {
     for (const user of users) {
@@ -86,6 +87,10 @@ export function useMountServer(): { newUser: () => Promise<MountUser> } {
     await server?.cleanup();
   });
   return {
+    server: () => {
+      if (!server) throw new Error('useMountServer: the server is not started yet');
+      return server;
+    },
     async newUser() {
       if (!server) throw new Error('useMountServer: the server is not started yet');
       const user = await makeTestUser();

@@ -87,6 +87,7 @@ describe('cloud mount cleans up after crashes and refuses what would hide files'
       uptimeSeconds: null,
       logPath: null,
       uploads: null,
+      cloudChanges: null,
       fix: null,
     });
     const mounted = await me.cli('mount', '--verbose');
@@ -95,6 +96,10 @@ describe('cloud mount cleans up after crashes and refuses what would hide files'
     expect(secret.length).toBeGreaterThan(16);
     const outputs = [mounted, await me.cli('mount-status', '--verbose'), await me.cli('mount-status', '--json', '--verbose'), await me.cli('unmount', '--verbose')];
     for (const output of outputs) expect(`${output.stdout}${output.stderr}`).not.toContain(secret);
+    // The companion runs with --verbose too and reads the password from the state file.
+    const companionLog = await fs.readFile(path.join(me.user.stateDir, `mount-${me.tenant.tenantId}-companion.log`), 'utf8');
+    expect(companionLog).toContain('following the change feed');
+    expect(companionLog).not.toContain(secret);
     expect(outputs.map((output) => output.exitCode)).toEqual([0, 0, 0, 0]);
   });
 });

@@ -160,6 +160,27 @@ describe('startMount with the platform injected', () => {
 });
 
 describe('stopMount with the platform injected', () => {
+  it('linux: stops the companion with rclone, but never a process that took over its pid', async () => {
+    const { machine, deps } = fakeMachine(paths, 'linux');
+    const mountPoint = '/home/u/bm';
+    const rclone = { pid: 5150, command: `rclone mount basic-memory-t1:bucket ${mountPoint} --rc` };
+    await writeMountState(paths, 't1', { ...record(mountPoint), companionPid: 6160 });
+    machine.live.add(5150).add(6160);
+    machine.processes = [rclone, { pid: 6160, command: '/usr/bin/node /usr/lib/basic-memory/bin/basic-memory.js cloud mount-companion --api-url http://x' }];
+    machine.probe = 'mounted';
+    await stopMount(deps, 't1', 'basic-memory-t1', mountPoint, false);
+    expect(machine.signals).toContainEqual({ pid: 6160, signal: 'SIGTERM' });
+    expect(machine.live.has(6160)).toBe(false);
+
+    await writeMountState(paths, 't1', { ...record(mountPoint), companionPid: 6161 });
+    machine.live.add(5150).add(6161);
+    machine.signals = [];
+    machine.processes = [rclone, { pid: 6161, command: 'vim notes.md' }];
+    await stopMount(deps, 't1', 'basic-memory-t1', mountPoint, false);
+    expect(machine.signals.map((sent) => sent.pid)).not.toContain(6161);
+    expect(machine.live.has(6161)).toBe(true);
+  });
+
   it('windows: no unmount command; ending rclone unmounts the drive; state cleared', async () => {
     const { machine, deps } = fakeMachine(paths, 'windows');
     await writeMountState(paths, 't1', record('X:'));

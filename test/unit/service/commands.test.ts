@@ -86,6 +86,18 @@ describe('status', () => {
     expect(context.stdout()).toContain('last sync:  2026-11-29T11:50:00.000Z');
     expect(context.stdout()).toContain('last error: 2026-11-29T11:58:00.000Z: connection refused');
     expect(context.stdout()).toContain('next run:   2026-11-29T11:59:00.000Z');
+    expect(context.stdout()).not.toContain('cloud:');
+  });
+
+  it('says whether the running service is push-driven or polling', async () => {
+    const health: ServiceHealth = { state: 'watching', pid: 77, startedAt: '2026-11-29T11:00:00.000Z', updatedAt: '2026-11-29T11:58:00.000Z', lastSyncAt: null, lastError: null, consecutiveFailures: 0, nextRunAt: null, pausedUntil: null, cloudChanges: { mode: 'polling', reason: 'the cloud has no change feed', since: '2026-11-29T11:01:00.000Z' }, notifiedAt: {} };
+    await writeHealth(serviceFiles(dir), health);
+    const context = deps(false);
+    await serviceStatus({ json: false }, context.deps);
+    expect(context.stdout()).toContain('cloud:      polling at the interval: the cloud has no change feed (since 2026-11-29T11:01:00.000Z)');
+    const json = deps(true);
+    await serviceStatus({ json: true }, json.deps);
+    expect(JSON.parse(json.stdout())).toMatchObject({ health: { cloudChanges: { mode: 'polling' } } });
   });
 
   it.each([

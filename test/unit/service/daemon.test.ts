@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeJsonFile } from '../../../src/core/atomic-file.js';
 import { ExitCode, type ExitCodeValue } from '../../../src/core/errors.js';
 import { sleep } from '../../../src/core/process.js';
+import type { CloudChangesMode } from '../../../src/bisync/cloud-changes.js';
 import type { BisyncRunRecord } from '../../../src/bisync/state.js';
 import { runDaemon, type DaemonDeps } from '../../../src/service/daemon.js';
 import type { Notification } from '../../../src/service/notifier.js';
@@ -18,7 +19,7 @@ let stop: AbortController;
 let notified: Notification[];
 let logLines: string[];
 let watchSignals: AbortSignal[];
-let watchBehaviour: (signal: AbortSignal) => Promise<ExitCodeValue>;
+let watchBehaviour: (signal: AbortSignal, onCloudChanges: (mode: CloudChangesMode) => void) => Promise<ExitCodeValue>;
 
 const untilAborted = (signal: AbortSignal) => new Promise<ExitCodeValue>((resolve) => signal.addEventListener('abort', () => resolve(ExitCode.interrupted), { once: true }));
 
@@ -40,9 +41,9 @@ afterEach(async () => {
 
 function start(): Promise<ExitCodeValue> {
   const deps: DaemonDeps = {
-    watch: (signal) => {
+    watch: (signal, onCloudChanges) => {
       watchSignals.push(signal);
-      return watchBehaviour(signal);
+      return watchBehaviour(signal, onCloudChanges);
     },
     files,
     bisyncStateFile: stateFile,
@@ -96,6 +97,21 @@ describe('runDaemon', () => {
     expect(await daemon).toBe(ExitCode.ok);
     expect((await health()).state).toBe('stopped');
     expect(watchSignals[0]!.aborted).toBe(true);
+  });
+
+  it('the health file says whether the watch is push-driven or polling, and forgets it when stopped', async () => {
+    watchBehaviour = async (signal, onCloudChanges) => {
+      onCloudChanges({ mode: 'polling', reason: 'the cloud has no change feed', since: 'T1' });
+      await sleep(20);
+      onCloudChanges({ mode: 'push', reason: null, since: 'T2' });
+      return untilAborted(signal);
+    };
+    const daemon = start();
+    await waitFor('push in the health file', async () => (await health()).cloudChanges?.mode === 'push');
+    expect((await health()).cloudChanges).toEqual({ mode: 'push', reason: null, since: 'T2' });
+    stop.abort();
+    await daemon;
+    expect((await health()).cloudChanges).toBeNull();
   });
 
   it('does not report a run that finished before it started', async () => {
