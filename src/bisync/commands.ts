@@ -7,6 +7,7 @@ import { DROPPED } from '../rclone/environment.js';
 import { MINIMUM_RCLONE, supports } from '../rclone/capabilities.js';
 import type { RcloneVersion } from '../rclone/version.js';
 import { resolveLocalPath } from '../local/paths.js';
+import { makeFolder, requireUsableFolder } from '../local/folder-check.js';
 import { isProcessAlive } from '../core/process.js';
 import { readHealth, serviceFiles } from '../service/state.js';
 import { bisyncSessionName, isTigrisEndpoint } from './args.js';
@@ -69,6 +70,7 @@ export async function runBisync(options: BisyncRun, ctx: CommandContext): Promis
   const profile = loadBisyncProfile(parseProfileName(options.profile, ctx.settings.bisyncProfile));
   const version = await versionCheck;
   const target = resolveTarget(ctx, tenant, options.path);
+  await requireUsableFolder(target.localPath);
 
   const mountPoint = await activeMountOver(ctx.paths, tenant.tenantId, target.localPath);
   if (mountPoint) {
@@ -99,17 +101,17 @@ export async function runBisync(options: BisyncRun, ctx: CommandContext): Promis
     };
     const request = { profile, dryRun: options.dryRun, baseline: options.resync };
     if (options.watch) {
-      if ((await readListingState(target.workdir, target.session)) === 'missing') await fs.mkdir(target.localPath, { recursive: true });
+      if ((await readListingState(target.workdir, target.session)) === 'missing') await makeFolder(target.localPath);
       output.info(`Watching ${target.localPath} (profile ${profile.name}): syncing ${WATCH_DEBOUNCE_MS / 1000}s after a local change and every ${intervalSeconds}s for cloud changes.`);
       return await watchAndSync(deps, target, request, { intervalMs: intervalSeconds * 1000, debounceMs: WATCH_DEBOUNCE_MS, stop: options.stop });
     }
 
     const report = await syncOnce(deps, target, request);
-    const lines = describeReport(report, { dryRun: options.dryRun, maxDeletePercent: profile.maxDeletePercent, deleteAdvice: await adviseOnDeleteStop(report.outcome, target, ctx) });
+    const lines = describeReport(report, { dryRun: options.dryRun, maxDeletePercent: profile.maxDeletePercent, deleteAdvice: await adviseOnDeleteStop(report.outcome, target, ctx, options.dryRun) });
     for (const note of report.notes) output.info(note);
     const showFiles = options.dryRun || output.verbose || report.record.conflicts.length > 0;
     for (const line of [...(showFiles ? lines.transfers : []), ...lines.conflicts]) output.info(`  ${line}`);
-    const exitCode = exitCodeFor(report);
+    const exitCode = exitCodeFor(report, { dryRun: options.dryRun });
     if (lines.ok) output.success(lines.headline);
     else {
       output.error(lines.headline);
@@ -183,7 +185,7 @@ export async function bisyncStatus(options: JsonOptions, ctx: CommandContext): P
 }
 
 /** After a delete stop: the command that allows it (a profile, or the listed deletes applied by hand). */
-async function adviseOnDeleteStop(outcome: BisyncOutcome, target: SyncTarget, ctx: CommandContext): Promise<string | undefined> {
+async function adviseOnDeleteStop(outcome: BisyncOutcome, target: SyncTarget, ctx: CommandContext, dryRun: boolean): Promise<string | undefined> {
   if (outcome.kind !== 'safety-stop' || !outcome.reasons.includes('max-delete')) return undefined;
   const shares = outcome.deleteShares ?? [];
   const apply = deletesToApply(shares, outcome.changes, target, target.workdir);
@@ -191,7 +193,7 @@ async function adviseOnDeleteStop(outcome: BisyncOutcome, target: SyncTarget, ct
   // The same rclone the CLI runs: its global flags, without the variables it hides from rclone.
   const unset = process.platform === 'win32' ? [] : DROPPED.filter((name) => ctx.env[name] !== undefined).flatMap((name) => ['-u', name]);
   const rclone = [...(unset.length > 0 ? ['env', ...unset] : []), ctx.rclone.binary, ...ctx.rclone.environment.globalArgs];
-  return deleteStopAdvice({ shares, profiles: loadBisyncProfiles(), apply, rclone });
+  return deleteStopAdvice({ shares, profiles: loadBisyncProfiles(), apply, rclone, dryRun });
 }
 
 async function requireBisyncRclone(ctx: CommandContext): Promise<RcloneVersion> {

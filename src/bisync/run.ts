@@ -11,6 +11,7 @@ import { chooseComparison, hasModtimeOnlyLines } from './compare.js';
 import { nextAttempt, recordOf, resultOf, type Attempt, type AttemptContext, type AttemptDone } from './attempts.js';
 import { dropIdenticalCopies, keepBothBeforeBaseline, renameLeftoverCopies, renameRcloneCopies, resolveConflictsByAge } from './conflicts.js';
 import { freeBytesAt, removePartialFiles, requireDiskSpace } from './disk-space.js';
+import { makeFolder } from '../local/folder-check.js';
 import { compileFilterRules, filtersChangedSinceBaseline } from './filters.js';
 import { exactExcludeRule, readRefusedNames, refusedLongNames, refusedNamesNote, rememberRefusedNames } from './refused-names.js';
 import type { Interrupts } from './interrupts.js';
@@ -87,7 +88,7 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
   const rcloneNamesCopies = supports(version, 'conflictResolve');
   const keptConflicts: Conflict[] = [];
   if (plan.mode === 'baseline' && !request.dryRun) {
-    await fs.mkdir(target.localPath, { recursive: true });
+    await makeFolder(target.localPath);
     await ensureCheckFile(target.localPath);
     if (!rcloneNamesCopies) keptConflicts.push(...(await renameLeftoverCopies(deps.rclone, target)));
     // rclone's baseline lets the folder's copy overwrite every differing cloud copy: keep both first.
@@ -159,7 +160,8 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
     localPath: target.localPath,
     mode: plan.mode,
     why: plan.mode === 'baseline' ? plan.why : undefined,
-    result: deps.interrupts.hardStopped ? 'interrupted' : outcome.kind,
+    // Ctrl-C ends a run before its follow-ups (a conflict baseline, the safety net's upload): never 'ok'.
+    result: interrupted ? 'interrupted' : outcome.kind,
     safetyReasons: outcome.kind === 'safety-stop' ? outcome.reasons : [],
     pendingDeletes: outcome.kind === 'safety-stop' ? outcome.pendingDeletes : undefined,
     detail: 'detail' in outcome ? outcome.detail : undefined,

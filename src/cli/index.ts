@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { CommanderError, type Command } from 'commander';
 import { CliError, ExitCode, type ExitCodeValue } from '../core/errors.js';
+import { interruptedLine, interruptsClaimed } from '../core/interrupt.js';
 import type { Output } from '../core/output.js';
 import type { GlobalOptions } from '../core/command.js';
 import { COMMANDS, GROUPS } from './commands.js';
@@ -24,6 +25,14 @@ async function main(argv: string[]): Promise<number> {
     exitCode = code ?? ExitCode.ok;
   };
 
+  // Ctrl-C that no command claimed: stop at once, saying how far the command got.
+  process.on('SIGINT', () => {
+    if (interruptsClaimed()) return;
+    if (output) output.interrupted();
+    else process.stderr.write(`${interruptedLine(undefined, [])}\n`);
+    process.exit(ExitCode.interrupted);
+  });
+
   const program = buildProgram(readVersion(), COMMANDS, GROUPS, run);
   try {
     await program.parseAsync(argv);
@@ -45,6 +54,12 @@ function reportError(error: unknown, output: Output | undefined, verbose: boolea
     if (error.hint) hint(error.hint);
     if (verbose && error.cause instanceof Error) hint(error.cause.stack ?? String(error.cause));
     return error.exitCode;
+  }
+  // Ctrl-C at a prompt no command wraps: inquirer rejects with this error instead of a signal.
+  if (error instanceof Error && error.name === 'ExitPromptError') {
+    if (output) output.interrupted();
+    else process.stderr.write(`${interruptedLine(undefined, [])}\n`);
+    return ExitCode.interrupted;
   }
   const message = error instanceof Error ? error.message : String(error);
   print(`Unexpected failure: ${message}`);

@@ -1,5 +1,6 @@
 import type { CommandContext, JsonOptions } from '../core/command.js';
 import { CliError, ExitCode, type ExitCodeValue } from '../core/errors.js';
+import { claimInterrupts } from '../core/interrupt.js';
 import { parseProfileName } from '../core/settings.js';
 import { readTenantState, remoteBucketPath, requireTenantState } from '../core/tenant-state.js';
 import { cachedRcloneVersion } from '../rclone/version-cache.js';
@@ -72,6 +73,7 @@ export async function mount(options: MountOptions, ctx: CommandContext): Promise
   // Ctrl-C while waiting for the mount undoes it instead of leaving a detached rclone behind.
   const interrupted = new AbortController();
   const abort = () => interrupted.abort();
+  const release = claimInterrupts();
   process.once('SIGINT', abort).once('SIGTERM', abort);
   const state = await startMount(deps, {
     tenantId: tenant.tenantId,
@@ -82,7 +84,10 @@ export async function mount(options: MountOptions, ctx: CommandContext): Promise
     rcloneVersion: formatVersion(installed),
     rcAddr,
     args: built.args,
-  }, interrupted.signal).finally(() => process.off('SIGINT', abort).off('SIGTERM', abort));
+  }, interrupted.signal).finally(() => {
+    release();
+    process.off('SIGINT', abort).off('SIGTERM', abort);
+  });
   ctx.output.redactor.add(state.rcPass);
   ctx.output.success(`Mounted ${remotePath} at ${mountPoint} (profile ${profile.name}, rclone ${state.rcloneVersion}, pid ${state.pid}).`);
   ctx.output.info(`Writes upload ${profile.vfsWriteBack} after a file is closed; changes made elsewhere show here within ${profile.dirCacheTime} (S3 sends no change notifications).`);

@@ -11,6 +11,7 @@ import { readMountState } from '../mount/state.js';
 import { ensureRclone } from '../rclone/installer.js';
 import { installOfficialRclone } from '../rclone/official-installer.js';
 import { createRclone } from '../rclone/runner.js';
+import { makeFolder, requireUsableFolder } from '../local/folder-check.js';
 import { credentialIdFor, credentialsReplacedBy, defaultChoices, type SetupChoices, type SetupMode } from './choices.js';
 
 /** `cloud setup`'s flags. */
@@ -42,7 +43,8 @@ export async function setup(flags: SetupOptions, givenCtx: CommandContext): Prom
 
   const previous = await readTenantState(ctx.paths);
   const defaults = defaultChoices({ flags, previous, tenantId: info.tenant_id, settings: ctx.settings, platform: ctx.platform, homeDir: ctx.homeDir, cwd: ctx.cwd });
-  const choices = ctx.canPrompt && !flags.yes ? await (await import('./prompts.js')).askSetupChoices(defaults) : defaults;
+  const choices = ctx.canPrompt && !flags.yes ? await (await import('./prompts.js')).askSetupChoices(defaults, ctx) : defaults;
+  if (choices.mode === 'bisync') await requireUsableFolder(choices.localPath);
   const currentMount = await readMountState(ctx.paths, info.tenant_id);
   // Our own mount there is fine: it is remounted with the new key below.
   if (choices.mode === 'mount' && currentMount?.mountPoint !== choices.localPath) await requireEmptyMountPoint(choices.localPath);
@@ -68,7 +70,7 @@ export async function setup(flags: SetupOptions, givenCtx: CommandContext): Prom
     await output.step(`Revoking the credential this machine used before (${credential.access_key})`, () => api.revokeCredential(credential.id));
   }
 
-  await fs.mkdir(choices.localPath, { recursive: true, mode: 0o700 });
+  await makeFolder(choices.localPath);
   const state: TenantState = {
     tenantId: info.tenant_id,
     bucketName: info.bucket_name,
