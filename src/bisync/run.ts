@@ -79,12 +79,8 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
   if (!request.dryRun) await requireDiskSpace({ rclone: deps.rclone, freeBytes: freeBytesAt }, { ...target, priorCloudListing: plan.mode === 'sync' ? await readPriorCloudListing(target.workdir, target.session) : undefined }, { always: state.lastRun?.result === 'disk-full' });
 
   const notes: string[] = [];
-  const told = new Set(state.toldFallbacks ?? []);
-  const tell = (fallback: Fallback) => {
-    if (told.has(fallback.key)) return;
-    told.add(fallback.key);
-    output.warn(fallback.message);
-  };
+  // How the CLI copes with an older rclone is not news to people: told with --verbose only.
+  const tell = (fallback: Fallback) => output.debug(fallback.message);
   const rcloneNamesCopies = supports(version, 'conflictResolve');
   const keptConflicts: Conflict[] = [];
   if (plan.mode === 'baseline' && !request.dryRun) {
@@ -170,7 +166,7 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
     attempts: done.map(recordOf),
   };
   if (!request.dryRun) {
-    await recordRun(deps.paths, target.tenantId, record, [...told]);
+    await recordRun(deps.paths, target.tenantId, record);
     if (outcome.kind === 'ok' && changedSomething(record)) {
       await deps.notifySync().catch((error: unknown) => output.debug(`POST /sync failed (best effort): ${(error as Error).message}`));
     }

@@ -52,8 +52,12 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
   let state: WatchState = { kind: 'starting' };
   let nextRunAt: Date | undefined;
   // Off a terminal each line stays in the log: one per run's result, none per reschedule.
+  let shown = '';
   const render = (resultChanged: boolean) => {
-    if (output.interactive || resultChanged) output.live(watchStatusLine({ state, nextRunAt, folder: target.localPath, now: new Date(), columns: output.columns }));
+    const line = watchStatusLine({ state, nextRunAt, folder: target.localPath, now: new Date(), columns: output.columns });
+    if (line === shown || !(output.interactive || resultChanged)) return;
+    output.live(line);
+    shown = line;
   };
   const failed = (headline: string, warning: string, key: string) => {
     state = { kind: 'failing', since: state.kind === 'failing' ? state.since : new Date(), headline };
