@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import type { CommandContext, JsonOptions } from '../core/command.js';
 import { CliError, ExitCode, type ExitCodeValue } from '../core/errors.js';
 import { parseDuration, parseProfileName } from '../core/settings.js';
+import { formatLocalTime } from '../core/time.js';
 import { remoteBucketPath, requireTenantState, type TenantState } from '../core/tenant-state.js';
 import { DROPPED } from '../rclone/environment.js';
 import { MINIMUM_RCLONE, supports } from '../rclone/capabilities.js';
@@ -171,13 +172,13 @@ export async function bisyncStatus(options: JsonOptions, ctx: CommandContext): P
   const rows: [string, string][] = [
     ['folder', localPath],
     ['cloud', remote],
-    ['last run', run ? `${run.finishedAt} (${run.result}${run.mode === 'baseline' ? `, baseline: ${run.why ?? ''}` : ''}, ${run.profile}, ${(run.durationMs / 1000).toFixed(1)}s)` : 'never'],
+    ['last run', run ? `${formatLocalTime(run.finishedAt)} (${run.result}${run.mode === 'baseline' ? `, baseline: ${run.why ?? ''}` : ''}, ${run.profile}, ${(run.durationMs / 1000).toFixed(1)}s)` : 'never'],
     ['changes', run ? `${run.changes.toCloud.length} to the cloud, ${run.changes.toLocal.length} to this folder` : '-'],
     ['rclone runs', run?.attempts ? describeAttempts(run.attempts) : '-'],
     ['conflicts', run && run.conflicts.length > 0 ? run.conflicts.map((conflict) => (conflict.copies.length > 0 ? `${conflict.path} (kept: ${conflict.copies.join(', ')})` : conflict.path)).join('; ') : 'none'],
-    ['last success', state.lastSuccessAt ?? 'never'],
-    ['watch', watch ? `running (pid ${watch.pid}, since ${watch.startedAt})` : 'not running'],
-    ['service', health ? `${serviceState ?? ''}${serviceState === 'stopped' ? '' : ` (pid ${health.pid})`}${health.pausedUntil ? `, until ${health.pausedUntil}` : ''}` : 'not used (`basic-memory cloud bisync-service install`)'],
+    ['last success', state.lastSuccessAt ? formatLocalTime(state.lastSuccessAt) : 'never'],
+    ['watch', watch ? `running (pid ${watch.pid}, since ${formatLocalTime(watch.startedAt)})` : 'not running'],
+    ['service', health ? `${serviceState ?? ''}${serviceState === 'stopped' ? '' : ` (pid ${health.pid})`}${health.pausedUntil ? `, until ${formatLocalTime(health.pausedUntil)}` : ''}` : 'not used (`basic-memory cloud bisync-service install`)'],
     ['next run', baselineReason ? `makes a new baseline (${baselineReason})` : 'a normal sync'],
   ];
   if (staleLocks.length > 0) rows.push(['stale locks', `${staleLocks.length} (cleared by the next run)`]);

@@ -5,7 +5,7 @@ import type { ApiClient, CreatedCredentials } from '../api/types.js';
 import { ensureLoggedIn } from '../auth/login.js';
 import { CliError, ExitCode, type ExitCodeValue } from '../core/errors.js';
 import { remoteNameFor } from '../core/paths.js';
-import { readTenantState, writeTenantState, type TenantState } from '../core/tenant-state.js';
+import { readTenantState, shortTenantId, writeTenantState, type TenantState } from '../core/tenant-state.js';
 import { locateRcloneConfig, writeRemote } from '../rclone/config-file.js';
 import { readMountState } from '../mount/state.js';
 import { ensureRclone } from '../rclone/installer.js';
@@ -39,7 +39,7 @@ export async function setup(flags: SetupOptions, givenCtx: CommandContext): Prom
   output.success(`rclone ${rcloneVersion.raw}`);
   await ensureLoggedIn(ctx);
   const api = await ctx.api();
-  const info = await output.step('Fetching your tenant', () => api.getMountInfo(), (found) => `Tenant ${found.tenant_id}, bucket ${found.bucket_name}`);
+  const info = await output.step('Fetching your tenant', () => api.getMountInfo(), (found) => `Tenant ${shortTenantId(found.tenant_id)}`);
 
   const previous = await readTenantState(ctx.paths);
   const defaults = defaultChoices({ flags, previous, tenantId: info.tenant_id, settings: ctx.settings, platform: ctx.platform, homeDir: ctx.homeDir, cwd: ctx.cwd });
@@ -150,7 +150,7 @@ function printSummary(ctx: CommandContext, summary: { tenantId: string; bucketNa
   output.info('');
   output.success('Basic Memory cloud is set up.');
   const rows: [string, string][] = [
-    ['tenant', summary.tenantId],
+    ['tenant', shortTenantId(summary.tenantId)],
     ['bucket', summary.bucketName],
     ['remote', `${summary.remoteName}: in ${summary.rcloneConfig}`],
     ['folder', summary.localPath],

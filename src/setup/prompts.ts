@@ -11,19 +11,23 @@ export const CANCELLED_AT_PROMPT = 'Setup cancelled: nothing was changed (no cre
  * folder question goes back to the mode question; Ctrl-C at either ends setup with exit 130 before
  * anything is written. The folder typed is stored absolute (`~/My Notes` → `$HOME/My Notes`).
  */
+// inquirer marks an answered question with ✔; every done line of this CLI uses ✓.
+const theme = { prefix: { idle: '?', done: '✓' } };
+
 export async function askSetupChoices(defaults: SetupChoices, where: LocalPlatform): Promise<SetupChoices> {
   const { select, input } = await import('@inquirer/prompts');
   let mode: SetupMode = defaults.mode;
   for (;;) {
     mode = (await cancellable(() => select({
       message: 'How should your notes appear on this computer?',
+      theme,
       default: mode,
       choices: [
         { value: 'bisync' as const, name: 'A synced folder (bisync)', description: 'A real local folder kept in two-way sync. Best for Obsidian and offline work.' },
         { value: 'mount' as const, name: 'A live mount', description: 'The cloud bucket as a folder, no sync step. Needs a network connection.' },
       ],
     }))) ?? mode;
-    const typed = await cancellable((signal) => input({ message: 'Local folder (Esc: back):', default: defaults.localPath }, { signal }), { escapeGoesBack: true });
+    const typed = await cancellable((signal) => input({ message: 'Local folder (Esc: back):', default: defaults.localPath, theme }, { signal }), { escapeGoesBack: true });
     if (typed === undefined) continue;
     const localPath = typed.trim() ? resolveLocalPath(typed.trim(), where) : defaults.localPath;
     return { ...defaults, mode, localPath };

@@ -10,6 +10,7 @@ import { startTestServer, type TestServer } from '../../support/server.js';
 let server: TestServer;
 let user: TestUser;
 let token: string;
+let tenantId: string;
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -18,7 +19,7 @@ afterAll(async () => {
   await server.cleanup();
 });
 beforeEach(async () => {
-  ({ token } = await server.mintToken('new'));
+  ({ token, tenantId } = await server.mintToken('new'));
   user = await makeTestUser({ BASIC_MEMORY_CLOUD_URL: server.apiUrl, BASIC_MEMORY_TOKEN: token });
 });
 afterEach(async () => {
@@ -62,6 +63,10 @@ describe('cloud setup in a terminal', () => {
     // No literal `~` folder next to where setup ran (the home folder here).
     expect(await exists(path.join(user.home, '~'))).toBe(false);
     expect(run.text()).toContain(`folder  ${expected}`);
+    // People read the tenant's short id; the full one is for JSON and files.
+    expect(run.text()).toContain(`tenant  ${tenantId.slice(0, 8)}\r\n`);
+    expect(run.text()).not.toContain(`Tenant ${tenantId}`);
+    expect(run.text()).not.toMatch(/✔/);
 
     await fs.writeFile(path.join(expected, 'typed.md'), 'hello\n');
     const sync = await user.run(['cloud', 'bisync', '--json']);
