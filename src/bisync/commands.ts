@@ -21,6 +21,7 @@ import type { BisyncOutcome } from './outcome.js';
 import { loadBisyncProfile, loadBisyncProfiles } from './profiles.js';
 import { deleteStopAdvice, deletesToApply, writeDeleteLists } from './safety-advice.js';
 import { describeAttempts, describeReport, exitCodeFor } from './report.js';
+import { progressLine, type RcloneStats } from './progress.js';
 import { syncOnce, type SyncTarget } from './run.js';
 import { readBisyncState, runningWatch } from './state.js';
 import { findStaleLocks, readListingState } from './workdir.js';
@@ -99,6 +100,10 @@ export async function runBisync(options: BisyncRun, ctx: CommandContext): Promis
       paths: ctx.paths,
       interrupts,
       notifySync: async () => (await ctx.api()).notifySync(),
+      // Counts and bytes on a terminal; a watch has its status line instead.
+      progress: output.interactive && !output.json && !options.watch
+        ? (stats: RcloneStats | undefined, elapsedMs: number, baseline: boolean) => output.live(progressLine({ stats, elapsedMs, storage: storageOf(tenant.endpointUrl), baseline, columns: output.columns }))
+        : undefined,
     };
     const request = { profile, dryRun: options.dryRun, baseline: options.resync };
     if (options.watch) {
@@ -107,7 +112,7 @@ export async function runBisync(options: BisyncRun, ctx: CommandContext): Promis
       return await watchAndSync(deps, target, request, { intervalMs: intervalSeconds * 1000, debounceMs: WATCH_DEBOUNCE_MS, stop: options.stop });
     }
 
-    const report = await syncOnce(deps, target, request);
+    const report = await syncOnce(deps, target, request).finally(() => output.clearLive());
     const lines = describeReport(report, { dryRun: options.dryRun, maxDeletePercent: profile.maxDeletePercent, deleteAdvice: await adviseOnDeleteStop(report.outcome, target, ctx, options.dryRun) });
     for (const note of report.notes) output.info(note);
     const showFiles = options.dryRun || output.verbose || report.record.conflicts.length > 0;
@@ -195,6 +200,15 @@ async function adviseOnDeleteStop(outcome: BisyncOutcome, target: SyncTarget, ct
   const unset = process.platform === 'win32' ? [] : DROPPED.filter((name) => ctx.env[name] !== undefined).flatMap((name) => ['-u', name]);
   const rclone = [...(unset.length > 0 ? ['env', ...unset] : []), ctx.rclone.binary, ...ctx.rclone.environment.globalArgs];
   return deleteStopAdvice({ shares, profiles: loadBisyncProfiles(), apply, rclone, dryRun });
+}
+
+/** The storage's host and port as people can check it (`127.0.0.1:9000`, `fly.storage.tigris.dev`). */
+function storageOf(endpointUrl: string): string {
+  try {
+    return new URL(endpointUrl).host;
+  } catch {
+    return endpointUrl;
+  }
 }
 
 async function requireBisyncRclone(ctx: CommandContext): Promise<RcloneVersion> {

@@ -15,6 +15,7 @@ import { makeFolder } from '../local/folder-check.js';
 import { compileFilterRules, filtersChangedSinceBaseline } from './filters.js';
 import { exactExcludeRule, readRefusedNames, refusedLongNames, refusedNamesNote, rememberRefusedNames } from './refused-names.js';
 import type { Interrupts } from './interrupts.js';
+import { parseStatsLine, type RcloneStats } from './progress.js';
 import { parseBisyncOutcome, type BisyncOutcome, type Changes, type Conflict, type FileChange } from './outcome.js';
 import { planRun, type RunPlan } from './plan.js';
 import { openSafetyNet, type SafetyNet } from './safety-net.js';
@@ -42,6 +43,8 @@ export interface SyncDeps {
   interrupts: Interrupts;
   /** `POST /sync`, best effort. */
   notifySync: () => Promise<void>;
+  /** Shown while rclone runs (on a terminal): called on its stats and every second. */
+  progress?: ((stats: RcloneStats | undefined, elapsedMs: number, baseline: boolean) => void) | undefined;
 }
 
 export interface SyncRequest {
@@ -191,9 +194,20 @@ async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncReques
   for (const fallback of fallbacks) tell(fallback);
   context.rcloneResolvesConflicts = rcloneSettlesConflicts(args);
   await fs.mkdir(target.workdir, { recursive: true, mode: 0o700 });
-  const child = await deps.rclone.start(args, { detached: true, onStderrLine: (line) => deps.output.debug(line) });
+  const { progress } = deps;
+  let stats: RcloneStats | undefined;
+  const onStderrLine = (line: string) => {
+    const parsed = progress ? parseStatsLine(line) : undefined;
+    if (parsed) stats = parsed;
+    else deps.output.debug(line);
+  };
+  const startedAt = Date.now();
+  const report = () => progress?.(stats, Date.now() - startedAt, attempt.mode === 'baseline');
+  const child = await deps.rclone.start(progress ? [...args, '--stats', '1s', '--stats-one-line'] : args, { detached: true, onStderrLine });
   deps.interrupts.track(child);
-  const result = await child.result;
+  report();
+  const ticker = progress ? setInterval(report, 1_000) : undefined;
+  const result = await child.result.finally(() => clearInterval(ticker));
   deps.interrupts.track(undefined);
   if (result.exitCode !== 0 && !request.dryRun) {
     await rememberRefusedNames(target.workdir, target.localPath, refusedLongNames(result.stderr));

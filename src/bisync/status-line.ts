@@ -33,12 +33,11 @@ export function watchStatusLine({ state, nextRunAt, folder, now, columns }: Stat
     : undefined;
   const parts = [lead, upcoming, `watching ${folder} (Ctrl-C to stop)`].filter((part): part is string => part !== undefined);
   if (columns === undefined) return parts.join(SEPARATOR);
-  const room = Math.max(1, columns - 1);
   for (let count = parts.length; count > 1; count -= 1) {
     const line = parts.slice(0, count).join(SEPARATOR);
-    if (stringWidth(line) <= room) return line;
+    if (stringWidth(line) < columns) return line;
   }
-  return cut(lead, room);
+  return fitToWidth(lead, columns);
 }
 
 function leadOf(state: WatchState, time: (moment: Date) => string): string {
@@ -50,8 +49,12 @@ function leadOf(state: WatchState, time: (moment: Date) => string): string {
   }
 }
 
-/** Pure: `text` cut to `room` cells, ending in `…` when cut. */
-function cut(text: string, room: number): string {
+/**
+ * Pure: `text` in fewer cells than the terminal has (`columns - 1`: a line that reaches the last
+ * column makes some terminals wrap), ending in `…` when cut.
+ */
+export function fitToWidth(text: string, columns: number): string {
+  const room = Math.max(1, columns - 1);
   if (stringWidth(text) <= room) return text;
   let kept = '';
   for (const character of text) {

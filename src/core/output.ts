@@ -97,6 +97,13 @@ export class Output {
     }
   }
 
+  /** Erases the live line (a progress line that is over), leaving nothing behind. */
+  clearLive(): void {
+    if (!this.liveLineShown) return;
+    this.stderr.write('\r\x1b[2K');
+    this.liveLineShown = false;
+  }
+
   /** Runs `task` under a spinner on a TTY; without one, prints the label and the outcome as lines. */
   async step<T>(label: string, task: () => Promise<T>, done?: (value: T) => string): Promise<T> {
     this.runningStep = label;
