@@ -51,11 +51,11 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
   let firstRun = true;
   let state: WatchState = { kind: 'starting' };
   let nextRunAt: Date | undefined;
-  // Off a terminal each line stays in the log: one per run's result, none per reschedule.
   let shown = '';
-  const render = (resultChanged: boolean) => {
+  // On a terminal the line is redrawn when it changes; off one (a log) it is written once per run.
+  const render = (runEnded: boolean) => {
     const line = watchStatusLine({ state, nextRunAt, folder: target.localPath, now: new Date(), columns: output.columns });
-    if (line === shown || !(output.interactive || resultChanged)) return;
+    if (output.interactive ? line === shown : !runEnded) return;
     output.live(line);
     shown = line;
   };
