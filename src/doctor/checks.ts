@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { ApiClient } from '../api/types.js';
 import { isCliError, ExitCode } from '../core/errors.js';
 import type { StatePaths } from '../core/paths.js';
-import { remoteBucketPath, shortTenantId, type TenantState } from '../core/tenant-state.js';
+import { remoteBucketPath, type TenantState } from '../core/tenant-state.js';
 import { filtersChangedSinceBaseline } from '../bisync/filters.js';
 import { findStaleLocks, type LockCheck } from '../bisync/workdir.js';
 import { readRemote } from '../rclone/config-file.js';
@@ -115,7 +115,7 @@ export async function checkLogin(api: () => Promise<ApiClient>, apiReachable: bo
     if (tenant && info.tenant_id !== tenant.tenantId) {
       return fail(name, `Logged in as tenant ${info.tenant_id}, but this machine is set up for tenant ${tenant.tenantId}.`, SETUP);
     }
-    return ok(name, `token accepted (tenant ${shortTenantId(info.tenant_id)})`);
+    return ok(name, `token accepted (tenant ${info.tenant_id}, bucket ${info.bucket_name})`);
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     if (isCliError(error) && error.exitCode === ExitCode.auth) return fail(name, detail, 'Run `basic-memory cloud login`.');
@@ -125,7 +125,7 @@ export async function checkLogin(api: () => Promise<ApiClient>, apiReachable: bo
 
 export function checkSetUp(tenant: TenantState | undefined): Check {
   if (!tenant) return fail('setup', 'This machine is not set up for Basic Memory cloud yet.', SETUP);
-  return ok('setup', `tenant ${shortTenantId(tenant.tenantId)}, ${tenant.mode} at ${tenant.localPath}`);
+  return ok('setup', `tenant ${tenant.tenantId}, ${tenant.mode} at ${tenant.localPath}`);
 }
 
 /** The remote's section in the config rclone really reads. */
