@@ -12,6 +12,7 @@ import { makeFolder, requireUsableFolder } from '../local/folder-check.js';
 import { isProcessAlive } from '../core/process.js';
 import { readHealth, serviceFiles } from '../service/state.js';
 import { bisyncSessionName, isTigrisEndpoint } from './args.js';
+import { listConflictCopies } from './conflict-copies.js';
 import { filtersChangedSinceBaseline, seedFilters } from './filters.js';
 import { Interrupts } from './interrupts.js';
 import { acquireBisyncLock } from './lock.js';
@@ -153,6 +154,7 @@ export async function bisyncStatus(options: JsonOptions, ctx: CommandContext): P
   const filtersChanged = await filtersChangedSinceBaseline(ctx.paths);
   const watch = await runningWatch(ctx.paths, tenant.tenantId);
   const staleLocks = await findStaleLocks(ctx.paths, tenant.tenantId);
+  const conflictCopies = await listConflictCopies(localPath);
   const health = await readHealth(serviceFiles(ctx.paths.dir));
   // A killed service cannot write `stopped`: its last state counts only while its process lives.
   const serviceState = health && health.state !== 'stopped' && !isProcessAlive(health.pid) ? 'stopped' : health?.state;
@@ -167,6 +169,7 @@ export async function bisyncStatus(options: JsonOptions, ctx: CommandContext): P
     nextRunNeedsBaseline: baselineReason !== undefined,
     baselineReason: baselineReason ?? null,
     staleLocks: staleLocks.map((lock) => lock.file),
+    conflictCopies,
     service: health ? { state: serviceState, pid: health.pid, pausedUntil: health.pausedUntil, lastSyncAt: health.lastSyncAt, lastError: health.lastError, nextRunAt: health.nextRunAt } : null,
   };
   if (options.json) {
@@ -181,13 +184,14 @@ export async function bisyncStatus(options: JsonOptions, ctx: CommandContext): P
     ['changes', run ? `${run.changes.toCloud.length} to the cloud, ${run.changes.toLocal.length} to this folder` : '-'],
     ['rclone runs', run?.attempts ? describeAttempts(run.attempts) : '-'],
     ['conflicts', run && run.conflicts.length > 0 ? run.conflicts.map((conflict) => (conflict.copies.length > 0 ? `${conflict.path} (kept: ${conflict.copies.join(', ')})` : conflict.path)).join('; ') : 'none'],
+    ['conflict copies', conflictCopies.length > 0 ? `${conflictCopies.length} in the folder (merge, then delete): ${conflictCopies.join(', ')}` : 'none'],
     ['last success', state.lastSuccessAt ? formatLocalTime(state.lastSuccessAt) : 'never'],
     ['watch', watch ? `running (pid ${watch.pid}, since ${formatLocalTime(watch.startedAt)})` : 'not running'],
     ['service', health ? `${serviceState ?? ''}${serviceState === 'stopped' ? '' : ` (pid ${health.pid})`}${health.pausedUntil ? `, until ${formatLocalTime(health.pausedUntil)}` : ''}` : 'not used (`basic-memory cloud bisync-service install`)'],
     ['next run', baselineReason ? `makes a new baseline (${baselineReason})` : 'a normal sync'],
   ];
   if (staleLocks.length > 0) rows.push(['stale locks', `${staleLocks.length} (cleared by the next run)`]);
-  ctx.output.print(rows.map(([key, value]) => `${`${key}:`.padEnd(14)}${value}`).join('\n'));
+  ctx.output.print(rows.map(([key, value]) => `${`${key}:`.padEnd(17)}${value}`).join('\n'));
 }
 
 /** After a delete stop: the command that allows it (a profile, or the listed deletes applied by hand). */
