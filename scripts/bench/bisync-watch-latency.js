@@ -31,7 +31,8 @@ await benchEachSize(sizes, { what: 'median', ms: GOAL_MS, notes: GOAL_NOTES }, a
   const watch = startCli(tenant, ['cloud', 'bisync', '--watch', '--interval', '1h']);
   let log = '';
   watch.stderr.on('data', (chunk) => (log += chunk.toString()));
-  const syncsDone = () => (log.match(/next cloud check/g) ?? []).length;
+  // Off a terminal the watch writes one status line per run.
+  const syncsDone = () => (log.match(/^✓ \d\d:\d\d:\d\d /gm) ?? []).length;
   const waitForSyncs = async (count) => {
     while (syncsDone() < count) await new Promise((resolve) => setTimeout(resolve, 20));
   };

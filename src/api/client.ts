@@ -1,7 +1,7 @@
 import { CliError, ExitCode } from '../core/errors.js';
 import type { Output } from '../core/output.js';
 import { followChangeFeed } from './change-feed.js';
-import { apiErrorFor, sendRequest, type HttpMethod, type HttpResponse, type RetryPolicy } from './http.js';
+import { apiErrorFor, CLOUD_TARGET, sendRequest, type HttpMethod, type HttpResponse, type HttpTarget, type RetryPolicy } from './http.js';
 import type { ApiClient, CreatedCredentials, CredentialSummary, MountInfo } from './types.js';
 
 export interface ApiClientDeps {
@@ -10,7 +10,15 @@ export interface ApiClientDeps {
   accessToken: () => Promise<string>;
   output: Output;
   retry?: RetryPolicy;
+  /** The token is BASIC_MEMORY_TOKEN's: a rejected one is renewed there, not by `cloud login`. */
+  tokenFromEnv?: boolean;
 }
+
+/** Where the token of a client whose token comes from the environment is fixed. */
+export const ENV_TOKEN_TARGET: HttpTarget = {
+  ...CLOUD_TARGET,
+  loginHint: 'The token comes from BASIC_MEMORY_TOKEN: set it to a fresh token (or unset it to use the login stored by `basic-memory cloud login`).',
+};
 
 export function apiClientFor(deps: ApiClientDeps): ApiClient {
   const call = async (method: HttpMethod, path: string, json?: unknown): Promise<HttpResponse> => {
@@ -23,7 +31,7 @@ export function apiClientFor(deps: ApiClientDeps): ApiClient {
   };
   const ok = (response: HttpResponse): unknown => {
     if (response.status >= 200 && response.status < 300) return response.body;
-    throw apiErrorFor(response.status, response.body);
+    throw apiErrorFor(response.status, response.body, deps.tokenFromEnv ? ENV_TOKEN_TARGET : CLOUD_TARGET);
   };
 
   return {

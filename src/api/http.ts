@@ -25,6 +25,8 @@ export interface HttpTarget {
   label: string;
   /** The flag or setting to fix when the address is wrong. */
   addressHint: string;
+  /** What fixes a rejected login; `cloud login` unless the token came from somewhere else. */
+  loginHint?: string;
 }
 
 export const CLOUD_TARGET: HttpTarget = { label: 'the Basic Memory cloud', addressHint: '--api-url' };
@@ -93,7 +95,7 @@ export function apiErrorFor(status: number, body: unknown, target: HttpTarget = 
   const because = detail ? `: ${stripFinalDot(detail)}` : '';
   if (status === 401) {
     return new CliError(`${capitalize(target.label)} rejected your login${because}.`, {
-      hint: 'Run `basic-memory cloud login` to log in again.',
+      hint: target.loginHint ?? 'Run `basic-memory cloud login` to log in again.',
       exitCode: ExitCode.auth,
     });
   }

@@ -2,14 +2,17 @@ import fs from 'node:fs/promises';
 import type { CommandContext, JsonOptions } from '../core/command.js';
 import { CliError, ExitCode, type ExitCodeValue } from '../core/errors.js';
 import { parseDuration, parseProfileName } from '../core/settings.js';
+import { formatLocalTime } from '../core/time.js';
 import { remoteBucketPath, requireTenantState, type TenantState } from '../core/tenant-state.js';
 import { DROPPED } from '../rclone/environment.js';
 import { MINIMUM_RCLONE, supports } from '../rclone/capabilities.js';
 import type { RcloneVersion } from '../rclone/version.js';
 import { resolveLocalPath } from '../local/paths.js';
+import { makeFolder, requireUsableFolder } from '../local/folder-check.js';
 import { isProcessAlive } from '../core/process.js';
 import { readHealth, serviceFiles } from '../service/state.js';
 import { bisyncSessionName, isTigrisEndpoint } from './args.js';
+import { listConflictCopies } from './conflict-copies.js';
 import { filtersChangedSinceBaseline, seedFilters } from './filters.js';
 import { Interrupts } from './interrupts.js';
 import { acquireBisyncLock } from './lock.js';
@@ -19,6 +22,7 @@ import type { BisyncOutcome } from './outcome.js';
 import { loadBisyncProfile, loadBisyncProfiles } from './profiles.js';
 import { deleteStopAdvice, deletesToApply, writeDeleteLists } from './safety-advice.js';
 import { describeAttempts, describeReport, exitCodeFor } from './report.js';
+import { progressLine, type RcloneStats } from './progress.js';
 import { syncOnce, type SyncTarget } from './run.js';
 import { describeCloudChanges, followCloudChanges, type CloudChangesMode } from './cloud-changes.js';
 import { readBisyncState, recordWatchMode, runningWatch } from './state.js';
@@ -72,6 +76,7 @@ export async function runBisync(options: BisyncRun, ctx: CommandContext): Promis
   const profile = loadBisyncProfile(parseProfileName(options.profile, ctx.settings.bisyncProfile));
   const version = await versionCheck;
   const target = resolveTarget(ctx, tenant, options.path);
+  await requireUsableFolder(target.localPath);
 
   const mountPoint = await activeMountOver(ctx.paths, tenant.tenantId, target.localPath);
   if (mountPoint) {
@@ -99,10 +104,14 @@ export async function runBisync(options: BisyncRun, ctx: CommandContext): Promis
       paths: ctx.paths,
       interrupts,
       notifySync: async () => (await ctx.api()).notifySync(),
+      // Counts and bytes on a terminal; a watch has its status line instead.
+      progress: output.interactive && !output.json && !options.watch
+        ? (stats: RcloneStats | undefined, elapsedMs: number, baseline: boolean) => output.live(progressLine({ stats, elapsedMs, storage: storageOf(tenant.endpointUrl), baseline, columns: output.columns }))
+        : undefined,
     };
     const request = { profile, dryRun: options.dryRun, baseline: options.resync };
     if (options.watch) {
-      if ((await readListingState(target.workdir, target.session)) === 'missing') await fs.mkdir(target.localPath, { recursive: true });
+      if ((await readListingState(target.workdir, target.session)) === 'missing') await makeFolder(target.localPath);
       output.info(`Watching ${target.localPath} (profile ${profile.name}): syncing ${WATCH_DEBOUNCE_MS / 1000}s after a local change or a cloud change the change feed reports, and every ${intervalSeconds}s.`);
       const cloudChanges = (wake: () => void, signal: AbortSignal) =>
         followCloudChanges(
@@ -125,12 +134,12 @@ export async function runBisync(options: BisyncRun, ctx: CommandContext): Promis
       return watchExit;
     }
 
-    const report = await syncOnce(deps, target, request);
-    const lines = describeReport(report, { dryRun: options.dryRun, maxDeletePercent: profile.maxDeletePercent, deleteAdvice: await adviseOnDeleteStop(report.outcome, target, ctx) });
+    const report = await syncOnce(deps, target, request).finally(() => output.clearLive());
+    const lines = describeReport(report, { dryRun: options.dryRun, maxDeletePercent: profile.maxDeletePercent, deleteAdvice: await adviseOnDeleteStop(report.outcome, target, ctx, options.dryRun) });
     for (const note of report.notes) output.info(note);
     const showFiles = options.dryRun || output.verbose || report.record.conflicts.length > 0;
     for (const line of [...(showFiles ? lines.transfers : []), ...lines.conflicts]) output.info(`  ${line}`);
-    const exitCode = exitCodeFor(report);
+    const exitCode = exitCodeFor(report, { dryRun: options.dryRun });
     if (lines.ok) output.success(lines.headline);
     else {
       output.error(lines.headline);
@@ -166,6 +175,7 @@ export async function bisyncStatus(options: JsonOptions, ctx: CommandContext): P
   const filtersChanged = await filtersChangedSinceBaseline(ctx.paths);
   const watch = await runningWatch(ctx.paths, tenant.tenantId);
   const staleLocks = await findStaleLocks(ctx.paths, tenant.tenantId);
+  const conflictCopies = await listConflictCopies(localPath);
   const health = await readHealth(serviceFiles(ctx.paths.dir));
   // A killed service cannot write `stopped`: its last state counts only while its process lives.
   const serviceState = health && health.state !== 'stopped' && !isProcessAlive(health.pid) ? 'stopped' : health?.state;
@@ -180,6 +190,7 @@ export async function bisyncStatus(options: JsonOptions, ctx: CommandContext): P
     nextRunNeedsBaseline: baselineReason !== undefined,
     baselineReason: baselineReason ?? null,
     staleLocks: staleLocks.map((lock) => lock.file),
+    conflictCopies,
     service: health ? { state: serviceState, pid: health.pid, pausedUntil: health.pausedUntil, lastSyncAt: health.lastSyncAt, lastError: health.lastError, nextRunAt: health.nextRunAt, cloudChanges: serviceState === 'stopped' ? null : (health.cloudChanges ?? null) } : null,
   };
   if (options.json) {
@@ -190,22 +201,23 @@ export async function bisyncStatus(options: JsonOptions, ctx: CommandContext): P
   const rows: [string, string][] = [
     ['folder', localPath],
     ['cloud', remote],
-    ['last run', run ? `${run.finishedAt} (${run.result}${run.mode === 'baseline' ? `, baseline: ${run.why ?? ''}` : ''}, ${run.profile}, ${(run.durationMs / 1000).toFixed(1)}s)` : 'never'],
+    ['last run', run ? `${formatLocalTime(run.finishedAt)} (${run.result}${run.mode === 'baseline' ? `, baseline: ${run.why ?? ''}` : ''}, ${run.profile}, ${(run.durationMs / 1000).toFixed(1)}s)` : 'never'],
     ['changes', run ? `${run.changes.toCloud.length} to the cloud, ${run.changes.toLocal.length} to this folder` : '-'],
     ['rclone runs', run?.attempts ? describeAttempts(run.attempts) : '-'],
     ['conflicts', run && run.conflicts.length > 0 ? run.conflicts.map((conflict) => (conflict.copies.length > 0 ? `${conflict.path} (kept: ${conflict.copies.join(', ')})` : conflict.path)).join('; ') : 'none'],
-    ['last success', state.lastSuccessAt ?? 'never'],
-    ['watch', watch ? `running (pid ${watch.pid}, since ${watch.startedAt})` : 'not running'],
+    ['conflict copies', conflictCopies.length > 0 ? `${conflictCopies.length} in the folder (merge, then delete): ${conflictCopies.join(', ')}` : 'none'],
+    ['last success', state.lastSuccessAt ? formatLocalTime(state.lastSuccessAt) : 'never'],
+    ['watch', watch ? `running (pid ${watch.pid}, since ${formatLocalTime(watch.startedAt)})` : 'not running'],
     ...(watch ? [['cloud changes', describeCloudChanges(watch.cloudChanges)] as [string, string]] : []),
-    ['service', health ? `${serviceState ?? ''}${serviceState === 'stopped' ? '' : ` (pid ${health.pid})`}${health.pausedUntil ? `, until ${health.pausedUntil}` : ''}` : 'not used (`basic-memory cloud bisync-service install`)'],
+    ['service', health ? `${serviceState ?? ''}${serviceState === 'stopped' ? '' : ` (pid ${health.pid})`}${health.pausedUntil ? `, until ${formatLocalTime(health.pausedUntil)}` : ''}` : 'not used (`basic-memory cloud bisync-service install`)'],
     ['next run', baselineReason ? `makes a new baseline (${baselineReason})` : 'a normal sync'],
   ];
   if (staleLocks.length > 0) rows.push(['stale locks', `${staleLocks.length} (cleared by the next run)`]);
-  ctx.output.print(rows.map(([key, value]) => `${`${key}:`.padEnd(15)}${value}`).join('\n'));
+  ctx.output.print(rows.map(([key, value]) => `${`${key}:`.padEnd(17)}${value}`).join('\n'));
 }
 
 /** After a delete stop: the command that allows it (a profile, or the listed deletes applied by hand). */
-async function adviseOnDeleteStop(outcome: BisyncOutcome, target: SyncTarget, ctx: CommandContext): Promise<string | undefined> {
+async function adviseOnDeleteStop(outcome: BisyncOutcome, target: SyncTarget, ctx: CommandContext, dryRun: boolean): Promise<string | undefined> {
   if (outcome.kind !== 'safety-stop' || !outcome.reasons.includes('max-delete')) return undefined;
   const shares = outcome.deleteShares ?? [];
   const apply = deletesToApply(shares, outcome.changes, target, target.workdir);
@@ -213,7 +225,16 @@ async function adviseOnDeleteStop(outcome: BisyncOutcome, target: SyncTarget, ct
   // The same rclone the CLI runs: its global flags, without the variables it hides from rclone.
   const unset = process.platform === 'win32' ? [] : DROPPED.filter((name) => ctx.env[name] !== undefined).flatMap((name) => ['-u', name]);
   const rclone = [...(unset.length > 0 ? ['env', ...unset] : []), ctx.rclone.binary, ...ctx.rclone.environment.globalArgs];
-  return deleteStopAdvice({ shares, profiles: loadBisyncProfiles(), apply, rclone });
+  return deleteStopAdvice({ shares, profiles: loadBisyncProfiles(), apply, rclone, dryRun });
+}
+
+/** The storage's host and port as people can check it (`127.0.0.1:9000`, `fly.storage.tigris.dev`). */
+function storageOf(endpointUrl: string): string {
+  try {
+    return new URL(endpointUrl).host;
+  } catch {
+    return endpointUrl;
+  }
 }
 
 async function requireBisyncRclone(ctx: CommandContext): Promise<RcloneVersion> {

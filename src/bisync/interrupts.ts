@@ -1,3 +1,4 @@
+import { claimInterrupts } from '../core/interrupt.js';
 import type { Output } from '../core/output.js';
 import type { RcloneProcess } from '../rclone/runner.js';
 
@@ -12,15 +13,18 @@ export class Interrupts {
   private child: RcloneProcess | undefined;
   private readonly listeners: (() => void)[] = [];
   private readonly handler = () => this.onSignal();
+  private release: (() => void) | undefined;
 
   constructor(private readonly output: Output, private readonly gracefulSecondInterrupt: boolean) {}
 
   install(): void {
+    this.release = claimInterrupts();
     process.on('SIGINT', this.handler);
     process.on('SIGTERM', this.handler);
   }
 
   uninstall(): void {
+    this.release?.();
     process.off('SIGINT', this.handler);
     process.off('SIGTERM', this.handler);
   }

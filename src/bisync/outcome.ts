@@ -7,7 +7,7 @@ export type BisyncOutcome =
   | { kind: 'needs-baseline'; reason: BaselineReason; detail: string }
   | { kind: 'lock-held'; detail: string }
   | { kind: 'disk-full'; files: string[]; detail: string }
-  | { kind: 'failed'; transient: boolean; detail: string };
+  | { kind: 'failed'; transient: boolean; keyRefused?: true; detail: string };
 
 export type SafetyReason = 'max-delete' | 'all-files-changed' | 'check-access' | 'empty-side';
 export type BaselineReason = 'interrupted' | 'filters-changed' | 'empty-listing' | 'missing-listings' | 'critical-error';
@@ -84,8 +84,11 @@ export function parseBisyncOutcome(facts: RunFacts): BisyncOutcome {
   if (has(/Safety abort: too many deletes/)) reasons.push('max-delete');
   if (has(/Safety abort: all files were changed/)) reasons.push('all-files-changed');
   if (reasons.length > 0) return { kind: 'safety-stop', reasons, changes, pendingDeletes: countDeletes(changes), deleteShares: parseDeleteShares(lines) };
-  return { kind: 'failed', transient: has(/retrying may help|retryable/i), detail: lastError };
+  // The bucket's answer to a revoked or unknown access key: only a new key (cloud setup) helps.
+  return { kind: 'failed', transient: has(/retrying may help|retryable/i), detail: lastError, ...(has(KEY_REFUSED) ? { keyRefused: true as const } : {}) };
 }
+
+const KEY_REFUSED = /InvalidAccessKeyId|SignatureDoesNotMatch|InvalidClientTokenId/;
 
 const EMPTY_LISTING = /empty (prior|current) Path[12] listing/i;
 

@@ -3,9 +3,10 @@ import type { AttemptReason, AttemptRecord } from './attempts.js';
 import type { Conflict, FileChange } from './outcome.js';
 import type { SyncReport } from './run.js';
 
-/** Pure: the contract's exit code for a run. */
-export function exitCodeFor(report: Pick<SyncReport, 'outcome' | 'interrupted'>): ExitCodeValue {
+/** Pure: the contract's exit code for a run. A dry run that lists what would stop a real one did its job. */
+export function exitCodeFor(report: Pick<SyncReport, 'outcome' | 'interrupted'>, options: { dryRun?: boolean } = {}): ExitCodeValue {
   if (report.interrupted) return ExitCode.interrupted;
+  if (options.dryRun && report.outcome.kind === 'safety-stop') return ExitCode.ok;
   switch (report.outcome.kind) {
     case 'ok': return ExitCode.ok;
     case 'safety-stop': return ExitCode.safetyStop;
@@ -28,13 +29,16 @@ export interface ReportLines {
   conflicts: string[];
 }
 
+const KEY_REFUSED_HINT = "The bucket refused this machine's access key (revoked or unknown): run `basic-memory cloud setup` to make a new one.";
+const WATCH_SAFETY_HINT = 'Stop this watch (Ctrl-C) or pause the sync service (`basic-memory cloud bisync-service pause`) first, then run `basic-memory cloud bisync --dry-run` to see the list and `basic-memory cloud bisync` for the way to apply it.';
+
 const verbs = (dryRun: boolean) => ({
   toCloud: { new: dryRun ? 'would upload' : 'uploaded', changed: dryRun ? 'would upload' : 'uploaded', deleted: dryRun ? 'would delete in the cloud' : 'deleted in the cloud' },
   toLocal: { new: dryRun ? 'would download' : 'downloaded', changed: dryRun ? 'would download' : 'downloaded', deleted: dryRun ? 'would delete here' : 'deleted here' },
 });
 
 /** Pure: what to tell people about a run. */
-export function describeReport(report: SyncReport, options: { dryRun: boolean; maxDeletePercent: number; deleteAdvice?: string }): ReportLines {
+export function describeReport(report: SyncReport, options: { dryRun: boolean; maxDeletePercent: number; deleteAdvice?: string; inWatch?: boolean }): ReportLines {
   const { dryRun } = options;
   const { outcome, record } = report;
   const words = verbs(dryRun);
@@ -43,11 +47,12 @@ export function describeReport(report: SyncReport, options: { dryRun: boolean; m
       ...record.changes.toCloud.map((change: FileChange) => `↑ ${words.toCloud[change.action]}: ${change.path}`),
       ...record.changes.toLocal.map((change: FileChange) => `↓ ${words.toLocal[change.action]}: ${change.path}`),
     ],
-    conflicts: record.conflicts.map((conflict) => `⚠ ${describeConflict(conflict)}`),
+    conflicts: record.conflicts.map(describeConflict),
   };
   const counts = `${record.changes.toCloud.length} to the cloud, ${record.changes.toLocal.length} to this folder${record.conflicts.length ? `, ${record.conflicts.length} conflict${record.conflicts.length > 1 ? 's' : ''} (both versions kept)` : ''}`;
   if (report.interrupted) {
-    return { ok: false, headline: 'Interrupted.', hint: 'Run `basic-memory cloud bisync` again to finish; it recovers by itself.', ...details };
+    const done = outcome.kind === 'ok' ? `the rclone run under way finished (${counts})` : 'rclone was stopped mid-run';
+    return { ok: false, headline: `Interrupted: ${done}; the steps after it were not run. \`basic-memory cloud bisync\` finishes the rest and recovers by itself.`, hint: undefined, ...details };
   }
   switch (outcome.kind) {
     case 'ok':
@@ -59,6 +64,9 @@ export function describeReport(report: SyncReport, options: { dryRun: boolean; m
         'check-access': 'the check file .basic-memory-bisync is missing on one side',
         'empty-side': 'one side (the folder or the cloud) is empty now, as if emptied from elsewhere',
       })[reason]).join(', and ');
+      if (dryRun) return { ok: true, headline: `Dry run: a real run would stop here (safety stop): ${why}; nothing was changed.`, hint: options.deleteAdvice, ...details };
+      // The watch holds the sync lock: every command the usual advice names would be refused.
+      if (options.inWatch) return { ok: false, headline: `Safety stop: ${why}; nothing was deleted.`, hint: WATCH_SAFETY_HINT, ...details };
       return {
         ok: false,
         headline: `Safety stop: ${why}; nothing was deleted.`,
@@ -83,7 +91,7 @@ export function describeReport(report: SyncReport, options: { dryRun: boolean; m
       return {
         ok: false,
         headline: `The sync failed: ${outcome.detail}`,
-        hint: outcome.transient ? 'This is usually temporary (network, server): run the command again.' : 'Run again with --verbose to see rclone\'s log, or `basic-memory cloud doctor`.',
+        hint: outcome.keyRefused ? KEY_REFUSED_HINT : outcome.transient ? 'This is usually temporary (network, server): run the command again.' : 'Run again with --verbose to see rclone\'s log, or `basic-memory cloud doctor`.',
         ...details,
       };
   }

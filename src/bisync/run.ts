@@ -13,9 +13,11 @@ import { chooseComparison, hasModtimeOnlyLines } from './compare.js';
 import { nextAttempt, recordOf, resultOf, type Attempt, type AttemptContext, type AttemptDone } from './attempts.js';
 import { dropIdenticalCopies, keepBothBeforeBaseline, renameLeftoverCopies, renameRcloneCopies, resolveConflictsByAge } from './conflicts.js';
 import { freeBytesAt, removePartialFiles, requireDiskSpace } from './disk-space.js';
+import { makeFolder } from '../local/folder-check.js';
 import { compileFilterRules, filtersChangedSinceBaseline } from './filters.js';
 import { exactExcludeRule, readRefusedNames, refusedLongNames, refusedNamesNote, rememberRefusedNames } from './refused-names.js';
 import type { Interrupts } from './interrupts.js';
+import { parseStatsLine, type RcloneStats } from './progress.js';
 import { parseBisyncOutcome, type BisyncOutcome, type Changes, type Conflict, type FileChange } from './outcome.js';
 import { planRun, type RunPlan } from './plan.js';
 import { openSafetyNet, type SafetyNet } from './safety-net.js';
@@ -43,6 +45,8 @@ export interface SyncDeps {
   interrupts: Interrupts;
   /** `POST /sync`, best effort. */
   notifySync: () => Promise<void>;
+  /** Shown while rclone runs (on a terminal): called on its stats and every second. */
+  progress?: ((stats: RcloneStats | undefined, elapsedMs: number, baseline: boolean) => void) | undefined;
 }
 
 export interface SyncRequest {
@@ -80,16 +84,12 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
   if (!request.dryRun) await requireDiskSpace({ rclone: deps.rclone, freeBytes: freeBytesAt }, { ...target, priorCloudListing: plan.mode === 'sync' ? await readPriorCloudListing(target.workdir, target.session) : undefined }, { always: state.lastRun?.result === 'disk-full' });
 
   const notes: string[] = [];
-  const told = new Set(state.toldFallbacks ?? []);
-  const tell = (fallback: Fallback) => {
-    if (told.has(fallback.key)) return;
-    told.add(fallback.key);
-    output.warn(fallback.message);
-  };
+  // How the CLI copes with an older rclone is not news to people: told with --verbose only.
+  const tell = (fallback: Fallback) => output.debug(fallback.message);
   const rcloneNamesCopies = supports(version, 'conflictResolve');
   const keptConflicts: Conflict[] = [];
   if (plan.mode === 'baseline' && !request.dryRun) {
-    await fs.mkdir(target.localPath, { recursive: true });
+    await makeFolder(target.localPath);
     await ensureCheckFile(target.localPath);
     if (!rcloneNamesCopies) keptConflicts.push(...(await renameLeftoverCopies(deps.rclone, target)));
     // rclone's baseline lets the folder's copy overwrite every differing cloud copy: keep both first.
@@ -166,7 +166,8 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
     localPath: target.localPath,
     mode: plan.mode,
     why: plan.mode === 'baseline' ? plan.why : undefined,
-    result: deps.interrupts.hardStopped ? 'interrupted' : outcome.kind,
+    // Ctrl-C ends a run before its follow-ups (a conflict baseline, the safety net's upload): never 'ok'.
+    result: interrupted ? 'interrupted' : outcome.kind,
     safetyReasons: outcome.kind === 'safety-stop' ? outcome.reasons : [],
     pendingDeletes: outcome.kind === 'safety-stop' ? outcome.pendingDeletes : undefined,
     detail: 'detail' in outcome ? outcome.detail : undefined,
@@ -175,7 +176,7 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
     attempts: done.map(recordOf),
   };
   if (!request.dryRun) {
-    await recordRun(deps.paths, target.tenantId, record, [...told]);
+    await recordRun(deps.paths, target.tenantId, record);
     if (outcome.kind === 'ok' && changedSomething(record)) {
       await deps.notifySync().catch((error: unknown) => output.debug(`POST /sync failed (best effort): ${(error as Error).message}`));
     }
@@ -203,9 +204,20 @@ async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncReques
   for (const fallback of fallbacks) tell(fallback);
   context.rcloneResolvesConflicts = rcloneSettlesConflicts(args);
   await fs.mkdir(target.workdir, { recursive: true, mode: 0o700 });
-  const child = await deps.rclone.start(args, { detached: true, onStderrLine: (line) => deps.output.debug(line) });
+  const { progress } = deps;
+  let stats: RcloneStats | undefined;
+  const onStderrLine = (line: string) => {
+    const parsed = progress ? parseStatsLine(line) : undefined;
+    if (parsed) stats = parsed;
+    else deps.output.debug(line);
+  };
+  const startedAt = Date.now();
+  const report = () => progress?.(stats, Date.now() - startedAt, attempt.mode === 'baseline');
+  const child = await deps.rclone.start(progress ? [...args, '--stats', '1s', '--stats-one-line'] : args, { detached: true, onStderrLine });
   deps.interrupts.track(child);
-  const result = await child.result;
+  report();
+  const ticker = progress ? setInterval(report, 1_000) : undefined;
+  const result = await child.result.finally(() => clearInterval(ticker));
   deps.interrupts.track(undefined);
   if (result.exitCode !== 0 && !request.dryRun) {
     await rememberRefusedNames(target.workdir, target.localPath, refusedLongNames(result.stderr));

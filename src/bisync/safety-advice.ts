@@ -37,12 +37,14 @@ const quote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.rep
  * limit is high enough, or (above every profile's limit) rclone deleting the listed files on the
  * other side followed by a baseline, which then has nothing to bring back.
  */
-export function deleteStopAdvice(input: { shares: DeleteShare[]; profiles: BisyncProfile[]; apply: ApplyDeletes[]; rclone: string[] }): string {
+export function deleteStopAdvice(input: { shares: DeleteShare[]; profiles: BisyncProfile[]; apply: ApplyDeletes[]; rclone: string[]; dryRun?: boolean }): string {
+  // A dry run has just shown the list.
+  const listHint = input.dryRun ? '' : '; `--dry-run` shows the list';
   const percent = Math.max(0, ...input.shares.map((share) => share.percent));
   const profile = profileAllowing(percent, input.profiles);
-  if (profile) return `If those deletions are intended, run \`basic-memory cloud bisync --profile ${profile.name}\` (it allows ${profile.maxDeletePercent}%); \`--dry-run\` shows the list.`;
+  if (profile) return `If those deletions are intended, run \`basic-memory cloud bisync --profile ${profile.name}\` (it allows ${profile.maxDeletePercent}%)${listHint}.`;
   const commands = input.apply.filter((side) => side.files.length > 0).map((side) => [...input.rclone, 'delete', side.otherSide, '--files-from', side.listFile].map(quote).join(' '));
-  if (commands.length === 0) return `No profile allows deleting ${percent}% of one side at once; \`--dry-run\` shows the list.`;
+  if (commands.length === 0) return `No profile allows deleting ${percent}% of one side at once${listHint}.`;
   return `No profile allows deleting ${percent}% of one side at once. If those deletions are intended, apply them to the other side with \`${commands.join(' && ')}\` (the list of files is in that file), then run \`basic-memory cloud bisync --resync\`.`;
 }
 

@@ -32,22 +32,19 @@ export interface BisyncStateFile {
   lastSuccessAt?: string;
   /** The last run stopped on --check-access: the next baseline must be asked for (`--resync`). */
   checkAccessStop?: boolean;
-  /** Version fallbacks already told on this machine (keys of args.ts `Fallback`): said once, not every run. */
-  toldFallbacks?: string[];
 }
 
 export async function readBisyncState(paths: StatePaths, tenantId: string): Promise<BisyncStateFile> {
   return (await readJsonFile<BisyncStateFile>(paths.bisyncState(tenantId))) ?? {};
 }
 
-export async function recordRun(paths: StatePaths, tenantId: string, run: BisyncRunRecord, toldFallbacks: string[] = []): Promise<void> {
+export async function recordRun(paths: StatePaths, tenantId: string, run: BisyncRunRecord): Promise<void> {
   const previous = await readBisyncState(paths, tenantId);
   const stopped = run.safetyReasons.includes('check-access');
   await writeJsonFile(paths.bisyncState(tenantId), {
     lastRun: run,
     lastSuccessAt: run.result === 'ok' ? run.finishedAt : previous.lastSuccessAt,
     checkAccessStop: stopped || (previous.checkAccessStop === true && run.mode !== 'baseline'),
-    toldFallbacks: [...new Set([...(previous.toldFallbacks ?? []), ...toldFallbacks])],
   } satisfies BisyncStateFile);
 }
 

@@ -7,6 +7,7 @@ import { compileFilterRules } from './filters.js';
 import { describeReport, exitCodeFor } from './report.js';
 import { syncOnce, type SyncDeps, type SyncRequest, type SyncTarget } from './run.js';
 import { SyncScheduler } from './scheduler.js';
+import { watchStatusLine, type WatchState } from './status-line.js';
 import { removeWatchInfo, writeWatchInfo, type BisyncRunRecord } from './state.js';
 
 export interface WatchOptions {
@@ -51,12 +52,21 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
   let isEcho: (file: string) => boolean = () => false;
   let duringRun: Set<string> | undefined;
   let echoesUntil = 0;
-  let lastLine = 'starting';
   let firstRun = true;
-
-  const status = (dueInMs: number) => {
-    const next = new Date(Date.now() + dueInMs).toLocaleTimeString();
-    output.live(`${lastLine} · next cloud check ${next} · watching ${target.localPath} (Ctrl-C to stop)`);
+  let state: WatchState = { kind: 'starting' };
+  let nextRunAt: Date | undefined;
+  let shown = '';
+  // On a terminal the line is redrawn when it changes; off one (a log) it is written once per run.
+  const render = (runEnded: boolean) => {
+    const line = watchStatusLine({ state, nextRunAt, folder: target.localPath, now: new Date(), columns: output.columns });
+    if (output.interactive ? line === shown : !runEnded) return;
+    output.live(line);
+    shown = line;
+  };
+  const failed = (headline: string, warning: string, key: string) => {
+    state = { kind: 'failing', since: state.kind === 'failing' ? state.since : new Date(), headline };
+    // Said once per watch: the status line keeps telling it at every retry.
+    output.warnOnce(`watch: ${key}`, warning);
   };
 
   const scheduler: SyncScheduler = new SyncScheduler({
@@ -64,34 +74,38 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
     intervalMs: options.intervalMs,
     backoffMs: 5_000,
     maxBackoffMs: Math.max(options.intervalMs, 5 * 60_000),
-    onScheduled: status,
+    onScheduled: (dueInMs) => {
+      nextRunAt = new Date(Date.now() + dueInMs);
+      render(false);
+    },
     run: async () => {
       // What this run syncs is what the edited files hold now: an event that still shows it is no new edit.
       await edits.refresh(target.localPath);
+      if (state.kind !== 'failing') state = { kind: 'syncing', since: new Date() };
+      nextRunAt = undefined;
+      render(false);
       const seenDuringRun = new Set<string>();
       duringRun = seenDuringRun;
       try {
         // --resync applies to the first run only; later ones rebuild the baseline only when needed.
         const report = await syncOnce(deps, target, { ...request, baseline: request.baseline && firstRun });
         firstRun = false;
-        const lines = describeReport(report, { dryRun: false, maxDeletePercent: request.profile.maxDeletePercent });
+        const lines = describeReport(report, { dryRun: false, maxDeletePercent: request.profile.maxDeletePercent, inWatch: true });
         for (const note of report.notes) output.info(note);
         isEcho = echoesOf(report.record);
         echoesUntil = Date.now() + ECHO_WINDOW_MS;
-        const time = new Date().toLocaleTimeString();
         if (lines.ok) {
-          lastLine = `${time} ✓ ${lines.headline}`;
+          state = { kind: 'synced', at: new Date(), headline: lines.headline };
           for (const line of lines.conflicts) output.warn(line);
         } else {
-          lastLine = `${time} ✗ ${lines.headline}`;
-          output.warn(`${lines.headline}${lines.hint ? ` ${lines.hint}` : ''}`);
+          failed(lines.headline, `${lines.headline}${lines.hint ? ` ${lines.hint}` : ''}`, report.outcome.kind === 'safety-stop' ? 'safety-stop' : lines.headline);
         }
         return exitCodeFor(report) === ExitCode.ok;
       } catch (error) {
-        lastLine = `${new Date().toLocaleTimeString()} ✗ ${(error as Error).message}`;
-        output.warn(lastLine);
+        failed((error as Error).message, (error as Error).message, (error as Error).message);
         return false;
       } finally {
+        render(true);
         duringRun = undefined;
         // An edit made while rclone ran needs one more run; rclone's own downloads do not.
         if ([...seenDuringRun].some((file) => !isEcho(file))) scheduler.localChange();

@@ -63,5 +63,5 @@ async function rememberedClouds(paths: StatePaths): Promise<{ login: string | un
 async function openApiClient(ctx: SessionContext): Promise<ApiClient> {
   const [{ openSession }, { apiClientFor }] = await Promise.all([import('../auth/session.js'), import('../api/client.js')]);
   const session = await openSession(ctx);
-  return apiClientFor({ baseUrl: ctx.settings.apiUrl, accessToken: () => session.accessToken(), output: ctx.output });
+  return apiClientFor({ baseUrl: ctx.settings.apiUrl, accessToken: () => session.accessToken(), output: ctx.output, tokenFromEnv: session.source === 'env' });
 }

@@ -1,5 +1,6 @@
 import { CommanderError, type Command } from 'commander';
 import { CliError, errorDocument, ExitCode, type ExitCodeValue } from '../core/errors.js';
+import { interruptedLine, interruptsClaimed } from '../core/interrupt.js';
 import type { Output } from '../core/output.js';
 import type { GlobalOptions } from '../core/command.js';
 import { COMMANDS, GROUPS } from './commands.js';
@@ -30,6 +31,14 @@ async function main(argv: string[]): Promise<number> {
     const code = await definition.handler(commanderCommand.opts(), ctx, commanderCommand.args);
     state.exitCode = code ?? ExitCode.ok;
   };
+
+  // Ctrl-C that no command claimed: stop at once, saying how far the command got.
+  process.on('SIGINT', () => {
+    if (interruptsClaimed()) return;
+    if (state.output) state.output.interrupted();
+    else process.stderr.write(`${interruptedLine(undefined, [])}\n`);
+    process.exit(ExitCode.interrupted);
+  });
 
   const program = buildProgram(COMMANDS, GROUPS, run);
   try {
@@ -62,6 +71,12 @@ function reportError(error: unknown, state: RunState): number {
     if (verbose && error.cause instanceof Error) hint(error.cause.stack ?? String(error.cause));
     if (json && !output?.hasResult) writeErrorDocument(error.exitCode, error.message, error.hint, output);
     return error.exitCode;
+  }
+  // Ctrl-C at a prompt no command wraps: inquirer rejects with this error instead of a signal.
+  if (error instanceof Error && error.name === 'ExitPromptError') {
+    if (output) output.interrupted();
+    else process.stderr.write(`${interruptedLine(undefined, [])}\n`);
+    return ExitCode.interrupted;
   }
   const message = error instanceof Error ? error.message : String(error);
   const advice = 'Run again with --verbose for details, and report it if it persists.';

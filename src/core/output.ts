@@ -1,3 +1,5 @@
+import type { Ora } from 'ora';
+import { interruptedLine } from './interrupt.js';
 import { SecretRedactor } from './redact.js';
 
 export interface OutputOptions {
@@ -25,6 +27,10 @@ export class Output {
   private liveLineShown = false;
   private resultWritten = false;
   private readonly onceKeys = new Set<string>();
+  private spinner: Ora | undefined;
+  /** The step now running and the ones finished, for the line Ctrl-C ends with. */
+  private runningStep: string | undefined;
+  private readonly doneSteps: string[] = [];
 
   constructor(options: OutputOptions) {
     this.json = options.json;
@@ -80,6 +86,12 @@ export class Output {
     (this.json ? this.stderr : this.stdout).write(`${this.redactor.redact(text)}\n`);
   }
 
+  /** The terminal's width, for lines that must not wrap; undefined when stderr is not a terminal. */
+  get columns(): number | undefined {
+    const columns = (this.stderr as NodeJS.WriteStream).columns;
+    return this.interactive && typeof columns === 'number' && columns > 0 ? columns : undefined;
+  }
+
   /**
    * A status line that updates in place on a terminal (watch mode) and is a plain line otherwise.
    */
@@ -93,25 +105,51 @@ export class Output {
     }
   }
 
+  /** Erases the live line (a progress line that is over), leaving nothing behind. */
+  clearLive(): void {
+    if (!this.liveLineShown) return;
+    this.stderr.write('\r\x1b[2K');
+    this.liveLineShown = false;
+  }
+
   /** Runs `task` under a spinner on a TTY; without one, prints the label and the outcome as lines. */
   async step<T>(label: string, task: () => Promise<T>, done?: (value: T) => string): Promise<T> {
+    this.runningStep = label;
     if (!this.interactive || this.json) {
       this.debug(`… ${label}`);
       const value = await task();
-      this.success(done ? done(value) : label);
+      this.runningStep = undefined;
+      this.success(this.stepDone(done ? done(value) : label));
       return value;
     }
     this.endLive();
     const { default: ora } = await import('ora');
     const spinner = ora({ text: label, stream: this.stderr, color: 'cyan', isEnabled: true }).start();
+    this.spinner = spinner;
     try {
       const value = await task();
-      spinner.succeed(this.redactor.redact(done ? done(value) : label));
+      // ora's own mark is ✔; every success line here uses ✓.
+      spinner.stopAndPersist({ symbol: this.paint('32', '✓'), text: this.redactor.redact(this.stepDone(done ? done(value) : label)) });
       return value;
     } catch (error) {
       spinner.fail(label);
       throw error;
+    } finally {
+      this.spinner = undefined;
+      this.runningStep = undefined;
     }
+  }
+
+  /** Ends the command's output on Ctrl-C: no spinner left spinning, one line saying how far it got. */
+  interrupted(): void {
+    this.spinner?.stop();
+    this.spinner = undefined;
+    this.writeLine(interruptedLine(this.runningStep, this.doneSteps));
+  }
+
+  private stepDone(line: string): string {
+    this.doneSteps.push(line);
+    return line;
   }
 
   paint(code: string, text: string): string {

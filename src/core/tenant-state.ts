@@ -20,6 +20,15 @@ export interface TenantState {
   updatedAt: string;
 }
 
+/**
+ * Pure: a tenant id as people read it: a UUID's first group (`1a2b3c4d`), the way git shortens a
+ * commit. JSON output and files keep the full id.
+ */
+export function shortTenantId(tenantId: string): string {
+  const head = /^([0-9a-f]{8})-[0-9a-f]{4}-/i.exec(tenantId)?.[1];
+  return head ?? tenantId;
+}
+
 export async function readTenantState(paths: StatePaths): Promise<TenantState | undefined> {
   return readJsonFile<TenantState>(paths.tenant);
 }

@@ -1,5 +1,6 @@
 import type { CommandContext, JsonOptions } from '../core/command.js';
 import { CliError, ExitCode, type ExitCodeValue } from '../core/errors.js';
+import { claimInterrupts } from '../core/interrupt.js';
 import { parseProfileName } from '../core/settings.js';
 import { readTenantState, remoteBucketPath, requireTenantState } from '../core/tenant-state.js';
 import { cachedRcloneVersion } from '../rclone/version-cache.js';
@@ -84,6 +85,7 @@ export async function mount(options: MountOptions, ctx: CommandContext): Promise
   const feed = probeChangeFeed(ctx);
   const interrupted = new AbortController();
   const abort = () => interrupted.abort();
+  const release = claimInterrupts();
   process.once('SIGINT', abort).once('SIGTERM', abort);
   const state = await startMount(deps, {
     tenantId: tenant.tenantId,
@@ -94,7 +96,10 @@ export async function mount(options: MountOptions, ctx: CommandContext): Promise
     rcloneVersion: formatVersion(installed),
     rcAddr,
     args: built.args,
-  }, interrupted.signal).finally(() => process.off('SIGINT', abort).off('SIGTERM', abort));
+  }, interrupted.signal).finally(() => {
+    release();
+    process.off('SIGINT', abort).off('SIGTERM', abort);
+  });
   ctx.output.redactor.add(state.rcPass);
   const companionPid = spawnCompanion(ctx.paths, tenant.tenantId, ['--api-url', ctx.settings.apiUrl, ...(ctx.output.verbose ? ['--verbose'] : [])], ctx.env);
   if (companionPid !== undefined) await writeMountState(ctx.paths, tenant.tenantId, { ...state, companionPid });

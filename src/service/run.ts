@@ -1,3 +1,4 @@
+import { claimInterrupts } from '../core/interrupt.js';
 import { runBisync } from '../bisync/commands.js';
 import type { CommandContext } from '../core/command.js';
 import { sleep } from '../core/process.js';
@@ -21,6 +22,7 @@ export async function runService(ctx: CommandContext) {
   const intervalSeconds = ctx.settings.watchIntervalSeconds;
   const stop = new AbortController();
   const onSignal = () => stop.abort();
+  const release = claimInterrupts();
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
@@ -39,6 +41,7 @@ export async function runService(ctx: CommandContext) {
       },
     );
   } finally {
+    release();
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
   }

@@ -5,7 +5,7 @@ import type { ApiClient, CreatedCredentials } from '../api/types.js';
 import { ensureLoggedIn } from '../auth/login.js';
 import { CliError, ExitCode, type ExitCodeValue } from '../core/errors.js';
 import { remoteNameFor } from '../core/paths.js';
-import { readTenantState, writeTenantState, type TenantState } from '../core/tenant-state.js';
+import { readTenantState, shortTenantId, writeTenantState, type TenantState } from '../core/tenant-state.js';
 import { locateRcloneConfig, writeRemote } from '../rclone/config-file.js';
 import { readMountState } from '../mount/state.js';
 import { ensureRclone } from '../rclone/installer.js';
@@ -13,6 +13,7 @@ import { installOfficialRclone } from '../rclone/official-installer.js';
 import { createRclone } from '../rclone/runner.js';
 import { serviceOffer } from '../service/checks.js';
 import type { SetupServiceOutcome } from '../service/commands.js';
+import { makeFolder, requireUsableFolder } from '../local/folder-check.js';
 import { credentialIdFor, credentialsReplacedBy, defaultChoices, type SetupChoices, type SetupMode } from './choices.js';
 
 /** `cloud setup`'s flags. */
@@ -42,11 +43,12 @@ export async function setup(flags: SetupOptions, givenCtx: CommandContext): Prom
   output.success(`rclone ${rcloneVersion.raw}`);
   await ensureLoggedIn(ctx);
   const api = await ctx.api();
-  const info = await output.step('Fetching your tenant', () => api.getMountInfo(), (found) => `Tenant ${found.tenant_id}, bucket ${found.bucket_name}`);
+  const info = await output.step('Fetching your tenant', () => api.getMountInfo(), (found) => `Tenant ${shortTenantId(found.tenant_id)}`);
 
   const previous = await readTenantState(ctx.paths);
   const defaults = defaultChoices({ flags, previous, tenantId: info.tenant_id, settings: ctx.settings, platform: ctx.platform, homeDir: ctx.homeDir, cwd: ctx.cwd });
-  const choices = ctx.canPrompt && !flags.yes ? await (await import('./prompts.js')).askSetupChoices(defaults) : defaults;
+  const choices = ctx.canPrompt && !flags.yes ? await (await import('./prompts.js')).askSetupChoices(defaults, ctx) : defaults;
+  if (choices.mode === 'bisync') await requireUsableFolder(choices.localPath);
   const currentMount = await readMountState(ctx.paths, info.tenant_id);
   // Our own mount there is fine: it is remounted with the new key below.
   if (choices.mode === 'mount' && currentMount?.mountPoint !== choices.localPath) await requireEmptyMountPoint(choices.localPath);
@@ -72,7 +74,7 @@ export async function setup(flags: SetupOptions, givenCtx: CommandContext): Prom
     await output.step(`Revoking the credential this machine used before (${credential.access_key})`, () => api.revokeCredential(credential.id));
   }
 
-  await fs.mkdir(choices.localPath, { recursive: true, mode: 0o700 });
+  await makeFolder(choices.localPath);
   const state: TenantState = {
     tenantId: info.tenant_id,
     bucketName: info.bucket_name,
@@ -163,7 +165,7 @@ function printSummary(ctx: CommandContext, summary: { tenantId: string; bucketNa
   output.info('');
   output.success('Basic Memory cloud is set up.');
   const rows: [string, string][] = [
-    ['tenant', summary.tenantId],
+    ['tenant', shortTenantId(summary.tenantId)],
     ['bucket', summary.bucketName],
     ['remote', `${summary.remoteName}: in ${summary.rcloneConfig}`],
     ['folder', summary.localPath],

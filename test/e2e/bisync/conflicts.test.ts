@@ -56,6 +56,10 @@ describe('conflicts', () => {
     const next = await pair.bisync('--json');
     expect(next.exitCode, next.stderr).toBe(0);
     expect(JSON.parse(next.stdout)).toMatchObject({ changes: { toCloud: [], toLocal: [] }, conflicts: [] });
+    // The copy is still listed by bisync-status after a run without conflicts, until it is deleted.
+    const status = await pair.user.run(['cloud', 'bisync-status', '--json']);
+    expect(JSON.parse(status.stdout)).toMatchObject({ conflictCopies: [copy] });
+    expect((await pair.user.run(['cloud', 'bisync-status'])).stdout).toContain(`conflict copies: 1 in the folder (merge, then delete): ${copy}`);
   });
 
   it('a small folder where every file changed syncs without weakening the delete guard', async () => {

@@ -151,12 +151,6 @@ describe('run state', () => {
     expect(await readBisyncState(paths, 't1')).toMatchObject({ checkAccessStop: false, lastSuccessAt: 'third' });
   });
 
-  it('remembers which version fallbacks were told, so they are said once per machine', async () => {
-    await recordRun(paths, 't1', record({}), ['resilient']);
-    await recordRun(paths, 't1', record({}), ['conflict-resolve', 'resilient']);
-    expect((await readBisyncState(paths, 't1')).toldFallbacks).toEqual(['resilient', 'conflict-resolve']);
-  });
-
   it('a watch counts as running only while its process lives', async () => {
     await writeWatchInfo(paths, 't1', { pid: 5, localPath: '/n', startedAt: 'x' });
     expect(await runningWatch(paths, 't1', alive([5]))).toEqual({ pid: 5, localPath: '/n', startedAt: 'x' });

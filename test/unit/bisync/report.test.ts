@@ -46,7 +46,7 @@ describe('describeReport', () => {
   it('a conflict names the copies kept and the winner', () => {
     const lines = describeReport(report({ kind: 'ok', changes: { toCloud: [], toLocal: [] }, conflicts: [{ path: 'a.md', copies: ['a.md..path1'], winner: 'cloud' }] }), { dryRun: false, maxDeletePercent: 25 });
     expect(lines.headline).toBe('Synced: 0 to the cloud, 0 to this folder, 1 conflict (both versions kept).');
-    expect(lines.conflicts).toEqual(['⚠ conflict: a.md (the cloud copy was newer and kept the name); kept: a.md..path1']);
+    expect(lines.conflicts).toEqual(['conflict: a.md (the cloud copy was newer and kept the name); kept: a.md..path1']);
     expect(lines.transfers).toEqual([]);
   });
 
@@ -69,7 +69,7 @@ describe('report lines are data: transfers and conflicts apart, never told apart
   it('a conflict on a file whose name has no "conflict" in it is still a conflict line, with both kept names', () => {
     const conflicts = [{ path: 'todo.md', copies: ['todo.md.conflict1', 'todo.md.conflict2'], winner: undefined }];
     const lines = describeReport(report({ kind: 'ok', changes: { toCloud: [], toLocal: [] }, conflicts }), { dryRun: false, maxDeletePercent: 25 });
-    expect(lines.conflicts).toEqual(['⚠ conflict: todo.md; kept: todo.md.conflict1, todo.md.conflict2']);
+    expect(lines.conflicts).toEqual(['conflict: todo.md; kept: todo.md.conflict1, todo.md.conflict2']);
   });
 });
 
@@ -80,5 +80,36 @@ describe('describeAttempts', () => {
       { reason: 'forced-after-false-alarm', mode: 'sync', force: true, result: 'ok', rcloneExit: 'ok' },
       { reason: 'conflict-refresh', mode: 'baseline', force: false, result: 'ok', rcloneExit: 'ok' },
     ])).toBe('sync → safety-stop, forced re-run (every file changed, nothing to delete) → ok, baseline recording the conflict renames → ok');
+  });
+});
+
+describe('describeReport: advice that works where it is given', () => {
+  const stop: BisyncOutcome = { kind: 'safety-stop', reasons: ['max-delete'], changes, pendingDeletes: { local: 0, cloud: 1 } };
+
+  it('a dry run lists what a real run would stop on and exits 0', () => {
+    const lines = describeReport(report(stop), { dryRun: true, maxDeletePercent: 10, deleteAdvice: 'If those deletions are intended, run `basic-memory cloud bisync --profile fast` (it allows 50%).' });
+    expect(lines.ok).toBe(true);
+    expect(lines.headline).toMatch(/^Dry run: a real run would stop here \(safety stop\): more than 10%.*nothing was changed\.$/);
+    expect(lines.transfers).toContain('↑ would delete in the cloud: gone.md');
+    expect(lines.hint).not.toContain('--dry-run');
+    expect(exitCodeFor(report(stop), { dryRun: true })).toBe(ExitCode.ok);
+    expect(exitCodeFor(report(stop))).toBe(ExitCode.safetyStop);
+  });
+
+  it('a safety stop inside a watch says to stop the watch or pause the service first', () => {
+    const lines = describeReport(report(stop), { dryRun: false, maxDeletePercent: 10, inWatch: true });
+    expect(lines.hint).toMatch(/^Stop this watch \(Ctrl-C\) or pause the sync service \(`basic-memory cloud bisync-service pause`\) first/);
+  });
+
+  it('a key the bucket refuses points at `cloud setup`, not at trying again', () => {
+    const lines = describeReport(report({ kind: 'failed', transient: true, keyRefused: true, detail: 'InvalidAccessKeyId: The AWS Access Key Id you provided does not exist' }), { dryRun: false, maxDeletePercent: 10 });
+    expect(lines.hint).toContain('`basic-memory cloud setup`');
+    expect(lines.hint).not.toContain('temporary');
+  });
+
+  it('an interrupted run says what was done and what was not, in one line', () => {
+    const lines = describeReport(report({ kind: 'ok', changes, conflicts: [] }, true), { dryRun: false, maxDeletePercent: 10 });
+    expect(lines.headline).toBe('Interrupted: the rclone run under way finished (2 to the cloud, 1 to this folder); the steps after it were not run. `basic-memory cloud bisync` finishes the rest and recovers by itself.');
+    expect(lines.hint).toBeUndefined();
   });
 });
