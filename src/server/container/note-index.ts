@@ -16,8 +16,28 @@ export type NoteIndex = Map<string, NoteEntry>;
 
 /** Bytes read from the top of a note to find its heading: titles sit at the top. */
 const HEAD_BYTES = 4096;
-/** Files read at once while indexing: each read is an S3 GET through the mount. */
-const READ_CONCURRENCY = 8;
+/**
+ * File operations on container mounts at once, across all containers of this process. Each one holds
+ * a libuv pool thread (4 by default) until rclone has answered, and rclone asks the embedded store,
+ * which serves object bodies from that same pool: more would deadlock the server with itself.
+ */
+const MOUNT_OPERATIONS = 2;
+
+let mountOperationsRunning = 0;
+const waitingForMount: (() => void)[] = [];
+
+/** Runs `operation` (one file-system call into a container mount) when one of the few slots is free. */
+export async function onMount<T>(operation: () => Promise<T>): Promise<T> {
+  if (mountOperationsRunning >= MOUNT_OPERATIONS) await new Promise<void>((resolve) => waitingForMount.push(resolve));
+  else mountOperationsRunning++;
+  try {
+    return await operation();
+  } finally {
+    const next = waitingForMount.shift();
+    if (next) next();
+    else mountOperationsRunning--;
+  }
+}
 
 /** Pure: the text of the first ATX heading (`# Title`), skipping a YAML front matter block. */
 export function firstHeading(text: string): string | null {
@@ -38,7 +58,8 @@ export function unchanged(entry: NoteEntry | undefined, size: number, modifiedAt
   return entry !== undefined && entry.size === size && entry.modifiedAt === modifiedAt;
 }
 
-async function readTitle(file: string): Promise<string | null> {
+function readTitle(file: string): Promise<string | null> {
+  return onMount(async () => {
   const handle = await fs.open(file, 'r');
   try {
     const buffer = Buffer.alloc(HEAD_BYTES);
@@ -47,12 +68,13 @@ async function readTitle(file: string): Promise<string | null> {
   } finally {
     await handle.close();
   }
+  });
 }
 
 /** The entry for one key, or undefined when the mount shows no such file. */
 export async function readEntry(root: string, key: string, previous: NoteEntry | undefined): Promise<NoteEntry | undefined> {
   const file = path.join(root, ...key.split('/'));
-  const stat = await fs.stat(file).catch((error: NodeJS.ErrnoException) => {
+  const stat = await onMount(() => fs.stat(file)).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
     throw error;
   });
@@ -64,7 +86,7 @@ export async function readEntry(root: string, key: string, previous: NoteEntry |
 
 /** Every file key under `root` (recursively), `/`-separated. */
 async function listKeys(root: string): Promise<string[]> {
-  const entries = await fs.readdir(root, { recursive: true, withFileTypes: true });
+  const entries = await onMount(() => fs.readdir(root, { recursive: true, withFileTypes: true }));
   return entries.filter((entry) => entry.isFile()).map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'));
 }
 
@@ -73,7 +95,7 @@ async function inBatches<T>(items: T[], work: (item: T) => Promise<void>): Promi
   const worker = async () => {
     while (next < items.length) await work(items[next++] as T);
   };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, items.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(MOUNT_OPERATIONS, items.length) }, worker));
 }
 
 /** A full scan of the mounted folder, as the app's file sync does; titles are read only for changed files. */

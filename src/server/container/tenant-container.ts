@@ -7,7 +7,7 @@ import type { MountProfile } from '../../mount/profiles.js';
 import { rcCall, type RcEndpoint } from '../../mount/rc.js';
 import { cleanUpLeftovers, freePort, prepareMountPoint, realSupervisorDeps, startMount, stopMount, type SupervisorDeps } from '../../mount/supervisor.js';
 import { createRclone } from '../../rclone/runner.js';
-import { refreshKeys, scanNotes, type NoteEntry, type NoteIndex } from './note-index.js';
+import { onMount, refreshKeys, scanNotes, type NoteEntry, type NoteIndex } from './note-index.js';
 
 /** The S3 key the container mounts the bucket with, and how to give it back when the container stops. */
 export interface ContainerKey {
@@ -182,7 +182,7 @@ function containerOver(parts: {
     async note(key) {
       const entry = parts.index().get(key);
       if (!entry) return undefined;
-      const content = await fs.readFile(path.join(mountPoint, ...key.split('/')), 'utf8').catch(() => undefined);
+      const content = await onMount(() => fs.readFile(path.join(mountPoint, ...key.split('/')), 'utf8')).catch(() => undefined);
       return content === undefined ? undefined : { entry, content };
     },
     refreshAll: () =>
