@@ -12,11 +12,12 @@ const execFileAsync = promisify(execFile);
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 export const cli = path.join(root, 'bin', 'basic-memory.js');
 
-export async function setUpTenant() {
+/** `serverOptions` go to the reference server as they are (e.g. `container` for the container view). */
+export async function setUpTenant(serverOptions = {}) {
   const { startServer } = await import(path.join(root, 'dist', 'server', 'index.js'));
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'bm-bench-'));
   const home = path.join(work, 'home');
-  const server = await startServer({ host: '127.0.0.1', port: 0, s3Port: 0, dataDir: path.join(work, 'server') });
+  const server = await startServer({ host: '127.0.0.1', port: 0, s3Port: 0, dataDir: path.join(work, 'server'), ...serverOptions });
   const { token, tenantId, bucketName } = await server.mintToken('new');
   const response = await fetch(`${server.apiUrl}/tenant/mount/credentials`, {
     method: 'POST',
@@ -44,6 +45,8 @@ export async function setUpTenant() {
   return {
     tenantId, bucketName, remoteName, localPath, stateDir, env, rcloneEnv, created,
     remotePath: `${remoteName}:${bucketName}`,
+    apiUrl: server.apiUrl,
+    token,
     async cleanup() {
       await server.close();
       await fs.rm(work, { recursive: true, force: true });
@@ -118,10 +121,10 @@ export async function separatePlainBisync(tenant) {
  * by a plain rclone bisync on its own workdir; `measure` prints its figures and returns the median
  * the goal is judged on. Sets the exit code: 1 when the goal failed.
  */
-export async function benchEachSize(sizes, goal, measure) {
+export async function benchEachSize(sizes, goal, measure, serverOptions = {}) {
   let failed = false;
   for (const size of sizes) {
-    const tenant = await setUpTenant();
+    const tenant = await setUpTenant(serverOptions);
     try {
       await writeNotes(tenant.localPath, size);
       await runCli(tenant, ['cloud', 'bisync']);

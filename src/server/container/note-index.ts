@@ -108,10 +108,26 @@ export async function scanNotes(root: string, previous: NoteIndex): Promise<Note
   return index;
 }
 
-/** Updates just the named keys in `index` (added, changed or gone). */
+/** The names a folder of the mount lists now (none when it is gone): the kernel caches no listing, unlike a stat. */
+async function namesIn(root: string, folder: string): Promise<Set<string>> {
+  const names = await onMount(() => fs.readdir(path.join(root, ...folder.split('/').filter(Boolean)))).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return [];
+    throw error;
+  });
+  return new Set(names);
+}
+
+/**
+ * Updates just the named keys in `index` (added, changed or gone). Whether a key exists is read from
+ * its folder's listing: a stat could be answered from the kernel's entry cache for a deleted file.
+ */
 export async function refreshKeys(root: string, keys: readonly string[], index: NoteIndex): Promise<void> {
+  const listings = new Map<string, Promise<Set<string>>>();
   await inBatches([...new Set(keys)], async (key) => {
-    const entry = await readEntry(root, key, index.get(key));
+    const folder = path.posix.dirname(key) === '.' ? '' : path.posix.dirname(key);
+    let listing = listings.get(folder);
+    if (!listing) listings.set(folder, (listing = namesIn(root, folder)));
+    const entry = (await listing).has(path.posix.basename(key)) ? await readEntry(root, key, index.get(key)) : undefined;
     if (entry) index.set(key, entry);
     else index.delete(key);
   });

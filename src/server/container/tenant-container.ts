@@ -90,6 +90,11 @@ export function foldersOf(keys: readonly string[]): string[] {
   return [...new Set(keys.map((key) => path.posix.dirname(key)).map((folder) => (folder === '.' ? '' : folder)))];
 }
 
+/** Pure: `vfs/forget`'s parameters for these keys (`file`, `file2`, `file3`, …). */
+export function forgetParams(keys: readonly string[]): Record<string, string> {
+  return Object.fromEntries(keys.map((key, index) => [index === 0 ? 'file' : `file${index + 1}`, key]));
+}
+
 /** Pure: a note key a request may name: relative, no `..`, no empty parts. */
 export function isSafeKey(key: string): boolean {
   const parts = key.split('/');
@@ -194,6 +199,9 @@ function containerOver(parts: {
       }),
     refreshKeys: (keys) =>
       inTurn(async () => {
+        // Forgotten first: a recursive refresh adds what the listing has but may keep a node the bucket no longer holds.
+        const forgotten = await rcCall(endpoint, 'vfs/forget', forgetParams(keys), RC_REFRESH_TIMEOUT_MS);
+        if (!forgotten.ok) throw new Error(`rclone could not forget the changed notes: ${forgotten.error}`);
         for (const folder of foldersOf(keys)) {
           const reply = await refreshFolder(folder);
           if (!reply.ok) throw new Error(`rclone could not refresh ${folder || 'the root'}: ${reply.error}`);

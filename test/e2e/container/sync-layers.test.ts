@@ -40,10 +40,20 @@ describe('SPEC-8 sync layers, one at a time', () => {
   });
 
   it("layer 2: the store's Tigris notification refreshes just the written key within 3 s", async () => {
-    const world = await containerWorld({ layers: new Set(['webhook']) });
+    const world = await containerWorld({ layers: new Set(['webhook']), webhookAuth: { kind: 'token', token: 'dashboard-token' } });
     await world.notes();
     await world.writeCloud('hooked/layer2.md', '# Layer two\n');
     expect(await world.timeUntilVisible('hooked/layer2.md', 3_000)).toBeDefined();
+
+    // Tigris retries: the same notification twice leaves one note; a forged one is refused.
+    const hook = `/webhooks/tigris/${world.tenant.tenantId}`;
+    const payload = { events: [{ eventVersion: '1', eventSource: 'tigris', eventName: 'OBJECT_CREATED_PUT', eventTime: new Date().toISOString(), bucket: world.tenant.bucketName, object: { key: 'hooked/layer2.md', size: 13, eTag: '"x"' } }] };
+    for (let i = 0; i < 2; i++) expect(await world.api('POST', hook, { json: payload, headers: { authorization: 'Bearer dashboard-token' } })).toMatchObject({ status: 200, body: { keys: 1 } });
+    expect((await world.api('POST', hook, { json: payload, headers: { authorization: 'Bearer guessed' } })).status).toBe(401);
+    expect((await world.api('POST', hook, { json: { nope: true }, headers: { authorization: 'Bearer dashboard-token' } })).status).toBe(422);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await world.notes()).notes.filter((note) => note.path === 'hooked/layer2.md')).toHaveLength(1);
+
     await world.deleteCloud('hooked/layer2.md');
     const began = Date.now();
     while ((await world.notes()).notes.some((note) => note.path === 'hooked/layer2.md') && Date.now() - began < 3_000) await new Promise((resolve) => setTimeout(resolve, 100));

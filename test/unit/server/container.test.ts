@@ -3,7 +3,7 @@ import type { ChangeLog } from '../../../src/server/api/change-feed.js';
 import { noteKeyOf, syncLayerOf, syncPathsOf } from '../../../src/server/api/container-routes.js';
 import { parseLayers } from '../../../src/server/container/container-pool.js';
 import { firstHeading, unchanged } from '../../../src/server/container/note-index.js';
-import { containerRcloneConfig, foldersOf, isSafeKey, refreshedFolder } from '../../../src/server/container/tenant-container.js';
+import { containerRcloneConfig, foldersOf, forgetParams, isSafeKey, refreshedFolder } from '../../../src/server/container/tenant-container.js';
 import { authorizationFor, authorized, keysIn, notificationFor, webhookAuthFromEnv } from '../../../src/server/container/tigris-webhook.js';
 import { deliverNotifications, DELIVERY_RETRIES, DELIVERY_TIMEOUT_MS } from '../../../src/server/container/webhook-delivery.js';
 import type { ObjectChange } from '../../../src/server/store/object-store.js';
@@ -53,6 +53,10 @@ describe('container keys and folders', () => {
 
   it('refreshes each folder holding a named key once, the root as ""', () => {
     expect(foldersOf(['a.md', 'b.md', 'd/x.md', 'd/y.md', 'd/e/z.md'])).toEqual(['', 'd', 'd/e']);
+  });
+
+  it('names each changed key to vfs/forget', () => {
+    expect(forgetParams(['a.md', 'd/b.md', 'c.md'])).toEqual({ file: 'a.md', file2: 'd/b.md', file3: 'c.md' });
   });
 
   it("reads rclone's per-folder answer to vfs/refresh", () => {
