@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { MAX_ACCESS_TOKEN_TTL_SECONDS } from './auth/access-tokens.js';
 import { parseDurationSeconds } from './duration.js';
-import { parseLayers, DEFAULT_IDLE_MS, type SyncLayer } from './container/container-pool.js';
+import { DEFAULT_IDLE_MS, parseLayers, type SyncLayer } from './container/container-pool.js';
 import { webhookAuthFromEnv } from './container/tigris-webhook.js';
 import { DEFAULT_API_PORT, DEFAULT_HOST, DEFAULT_S3_PORT, startServer, type StorageMode } from './index.js';
 import { openServices, type ServerServices } from './services.js';
@@ -247,8 +247,8 @@ program
   .option('--max-credentials <n>', 'live mount credentials one tenant may hold', countOption, DEFAULT_MAX_CREDENTIALS)
   .option('--orphan-after <days>', 'revoke mount credentials unused for this many days, marking them orphaned', countOption, DEFAULT_ORPHAN_AFTER_DAYS)
   .option('--container', "run each tenant's container view: its bucket mounted through rclone with a 30s stat cache, indexed, served at GET /tenant/notes")
-  .option('--container-layers <list>', 'which sync layers refresh the containers: all, none, or a comma list of sync, webhook, cli, periodic', layersOption, new Set<SyncLayer>(['sync', 'webhook', 'cli', 'periodic']))
-  .option('--container-idle <duration>', 'stop a container unused this long', idleOption, DEFAULT_IDLE_MS)
+  .addOption(new Option('--container-layers <list>', 'which sync layers refresh the containers: all, none, or a comma list of sync, webhook, cli, periodic').argParser(layersOption).default(layersOption('all'), 'all'))
+  .addOption(new Option('--container-idle <duration>', 'stop a container unused this long').argParser(idleOption).default(DEFAULT_IDLE_MS, '10m'))
   .option('--rclone <path>', 'the rclone the containers mount with', 'rclone')
   .action((options: StartOptions) => start(options));
 
