@@ -1,4 +1,9 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runServerBin, serverBin } from '../../support/server.js';
 import { cleanUpWorlds, containerWorld, isMounted, rcloneServing } from './helpers.js';
 
 cleanUpWorlds();
@@ -51,4 +56,31 @@ describe("the tenant container's view (SPEC-8: TigrisFS with a 30 s stat cache)"
     expect((await world.user.run(['cloud', 'bisync'])).exitCode).toBe(0);
     expect(await world.timeUntilVisible('late.md', 20_000)).toBeUndefined();
   }, 60_000);
+});
+
+describe('basic-memory-server start --container', () => {
+  it('unmounts every container when it gets SIGTERM', async () => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bm-server-'));
+    try {
+      const { stdout: token } = await runServerBin(['token', '--tenant', 'sigterm-tenant'], dataDir);
+      const server = spawn(process.execPath, [serverBin, 'start', '--port', '0', '--s3-port', '0', '--data-dir', dataDir, '--container', '--container-layers', 'none'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      server.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+      server.stderr.resume();
+      const exited = new Promise<number | null>((resolve) => server.on('exit', resolve));
+      const began = Date.now();
+      while (!/API listening on (\S+)/.test(stdout) && Date.now() - began < 15_000) await new Promise((resolve) => setTimeout(resolve, 50));
+      const apiUrl = /API listening on (\S+)/.exec(stdout)?.[1] ?? '';
+      const reply = await fetch(`${apiUrl}/tenant/notes`, { headers: { authorization: `Bearer ${token.trim()}` } });
+      expect(reply.status).toBe(200);
+      const mountPoint = path.join(dataDir, 'containers', 'sigterm-tenant', 'mnt');
+      expect(await isMounted(mountPoint)).toBe(true);
+      server.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(await isMounted(mountPoint)).toBe(false);
+      expect(await rcloneServing(mountPoint)).toEqual([]);
+    } finally {
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  });
 });
