@@ -17,9 +17,10 @@ export type NoteIndex = Map<string, NoteEntry>;
 /** Bytes read from the top of a note to find its heading: titles sit at the top. */
 const HEAD_BYTES = 4096;
 /**
- * File operations on container mounts at once, across all containers of this process. Each one holds
- * a libuv pool thread (4 by default) until rclone has answered, and rclone asks the embedded store,
- * which serves object bodies from that same pool: more would deadlock the server with itself.
+ * File operations on a container mount at once from the server process (reading one note). Each
+ * holds a libuv pool thread (4 by default) until rclone has answered, and rclone's answer needs the
+ * embedded store, which reads bodies on that same pool: enough of them at once deadlock the server
+ * with itself. Scans, which do thousands, run in a child process (scan-process.ts).
  */
 const MOUNT_OPERATIONS = 2;
 
@@ -58,8 +59,7 @@ export function unchanged(entry: NoteEntry | undefined, size: number, modifiedAt
   return entry !== undefined && entry.size === size && entry.modifiedAt === modifiedAt;
 }
 
-function readTitle(file: string): Promise<string | null> {
-  return onMount(async () => {
+async function readTitle(file: string): Promise<string | null> {
   const handle = await fs.open(file, 'r');
   try {
     const buffer = Buffer.alloc(HEAD_BYTES);
@@ -68,13 +68,12 @@ function readTitle(file: string): Promise<string | null> {
   } finally {
     await handle.close();
   }
-  });
 }
 
 /** The entry for one key, or undefined when the mount shows no such file. */
 export async function readEntry(root: string, key: string, previous: NoteEntry | undefined): Promise<NoteEntry | undefined> {
   const file = path.join(root, ...key.split('/'));
-  const stat = await onMount(() => fs.stat(file)).catch((error: NodeJS.ErrnoException) => {
+  const stat = await fs.stat(file).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
     throw error;
   });
@@ -86,22 +85,22 @@ export async function readEntry(root: string, key: string, previous: NoteEntry |
 
 /** Every file key under `root` (recursively), `/`-separated. */
 async function listKeys(root: string): Promise<string[]> {
-  const entries = await onMount(() => fs.readdir(root, { recursive: true, withFileTypes: true }));
+  const entries = await fs.readdir(root, { recursive: true, withFileTypes: true });
   return entries.filter((entry) => entry.isFile()).map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'));
 }
 
-async function inBatches<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
+async function inBatches<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) await work(items[next++] as T);
   };
-  await Promise.all(Array.from({ length: Math.min(MOUNT_OPERATIONS, items.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
 /** A full scan of the mounted folder, as the app's file sync does; titles are read only for changed files. */
-export async function scanNotes(root: string, previous: NoteIndex): Promise<NoteIndex> {
+export async function scanNotes(root: string, previous: NoteIndex, concurrency: number): Promise<NoteIndex> {
   const index: NoteIndex = new Map();
-  await inBatches(await listKeys(root), async (key) => {
+  await inBatches(await listKeys(root), concurrency, async (key) => {
     const entry = await readEntry(root, key, previous.get(key));
     if (entry) index.set(key, entry);
   });
@@ -110,7 +109,7 @@ export async function scanNotes(root: string, previous: NoteIndex): Promise<Note
 
 /** The names a folder of the mount lists now (none when it is gone): the kernel caches no listing, unlike a stat. */
 async function namesIn(root: string, folder: string): Promise<Set<string>> {
-  const names = await onMount(() => fs.readdir(path.join(root, ...folder.split('/').filter(Boolean)))).catch((error: NodeJS.ErrnoException) => {
+  const names = await fs.readdir(path.join(root, ...folder.split('/').filter(Boolean))).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return [];
     throw error;
   });
@@ -121,9 +120,9 @@ async function namesIn(root: string, folder: string): Promise<Set<string>> {
  * Updates just the named keys in `index` (added, changed or gone). Whether a key exists is read from
  * its folder's listing: a stat could be answered from the kernel's entry cache for a deleted file.
  */
-export async function refreshKeys(root: string, keys: readonly string[], index: NoteIndex): Promise<void> {
+export async function refreshKeys(root: string, keys: readonly string[], index: NoteIndex, concurrency: number): Promise<void> {
   const listings = new Map<string, Promise<Set<string>>>();
-  await inBatches([...new Set(keys)], async (key) => {
+  await inBatches([...new Set(keys)], concurrency, async (key) => {
     const folder = path.posix.dirname(key) === '.' ? '' : path.posix.dirname(key);
     let listing = listings.get(folder);
     if (!listing) listings.set(folder, (listing = namesIn(root, folder)));

@@ -7,7 +7,8 @@ import type { MountProfile } from '../../mount/profiles.js';
 import { rcCall, type RcEndpoint } from '../../mount/rc.js';
 import { cleanUpLeftovers, freePort, prepareMountPoint, realSupervisorDeps, startMount, stopMount, type SupervisorDeps } from '../../mount/supervisor.js';
 import { createRclone } from '../../rclone/runner.js';
-import { onMount, refreshKeys, scanNotes, type NoteEntry, type NoteIndex } from './note-index.js';
+import { onMount, type NoteEntry, type NoteIndex } from './note-index.js';
+import { scanInChild } from './scan-process.js';
 
 /** The S3 key the container mounts the bucket with, and how to give it back when the container stops. */
 export interface ContainerKey {
@@ -145,7 +146,7 @@ export async function startTenantContainer(settings: ContainerSettings, tenantId
     await cleanUpLeftovers(deps, tenantId, remoteName, mountPoint);
     await prepareMountPoint(settings.platform.name, mountPoint);
     const state = await startMount(deps, { tenantId, remoteName, remotePath: `${remoteName}:${bucketName}`, mountPoint, profile: 'container', rcloneVersion: version.raw, rcAddr, args: built.args });
-    let index: NoteIndex = await scanNotes(mountPoint, new Map());
+    let index: NoteIndex = await scanInChild({ root: mountPoint, previous: [] });
     return containerOver({ tenantId, mountPoint, endpoint: state, began, deps, remoteName, key, index: () => index, replace: (next) => (index = next) });
   } catch (error) {
     await stopMount(deps, tenantId, remoteName, mountPoint, true).catch(() => undefined);
@@ -194,7 +195,7 @@ function containerOver(parts: {
       inTurn(async () => {
         const reply = await rcCall(endpoint, 'vfs/refresh', { recursive: 'true' }, RC_REFRESH_TIMEOUT_MS);
         if (!reply.ok) throw new Error(`rclone could not refresh the container's mount: ${reply.error}`);
-        parts.replace(await scanNotes(mountPoint, parts.index()));
+        parts.replace(await scanInChild({ root: mountPoint, previous: [...parts.index().values()] }));
         refreshedAt = new Date().toISOString();
       }),
     refreshKeys: (keys) =>
@@ -206,7 +207,7 @@ function containerOver(parts: {
           const reply = await refreshFolder(folder);
           if (!reply.ok) throw new Error(`rclone could not refresh ${folder || 'the root'}: ${reply.error}`);
         }
-        await refreshKeys(mountPoint, keys, parts.index());
+        parts.replace(await scanInChild({ root: mountPoint, keys: [...keys], previous: [...parts.index().values()] }));
         refreshedAt = new Date().toISOString();
       }),
     async stop() {
