@@ -12,6 +12,7 @@ const execFileAsync = promisify(execFile);
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 export const cli = path.join(root, 'bin', 'basic-memory.js');
 
+/** `serverOptions` go to the reference server as they are (e.g. `container` for the container view). */
 export async function setUpTenant(serverOptions = {}) {
   const { startServer } = await import(path.join(root, 'dist', 'server', 'index.js'));
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'bm-bench-'));
@@ -120,10 +121,10 @@ export async function separatePlainBisync(tenant) {
  * by a plain rclone bisync on its own workdir; `measure` prints its figures and returns the median
  * the goal is judged on. Sets the exit code: 1 when the goal failed.
  */
-export async function benchEachSize(sizes, goal, measure) {
+export async function benchEachSize(sizes, goal, measure, serverOptions = {}) {
   let failed = false;
   for (const size of sizes) {
-    const tenant = await setUpTenant();
+    const tenant = await setUpTenant(serverOptions);
     try {
       await writeNotes(tenant.localPath, size);
       await runCli(tenant, ['cloud', 'bisync']);

@@ -60,7 +60,8 @@ export function apiClientFor(deps: ApiClientDeps): ApiClient {
       ok(response);
     },
     async notifySync() {
-      ok(await call('POST', '/sync'));
+      // The source tells the container's server this is SPEC-8's layer 3 (a sync just finished), not a manual refresh.
+      ok(await call('POST', '/sync', { source: 'cli' }));
     },
     followChanges(handlers, signal) {
       const accessToken = async () => {

@@ -1,5 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import path from 'node:path';
+import { platformNameOf } from '../mount/args.js';
+import { platformFor } from '../mount/platform.js';
 import type { ChangeLog } from './api/change-feed.js';
+import { containerRoutes } from './api/container-routes.js';
+import { createContainerPool, type ContainerPool, type SyncLayer } from './container/container-pool.js';
+import type { ContainerStorage } from './container/tenant-container.js';
+import type { WebhookAuth } from './container/tigris-webhook.js';
+import { deliverNotifications } from './container/webhook-delivery.js';
 import { deviceRoutes } from './api/device-routes.js';
 import { createRouter } from './api/http.js';
 import { oauthRoutes } from './api/oauth-routes.js';
@@ -14,6 +23,20 @@ import { tigrisProviderFromEnv } from './storage/tigris-provider.js';
 import { startEmbeddedStore } from './store/embedded-store.js';
 import type { DeletionRetryPolicy } from './tenants/credential-lifecycle.js';
 import { lastUsedRecorder } from './tenants/last-used.js';
+import { tenantIdOfBucket } from './tenants/tenant-service.js';
+
+/** The tenant containers' view (SPEC-8's TigrisFS stand-in) and which sync layers reach it. */
+export interface ContainerOptions {
+  layers: ReadonlySet<SyncLayer>;
+  /** The rclone the containers mount with (default `rclone` on PATH). */
+  rcloneBinary?: string;
+  /** A container unused this long is stopped (default 10 min). */
+  idleMs?: number;
+  /** Layer 4's period (default 30 s). */
+  periodicMs?: number;
+  /** How Tigris (or the embedded store) authenticates to the webhook; a random token when unset. */
+  webhookAuth?: WebhookAuth;
+}
 
 export type StorageMode = 'local' | 'tigris';
 
@@ -42,6 +65,8 @@ export interface ServerOptions {
   feedHeartbeatMs?: number;
   /** How often the orphaning job and the deletion retries run (default a minute). */
   credentialJobIntervalMs?: number;
+  /** Runs each tenant's container view (off when unset). */
+  container?: ContainerOptions;
 }
 
 export interface MintedToken {
@@ -86,6 +111,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // gate refuses them all the same. Until the database is read, every key is refused.
     const withdrawn: { keys?: Set<string> } = {};
     let changes: ChangeLog | undefined;
+    let containerStorage: ContainerStorage;
     if ((options.storage ?? 'local') === 'local') {
       const store = await startEmbeddedStore({
         dataDir: options.dataDir,
@@ -100,10 +126,24 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       cleanups.push(() => store.close());
       s3Url = store.url;
       provider = options.provider ?? localProvider({ keys: store.keys, buckets: store.buckets, endpointUrl: store.url });
+      // The container's key is the provider's own, as SPEC-8's container mounts with the admin key: never a tenant's credential.
+      containerStorage = {
+        endpointUrl: store.url,
+        region: provider.region,
+        keyFor: (bucketName) => {
+          const key = store.keys.create(bucketName);
+          return Promise.resolve({ accessKey: key.accessKey, secretKey: key.secretKey, release: () => Promise.resolve(store.keys.revoke(key.accessKey)) });
+        },
+      };
     } else {
       provider = options.provider ?? tigrisProviderFromEnv(process.env);
       cleanups.push(() => provider.close());
       s3Url = provider.endpointUrl;
+      containerStorage = {
+        endpointUrl: provider.endpointUrl,
+        region: provider.region,
+        keyFor: () => Promise.resolve({ accessKey: process.env.AWS_ACCESS_KEY_ID ?? '', secretKey: process.env.AWS_SECRET_ACCESS_KEY ?? '', release: () => Promise.resolve() }),
+      };
     }
     const services = await openServices({
       dataDir: options.dataDir,
@@ -142,8 +182,29 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     let apiUrl = '';
     const issuerUrl = () => apiUrl;
     const limiter = () => guessLimiter({ limit: GUESS_LIMIT, windowMs: GUESS_WINDOW_MS });
+    const webhookAuth: WebhookAuth = options.container?.webhookAuth ?? { kind: 'token', token: randomBytes(24).toString('base64url') };
+    let pool: ContainerPool | undefined;
+    if (options.container) {
+      const platformName = platformNameOf(process.platform);
+      if (!platformName) throw new Error(`The container view cannot mount on ${process.platform}.`);
+      pool = createContainerPool({
+        settings: {
+          dir: path.join(options.dataDir, 'containers'),
+          rcloneBinary: options.container.rcloneBinary ?? 'rclone',
+          platform: platformFor(platformName, process.env),
+          storage: containerStorage,
+          env: process.env,
+          log,
+        },
+        layers: options.container.layers,
+        ...(options.container.idleMs === undefined ? {} : { idleMs: options.container.idleMs }),
+        ...(options.container.periodicMs === undefined ? {} : { periodicMs: options.container.periodicMs }),
+      });
+    }
     const router = createRouter(
       [
+        // Before tenantRoutes: with containers, POST /sync refreshes one instead of only being logged.
+        ...(pool ? containerRoutes({ tokens: services.tokens, tenants: services.tenants, pool, webhookAuth, log }) : []),
         ...tenantRoutes({
           tokens: services.tokens,
           tenants: services.tenants,
@@ -163,6 +224,24 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // Runs before the API closes (cleanups run in reverse): open event streams would hold it open.
     cleanups.push(() => stopFeeds.abort());
     apiUrl = urlOf(api, host);
+    if (pool) {
+      const running = pool;
+      // Runs before the API and the store close: every mount the server started is unmounted.
+      cleanups.push(() => running.close());
+      if (changes && running.layers.has('webhook')) {
+        // The embedded store plays Tigris: its own writes go out as object notifications to this server's receiver.
+        const stopDelivery = deliverNotifications({
+          changes,
+          urlFor: (bucket) => {
+            const tenantId = tenantIdOfBucket(bucket);
+            return tenantId === undefined ? undefined : `${apiUrl}/webhooks/tigris/${tenantId}`;
+          },
+          auth: webhookAuth,
+          log,
+        });
+        cleanups.push(stopDelivery);
+      }
+    }
 
     return {
       apiUrl,

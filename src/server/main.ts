@@ -4,6 +4,8 @@ import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { MAX_ACCESS_TOKEN_TTL_SECONDS } from './auth/access-tokens.js';
 import { parseDurationSeconds } from './duration.js';
+import { DEFAULT_IDLE_MS, parseLayers, type SyncLayer } from './container/container-pool.js';
+import { webhookAuthFromEnv } from './container/tigris-webhook.js';
 import { DEFAULT_API_PORT, DEFAULT_HOST, DEFAULT_S3_PORT, startServer, type StorageMode } from './index.js';
 import { openServices, type ServerServices } from './services.js';
 import { localProvider } from './storage/local-provider.js';
@@ -42,6 +44,18 @@ function countOption(value: string): number {
   return count;
 }
 
+function layersOption(value: string): Set<SyncLayer> {
+  const layers = parseLayers(value);
+  if (typeof layers === 'string') throw new InvalidArgumentError(layers);
+  return layers;
+}
+
+function idleOption(value: string): number {
+  const seconds = parseDurationSeconds(value);
+  if (seconds === undefined || seconds < 1) throw new InvalidArgumentError('use a duration such as 90s, 10m or 1h.');
+  return seconds * 1000;
+}
+
 const storageOption = () => new Option('--storage <mode>', 'where buckets live: the embedded store, or a Tigris/AWS account').choices(['local', 'tigris']).default('local');
 const dataDirOption = () => new Option('--data-dir <dir>', 'database, keys and buckets (env BASIC_MEMORY_SERVER_DATA_DIR)').default(defaultDataDir(), '~/.basic-memory-server');
 
@@ -54,11 +68,24 @@ interface StartOptions {
   maxCredentials: number;
   orphanAfter: number;
   changeFeed: boolean;
+  container?: boolean;
+  containerLayers: Set<SyncLayer>;
+  containerIdle: number;
+  rclone: string;
 }
 
 async function start(options: StartOptions): Promise<void> {
   const dataDir = path.resolve(options.dataDir);
-  const server = await startServer({ ...options, orphanAfterDays: options.orphanAfter, dataDir, log: (line) => process.stderr.write(`${line}\n`) });
+  const { container, containerLayers, containerIdle, rclone, ...rest } = options;
+  const webhookAuth = webhookAuthFromEnv(process.env);
+  if (typeof webhookAuth === 'string') throw new Error(webhookAuth);
+  const server = await startServer({
+    ...rest,
+    orphanAfterDays: options.orphanAfter,
+    dataDir,
+    log: (line) => process.stderr.write(`${line}\n`),
+    ...(container ? { container: { layers: containerLayers, idleMs: containerIdle, rcloneBinary: rclone, ...(webhookAuth ? { webhookAuth } : {}) } } : {}),
+  });
   process.stdout.write(`API listening on ${server.apiUrl}\nS3 store (${options.storage}) at ${server.s3Url}\nData dir: ${dataDir}\n`);
   process.stdout.write(`\nPoint the CLI at it (the login remembers this URL for later commands):\n  basic-memory cloud login --api-url ${server.apiUrl}\n`
     + `Approve the code it shows with \`basic-memory-server device approve CODE --tenant ID --data-dir ${dataDir}\`, or log in with a token:\n`
@@ -230,6 +257,10 @@ program
   .option('--max-credentials <n>', 'live mount credentials one tenant may hold', countOption, DEFAULT_MAX_CREDENTIALS)
   .option('--orphan-after <days>', 'revoke mount credentials unused for this many days, marking them orphaned', countOption, DEFAULT_ORPHAN_AFTER_DAYS)
   .option('--no-change-feed', 'answer 404 at GET /tenant/events, as a cloud without the change feed does (clients poll)')
+  .option('--container', "run each tenant's container view: its bucket mounted through rclone with a 30s stat cache, indexed, served at GET /tenant/notes")
+  .addOption(new Option('--container-layers <list>', 'which sync layers refresh the containers: all, none, or a comma list of sync, webhook, cli, periodic').argParser(layersOption).default(layersOption('all'), 'all'))
+  .addOption(new Option('--container-idle <duration>', 'stop a container unused this long').argParser(idleOption).default(DEFAULT_IDLE_MS, '10m'))
+  .option('--rclone <path>', 'the rclone the containers mount with', 'rclone')
   .action((options: StartOptions) => start(options));
 
 program

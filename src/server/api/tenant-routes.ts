@@ -74,7 +74,7 @@ export function tenantRoutes(deps: { tokens: AccessTokens; tenants: TenantServic
       path: '/sync',
       handle: async ({ req }) => {
         const tenant = await authenticate(req, tokens, tenants);
-        // The reference server has no tenant container to refresh; it records the notification.
+        // Without --container there is no tenant container to refresh (container-routes.ts answers when there is): the notification is recorded.
         deps.log(`sync requested by tenant ${tenant.id}`);
         return { status: 202, json: { status: 'accepted' } };
       },

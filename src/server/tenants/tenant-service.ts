@@ -76,6 +76,12 @@ export function bucketNameFor(tenantId: string): string {
   return `basic-memory-${tenantId}`;
 }
 
+/** The inverse of bucketNameFor, or undefined for a bucket no tenant owns. */
+export function tenantIdOfBucket(bucketName: string): string | undefined {
+  const id = bucketName.startsWith('basic-memory-') ? bucketName.slice('basic-memory-'.length) : '';
+  return TENANT_ID_PATTERN.test(id) ? id : undefined;
+}
+
 export function createTenantService(deps: TenantServiceDeps): TenantService {
   const now = () => (deps.now ?? (() => new Date()))().toISOString();
   const creating = new Map<string, number>();

@@ -1,0 +1,133 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
+/** One note as the tenant container's app sees it in the mounted folder. */
+export interface NoteEntry {
+  /** Relative to the mount, `/`-separated: the object key. */
+  path: string;
+  size: number;
+  modifiedAt: string;
+  /** The first Markdown heading, or null when the note has none. */
+  title: string | null;
+}
+
+/** Path → entry: what the app's file sync last saw. */
+export type NoteIndex = Map<string, NoteEntry>;
+
+/** Bytes read from the top of a note to find its heading: titles sit at the top. */
+const HEAD_BYTES = 4096;
+/**
+ * File operations on a container mount at once from the server process (reading one note). Each
+ * holds a libuv pool thread (4 by default) until rclone has answered, and rclone's answer needs the
+ * embedded store, which reads bodies on that same pool: enough of them at once deadlock the server
+ * with itself. Scans, which do thousands, run in a child process (scan-process.ts).
+ */
+const MOUNT_OPERATIONS = 2;
+
+let mountOperationsRunning = 0;
+const waitingForMount: (() => void)[] = [];
+
+/** Runs `operation` (one file-system call into a container mount) when one of the few slots is free. */
+export async function onMount<T>(operation: () => Promise<T>): Promise<T> {
+  if (mountOperationsRunning >= MOUNT_OPERATIONS) await new Promise<void>((resolve) => waitingForMount.push(resolve));
+  else mountOperationsRunning++;
+  try {
+    return await operation();
+  } finally {
+    const next = waitingForMount.shift();
+    if (next) next();
+    else mountOperationsRunning--;
+  }
+}
+
+/** Pure: the text of the first ATX heading (`# Title`), skipping a YAML front matter block. */
+export function firstHeading(text: string): string | null {
+  let lines = text.split(/\r?\n/);
+  if (lines[0] === '---') {
+    const end = lines.indexOf('---', 1);
+    lines = end === -1 ? [] : lines.slice(end + 1);
+  }
+  for (const line of lines) {
+    const match = /^#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$/.exec(line);
+    if (match?.[1]) return match[1];
+  }
+  return null;
+}
+
+/** Pure: whether an entry still describes the file (same size and time), so its title need not be read again. */
+export function unchanged(entry: NoteEntry | undefined, size: number, modifiedAt: string): entry is NoteEntry {
+  return entry !== undefined && entry.size === size && entry.modifiedAt === modifiedAt;
+}
+
+async function readTitle(file: string): Promise<string | null> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(HEAD_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, HEAD_BYTES, 0);
+    return firstHeading(buffer.subarray(0, bytesRead).toString('utf8'));
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The entry for one key, or undefined when the mount shows no such file. */
+export async function readEntry(root: string, key: string, previous: NoteEntry | undefined): Promise<NoteEntry | undefined> {
+  const file = path.join(root, ...key.split('/'));
+  const stat = await fs.stat(file).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
+    throw error;
+  });
+  if (!stat?.isFile()) return undefined;
+  const modifiedAt = stat.mtime.toISOString();
+  if (unchanged(previous, stat.size, modifiedAt)) return previous;
+  return { path: key, size: stat.size, modifiedAt, title: await readTitle(file) };
+}
+
+/** Every file key under `root` (recursively), `/`-separated. */
+async function listKeys(root: string): Promise<string[]> {
+  const entries = await fs.readdir(root, { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'));
+}
+
+async function inBatches<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
+
+/** A full scan of the mounted folder, as the app's file sync does; titles are read only for changed files. */
+export async function scanNotes(root: string, previous: NoteIndex, concurrency: number): Promise<NoteIndex> {
+  const index: NoteIndex = new Map();
+  await inBatches(await listKeys(root), concurrency, async (key) => {
+    const entry = await readEntry(root, key, previous.get(key));
+    if (entry) index.set(key, entry);
+  });
+  return index;
+}
+
+/** The names a folder of the mount lists now (none when it is gone): the kernel caches no listing, unlike a stat. */
+async function namesIn(root: string, folder: string): Promise<Set<string>> {
+  const names = await fs.readdir(path.join(root, ...folder.split('/').filter(Boolean))).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return [];
+    throw error;
+  });
+  return new Set(names);
+}
+
+/**
+ * Updates just the named keys in `index` (added, changed or gone). Whether a key exists is read from
+ * its folder's listing: a stat could be answered from the kernel's entry cache for a deleted file.
+ */
+export async function refreshKeys(root: string, keys: readonly string[], index: NoteIndex, concurrency: number): Promise<void> {
+  const listings = new Map<string, Promise<Set<string>>>();
+  await inBatches([...new Set(keys)], concurrency, async (key) => {
+    const folder = path.posix.dirname(key) === '.' ? '' : path.posix.dirname(key);
+    let listing = listings.get(folder);
+    if (!listing) listings.set(folder, (listing = namesIn(root, folder)));
+    const entry = (await listing).has(path.posix.basename(key)) ? await readEntry(root, key, index.get(key)) : undefined;
+    if (entry) index.set(key, entry);
+    else index.delete(key);
+  });
+}
