@@ -1,5 +1,6 @@
 import type { CloudChange, FeedHandlers, FeedState } from '../api/change-feed.js';
 import type { Output } from '../core/output.js';
+import { CLOUD_BACKUPS_DIR } from './reserved-names.js';
 
 /**
  * How a watch learns of cloud changes: `push` while the cloud's change feed is connected (a change
@@ -12,9 +13,12 @@ export interface CloudChangesMode {
   since: string;
 }
 
-/** Pure: a change this machine did not make. Its own uploads and deletions carry its mount credential's key. */
+/**
+ * Pure: a change of a note this machine did not make. Its own uploads and deletions carry its mount
+ * credential's key; another machine's run backups (`cloud-backups.ts`) are no notes: no sync picks them up.
+ */
 export function isForeignChange(change: CloudChange, ownAccessKey: string): boolean {
-  return change.accessKey !== ownAccessKey;
+  return change.accessKey !== ownAccessKey && !change.key.startsWith(`${CLOUD_BACKUPS_DIR}/`);
 }
 
 /** Pure: the `bisync-status` and `bisync-service status` line for how a running watch learns of cloud changes. */

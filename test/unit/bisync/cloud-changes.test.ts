@@ -12,6 +12,11 @@ describe('isForeignChange', () => {
   ])('a change by %s: %s', (accessKey, expected) => {
     expect(isForeignChange({ cursor: 1, type: 'created', key: 'a.md', accessKey }, 'AK-MINE')).toBe(expected);
   });
+
+  it("ignores another machine's run backups: they are never synced", () => {
+    expect(isForeignChange({ cursor: 2, type: 'created', key: '.basic-memory-backups/run-1/a.md', accessKey: 'AK-OTHER' }, 'AK-MINE')).toBe(false);
+    expect(isForeignChange({ cursor: 3, type: 'deleted', key: '.basic-memory-backups/run-1/a.md', accessKey: 'AK-OTHER' }, 'AK-MINE')).toBe(false);
+  });
 });
 
 describe('describeFeedState', () => {
