@@ -4,6 +4,7 @@ import type { Output } from '../core/output.js';
 import type { StatePaths } from '../core/paths.js';
 import type { Settings } from '../core/settings.js';
 import { loginExpiredError, notLoggedInError, refreshLogin, tokenFreshness } from './oauth.js';
+import { withFileLock } from './refresh-lock.js';
 import { readableStores, type StoredLogin, type TokenStore } from './token-store.js';
 
 /** The login an API client uses: where it came from, and a token that is fresh when asked for. */
@@ -51,7 +52,7 @@ export async function openSession(ctx: SessionContext): Promise<Session> {
   }
   const found = await findStoredLogin(ctx);
   if (!found) throw await noLoginError(ctx.settings.apiUrl);
-  return storedSession(found, ctx.output);
+  return storedSession(found, ctx.output, { lockFile: ctx.paths.loginRefreshLock });
 }
 
 const REACHABLE_TIMEOUT_MS = 5_000;
@@ -74,11 +75,19 @@ async function answerOf(url: string): Promise<void> {
   await response.body?.cancel();
 }
 
+export interface StoredSessionOptions {
+  now?: () => number;
+  refresh?: typeof refreshLogin;
+  /** Shared by every process of this user (see `renewLogin`). */
+  lockFile?: string;
+}
+
 /**
  * Hands out the stored access token, refreshing it first when it expires within a minute; the
  * rotated tokens are saved at once (the old refresh token is spent). Concurrent callers share one refresh.
  */
-export function storedSession(found: FoundLogin, output: Output, now = Date.now): Session {
+export function storedSession(found: FoundLogin, output: Output, options: StoredSessionOptions = {}): Session {
+  const now = options.now ?? Date.now;
   let login = found.login;
   let refreshing: Promise<StoredLogin> | undefined;
   return {
@@ -87,11 +96,7 @@ export function storedSession(found: FoundLogin, output: Output, now = Date.now)
       const freshness = tokenFreshness(login, now());
       if (freshness === 'expired') throw loginExpiredError();
       if (freshness === 'refresh') {
-        refreshing ??= refreshLogin(login, output, now).then(async (renewed) => {
-          await found.store.save(renewed);
-          output.debug(`Renewed the access token (saved in ${found.store.describe()}).`);
-          return renewed;
-        }).finally(() => {
+        refreshing ??= renewLogin(found.store, login, output, { ...options, now }).finally(() => {
           refreshing = undefined;
         });
         login = await refreshing;
@@ -99,4 +104,28 @@ export function storedSession(found: FoundLogin, output: Output, now = Date.now)
       return login.accessToken;
     },
   };
+}
+
+/**
+ * Long-lived processes (the sync service, a mount's companion, a watch) hold the login in memory
+ * while other commands renew it: the refresh token this process holds may be spent already, and the
+ * server answers a spent one by revoking the whole login. So the renewal runs under a lock shared by
+ * every process and starts from what the store holds now, taking it as it is when it is still fresh.
+ */
+async function renewLogin(store: TokenStore, held: StoredLogin, output: Output, options: StoredSessionOptions & { now: () => number }): Promise<StoredLogin> {
+  const renew = async () => {
+    const stored = await store.load();
+    const latest = stored && stored.refreshToken !== held.refreshToken ? stored : held;
+    output.redactor.add(latest.accessToken);
+    output.redactor.add(latest.refreshToken);
+    if (latest !== held && tokenFreshness(latest, options.now()) === 'fresh') {
+      output.debug(`Using the login another process renewed (${store.describe()}).`);
+      return latest;
+    }
+    const renewed = await (options.refresh ?? refreshLogin)(latest, output, options.now);
+    await store.save(renewed);
+    output.debug(`Renewed the access token (saved in ${store.describe()}).`);
+    return renewed;
+  };
+  return options.lockFile ? await withFileLock(options.lockFile, renew) : await renew();
 }

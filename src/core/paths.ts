@@ -22,6 +22,8 @@ export interface StatePaths {
   tenant: string;
   /** Which cloud the last `cloud login` was to (the token itself is in the keychain or credentials.json). */
   login: string;
+  /** Held while a process renews the login, so two processes never spend one refresh token. */
+  loginRefreshLock: string;
   bisyncFilters: string;
   /** Per-tenant rclone bisync workdir (listings, lock, filters md5). */
   bisyncWorkdir: (tenantId: string) => string;
@@ -43,6 +45,7 @@ export function statePaths(dir: string): StatePaths {
     credentials: path.join(dir, 'credentials.json'),
     tenant: path.join(dir, 'tenant.json'),
     login: path.join(dir, 'login.json'),
+    loginRefreshLock: path.join(dir, 'login-refresh.lock'),
     bisyncFilters: path.join(dir, 'bisync-filters.txt'),
     bisyncWorkdir: (tenantId) => path.join(dir, 'bisync', tenantId),
     bisyncState: (tenantId) => `${perTenant('bisync-state')(tenantId)}.json`,
