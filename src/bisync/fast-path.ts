@@ -272,3 +272,13 @@ export async function checkNothingToSync(inputs: QuickCheckInputs): Promise<Quic
 export function hashCacheFile(workdir: string): string {
   return path.join(workdir, 'folder-hashes.json');
 }
+
+/**
+ * The folder's files that are not the version rclone's last listing of it records (new or edited
+ * since), or undefined when the listing cannot tell (no checksums in it): all of them may be.
+ */
+export async function unsyncedFiles(localPath: string, excluded: (relative: string) => boolean, priorListing: string | undefined, cacheFile: string): Promise<Set<string> | undefined> {
+  const listing = priorListing === undefined ? undefined : parseListingStrict(priorListing);
+  if (!listing || [...listing.values()].some((file) => !file.md5)) return undefined;
+  return new Set(differingFromListing(listing, await walkFolder(localPath, excluded, listing, cacheFile)));
+}

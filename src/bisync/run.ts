@@ -8,7 +8,7 @@ import type { RcloneVersion } from '../rclone/version.js';
 import type { StatePaths } from '../core/paths.js';
 import { buildBisyncArgs, CHECK_FILENAME, rcloneSettlesConflicts, type Fallback } from './args.js';
 import { chooseComparison, hasModtimeOnlyLines, type Comparison } from './compare.js';
-import { checkNothingToSync } from './fast-path.js';
+import { checkNothingToSync, hashCacheFile, unsyncedFiles } from './fast-path.js';
 import { nextAttempt, recordOf, resultOf, type Attempt, type AttemptContext, type AttemptDone } from './attempts.js';
 import { dropIdenticalCopies, keepBothBeforeBaseline, renameLeftoverCopies, renameRcloneCopies, resolveConflictsByAge } from './conflicts.js';
 import { freeBytesAt, removePartialFiles, requireDiskSpace } from './disk-space.js';
@@ -263,12 +263,14 @@ async function openNet(deps: SyncDeps, target: SyncTarget): Promise<SafetyNet> {
     fs.readFile(target.filtersFile, 'utf8').catch(() => ''),
     fs.readFile(path.join(target.workdir, `${target.session}.path1.lst`), 'utf8').catch(() => undefined),
   ]);
+  const excluded = compileFilterRules(filters);
   return openSafetyNet({
     localPath: target.localPath,
     netDir: path.join(target.workdir, 'safety-net'),
     priorListing,
-    excluded: compileFilterRules(filters),
+    excluded,
     rcloneRenames: supports(deps.version, 'partialDownloads'),
+    unsynced: () => unsyncedFiles(target.localPath, excluded, priorListing, hashCacheFile(target.workdir)),
   });
 }
 

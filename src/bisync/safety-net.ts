@@ -77,6 +77,11 @@ export interface SafetyNetOptions {
    * the old content; older rclone writes in place, which a hard link would follow, so it gets copies.
    */
   rcloneRenames: boolean;
+  /**
+   * The folder's files that are not the version last synced (undefined: any may be), asked once the
+   * watcher is ready. A version last synced is never restored, so only these need a link before the run.
+   */
+  unsynced?: () => Promise<Set<string> | undefined>;
 }
 
 export interface RestoredVersions {
@@ -153,10 +158,11 @@ export async function openSafetyNet(options: SafetyNetOptions): Promise<SafetyNe
 
   // Copies of every note before each run would cost a full copy of the folder: only links are cheap.
   if (options.rcloneRenames) {
+    const unsynced = await options.unsynced?.();
     for (const [dir, names] of Object.entries(watcher.getWatched())) {
       for (const name of names) {
         const relative = relativeOf(path.join(dir, name));
-        if (relative.startsWith('..') || !linksWork) continue;
+        if (relative.startsWith('..') || !linksWork || (unsynced && !unsynced.has(relative))) continue;
         await keep(relative);
       }
     }
