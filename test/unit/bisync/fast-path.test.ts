@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  cachedHash, differingFromListing, fastPathBlocker, filtersUnderstood, parseListingStrict, parseLsjson, sameAsListing, settledAt, walkFolder,
+  cachedHash, differingFromListing, folderExcludedBy, fastPathBlocker, filtersUnderstood, parseListingStrict, parseLsjson, sameAsListing, settledAt, walkFolder,
   type FastPathPreconditions, type SideFiles,
 } from '../../../src/bisync/fast-path.js';
 import { compileFilterRules } from '../../../src/bisync/filters.js';
@@ -96,6 +96,22 @@ describe('fastPathBlocker', () => {
   it('filtersUnderstood accepts the default filters file', async () => {
     const text = await fs.readFile(new URL('../../../filters/bisync-filters.txt', import.meta.url), 'utf8');
     expect(filtersUnderstood(text)).toBe(true);
+  });
+});
+
+describe('folderExcludedBy', () => {
+  const excluded = compileFilterRules('- .git/**\n- node_modules/\n- *.tmp\n- draft\n');
+  it.each([
+    ['.git', true],
+    ['sub/.git/objects', true],
+    ['node_modules', true],
+    ['a/node_modules/b', true],
+    // A file rule never leaves out a folder: rclone lists what it holds.
+    ['cache.tmp', false],
+    ['draft', false],
+    ['notes/deep', false],
+  ])('%s → %s', (folder, expected) => {
+    expect(folderExcludedBy(folder, excluded)).toBe(expected);
   });
 });
 
