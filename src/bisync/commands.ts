@@ -26,6 +26,8 @@ import { watchAndSync } from './watch.js';
 
 /** Local edits are synced this long after the last one (editors write in bursts). */
 const WATCH_DEBOUNCE_MS = 1_000;
+/** A save of a note or two (an editor writes a file and maybe its backup) needs no burst wait. */
+const WATCH_QUICK_DEBOUNCE = { ms: 250, upTo: 3 };
 
 /** `cloud bisync`'s flags. */
 export interface BisyncOptions {
@@ -100,8 +102,8 @@ export async function runBisync(options: BisyncRun, ctx: CommandContext): Promis
     const request = { profile, dryRun: options.dryRun, baseline: options.resync };
     if (options.watch) {
       if ((await readListingState(target.workdir, target.session)) === 'missing') await fs.mkdir(target.localPath, { recursive: true });
-      output.info(`Watching ${target.localPath} (profile ${profile.name}): syncing ${WATCH_DEBOUNCE_MS / 1000}s after a local change and every ${intervalSeconds}s for cloud changes.`);
-      return await watchAndSync(deps, target, request, { intervalMs: intervalSeconds * 1000, debounceMs: WATCH_DEBOUNCE_MS, stop: options.stop });
+      output.info(`Watching ${target.localPath} (profile ${profile.name}): syncing ${WATCH_QUICK_DEBOUNCE.ms / 1000}s after a note is saved (${WATCH_DEBOUNCE_MS / 1000}s after a burst of changes) and every ${intervalSeconds}s for cloud changes.`);
+      return await watchAndSync(deps, target, request, { intervalMs: intervalSeconds * 1000, debounceMs: WATCH_DEBOUNCE_MS, quickDebounce: WATCH_QUICK_DEBOUNCE, stop: options.stop });
     }
 
     const report = await syncOnce(deps, target, request);

@@ -11,6 +11,8 @@ import { removeWatchInfo, writeWatchInfo, type BisyncRunRecord } from './state.j
 export interface WatchOptions {
   intervalMs: number;
   debounceMs: number;
+  /** See `SchedulerOptions.quickDebounce`. */
+  quickDebounce?: { ms: number; upTo: number };
   /** Stops the watch like a first Ctrl-C (the running sync finishes): the service's pause and stop. */
   stop?: AbortSignal | undefined;
 }
@@ -57,6 +59,7 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
 
   const scheduler: SyncScheduler = new SyncScheduler({
     debounceMs: options.debounceMs,
+    ...(options.quickDebounce ? { quickDebounce: options.quickDebounce } : {}),
     intervalMs: options.intervalMs,
     backoffMs: 5_000,
     maxBackoffMs: Math.max(options.intervalMs, 5 * 60_000),
@@ -99,7 +102,7 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
   watcher.on('all', (_event, file) => {
     const relative = path.relative(target.localPath, file).split(path.sep).join('/');
     if (duringRun) duringRun.add(relative);
-    else if (Date.now() >= echoesUntil || !isEcho(relative)) scheduler.localChange();
+    else if (Date.now() >= echoesUntil || !isEcho(relative)) scheduler.localChange(relative);
   });
   watcher.on('error', (error) => output.debug(`watcher: ${String(error)}`));
 
