@@ -153,7 +153,7 @@ describe('SyncScheduler with a quick debounce', () => {
   });
 
   it('runs 250 ms after one saved note, and waits the full debounce once a burst grows past three files', async () => {
-    const run = vi.fn(async () => true);
+    const run = vi.fn(() => Promise.resolve(true));
     const scheduler = new SyncScheduler({ debounceMs: 1_000, quickDebounce: { ms: 250, upTo: 3 }, intervalMs: 60_000, backoffMs: 5_000, maxBackoffMs: 300_000, run });
     scheduler.localChange('a.md');
     await vi.advanceTimersByTimeAsync(250);
