@@ -241,13 +241,17 @@ export function parseLsjson(text: string): SideFiles | undefined {
 
 /**
  * The bucket as rclone lists it, with the sync's own filters: one listing walk (S3 ListObjectsV2),
- * the MD5 from each ETag, no per-object request (no modification times). Undefined when rclone failed.
+ * the MD5 from each ETag, no per-object request (no modification times). `files` is undefined when
+ * rclone failed or was stopped.
  */
-export async function listBucket(rclone: Rclone, target: { remotePath: string; filtersFile: string; tigris: boolean }): Promise<SideFiles | undefined> {
+export async function listBucket(rclone: Rclone, target: { remotePath: string; filtersFile: string; tigris: boolean }): Promise<{ files: Promise<SideFiles | undefined>; stop(): void }> {
   const args = ['lsjson', target.remotePath, '--recursive', '--files-only', '--no-modtime', '--no-mimetype', '--hash', '--hash-type', 'MD5', '--filter-from', target.filtersFile];
   if (target.tigris) args.push('--header', TIGRIS_CONSISTENT_HEADER);
-  const result = await rclone.run(args, { timeoutMs: 120_000 });
-  return result.exitCode === 0 ? parseLsjson(result.stdout) : undefined;
+  const child = await rclone.start(args);
+  return {
+    files: child.result.then((result) => (result.exitCode === 0 ? parseLsjson(result.stdout) : undefined), () => undefined),
+    stop: () => child.kill('SIGTERM'),
+  };
 }
 
 export interface QuickCheckInputs extends Omit<FastPathPreconditions, 'workdirNames' | 'filters'> {
@@ -270,10 +274,18 @@ export async function checkNothingToSync(inputs: QuickCheckInputs): Promise<Quic
   const listingOf = async (side: 'path1' | 'path2') => parseListingStrict(await fs.readFile(path.join(target.workdir, `${inputs.session}.${side}.lst`), 'utf8').catch(() => ''));
   const [localListing, cloudListing] = await Promise.all([listingOf('path1'), listingOf('path2')]);
   if (!localListing || !cloudListing) return { nothingToSync: false, why: 'a listing is not one this CLI reads' };
-  // The folder first: it is the cheap side, and after a local edit the bucket need not be listed.
-  const folder = await walkFolder(target.localPath, inputs.excluded, localListing, hashCacheFile(target.workdir));
-  if (!sameAsListing(localListing, folder)) return { nothingToSync: false, why: 'the folder changed' };
-  const cloud = await listBucket(inputs.rclone, target);
+  // The bucket's listing waits on the network while the folder is walked; a changed folder stops it.
+  const bucket = await listBucket(inputs.rclone, target);
+  const folder = await walkFolder(target.localPath, inputs.excluded, localListing, hashCacheFile(target.workdir)).catch((error: unknown) => {
+    bucket.stop();
+    throw error;
+  });
+  if (!sameAsListing(localListing, folder)) {
+    bucket.stop();
+    await bucket.files;
+    return { nothingToSync: false, why: 'the folder changed' };
+  }
+  const cloud = await bucket.files;
   if (!cloud) return { nothingToSync: false, why: 'the bucket could not be listed' };
   if (!sameAsListing(cloudListing, cloud)) return { nothingToSync: false, why: 'the bucket changed' };
   return { nothingToSync: true };
