@@ -8,7 +8,7 @@ import path from 'node:path';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { benchEachSize, median, rcloneVersionOf, runRclone, startCli, timed } from './bisync-common.js';
 
-const DEBOUNCE_MS = 1000; // src/bisync/commands.ts WATCH_DEBOUNCE_MS
+const DEBOUNCE_MS = 250; // one note saved: src/bisync/commands.ts WATCH_QUICK_DEBOUNCE
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 5);
 const sizes = (process.env.BENCH_SIZES ?? '100,2000,10000').split(',').map(Number);
 const GOAL_MS = 3000;

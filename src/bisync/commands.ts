@@ -31,6 +31,8 @@ import { watchAndSync } from './watch.js';
 
 /** Local edits are synced this long after the last one (editors write in bursts). */
 const WATCH_DEBOUNCE_MS = 1_000;
+/** A save of a note or two (an editor writes a file and maybe its backup) needs no burst wait. */
+const WATCH_QUICK_DEBOUNCE = { ms: 250, upTo: 3 };
 
 /** `cloud bisync`'s flags. */
 export interface BisyncOptions {
@@ -112,7 +114,7 @@ export async function runBisync(options: BisyncRun, ctx: CommandContext): Promis
     const request = { profile, dryRun: options.dryRun, baseline: options.resync };
     if (options.watch) {
       if ((await readListingState(target.workdir, target.session)) === 'missing') await makeFolder(target.localPath);
-      output.info(`Watching ${target.localPath} (profile ${profile.name}): syncing ${WATCH_DEBOUNCE_MS / 1000}s after a local change or a cloud change the change feed reports, and every ${intervalSeconds}s.`);
+      output.info(`Watching ${target.localPath} (profile ${profile.name}): syncing ${WATCH_QUICK_DEBOUNCE.ms / 1000}s after a note is saved (${WATCH_DEBOUNCE_MS / 1000}s after a burst of changes or a cloud change the change feed reports) and every ${intervalSeconds}s.`);
       const cloudChanges = (wake: () => void, signal: AbortSignal) =>
         followCloudChanges(
           {
@@ -128,7 +130,7 @@ export async function runBisync(options: BisyncRun, ctx: CommandContext): Promis
           wake,
           signal,
         );
-      const watchExit = await watchAndSync(deps, target, request, { intervalMs: intervalSeconds * 1000, debounceMs: WATCH_DEBOUNCE_MS, stop: options.stop, cloudChanges });
+      const watchExit = await watchAndSync(deps, target, request, { intervalMs: intervalSeconds * 1000, debounceMs: WATCH_DEBOUNCE_MS, quickDebounce: WATCH_QUICK_DEBOUNCE, stop: options.stop, cloudChanges });
       // A watch reports as it goes on stderr; its document says how it ended.
       if (options.json && watchExit === ExitCode.ok) output.result({ tenantId: tenant.tenantId, remote: target.remotePath, localPath: target.localPath, watch: true, exitCode: watchExit });
       return watchExit;

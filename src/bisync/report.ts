@@ -56,6 +56,7 @@ export function describeReport(report: SyncReport, options: { dryRun: boolean; m
   }
   switch (outcome.kind) {
     case 'ok':
+      if (record.nothingToSync) return { ok: true, headline: 'Nothing to sync: the folder and the cloud are as the last sync left them.', hint: undefined, ...details };
       return { ok: true, headline: dryRun ? `Dry run: ${counts}; nothing was changed.` : `${record.mode === 'baseline' ? 'Baseline made' : 'Synced'}: ${counts}.`, hint: undefined, ...details };
     case 'safety-stop': {
       const why = outcome.reasons.map((reason) => ({

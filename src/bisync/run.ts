@@ -9,7 +9,8 @@ import type { StatePaths } from '../core/paths.js';
 import { buildBisyncArgs, CHECK_FILENAME, rcloneSettlesConflicts, type Fallback } from './args.js';
 import { openCloudBackups } from './cloud-backups.js';
 import { ensureCheckFile } from './check-file.js';
-import { chooseComparison, hasModtimeOnlyLines } from './compare.js';
+import { chooseComparison, hasModtimeOnlyLines, type Comparison } from './compare.js';
+import { checkNothingToSync, hashCacheFile, unsyncedFiles } from './fast-path.js';
 import { nextAttempt, recordOf, resultOf, type Attempt, type AttemptContext, type AttemptDone } from './attempts.js';
 import { dropIdenticalCopies, keepBothBeforeBaseline, renameLeftoverCopies, renameRcloneCopies, resolveConflictsByAge } from './conflicts.js';
 import { freeBytesAt, removePartialFiles, requireDiskSpace } from './disk-space.js';
@@ -81,6 +82,19 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
   });
   if (plan.mode === 'baseline' && plan.announce) output.info(plan.announce);
   if (plan.mode === 'sync') await requireFolder(target.localPath);
+  const quick = await checkNothingToSync({
+    rclone: deps.rclone,
+    target,
+    excluded: compileFilterRules(await fs.readFile(target.filtersFile, 'utf8').catch(() => '')),
+    plan,
+    dryRun: request.dryRun,
+    comparison: (await comparisonOf(version, target, 'sync')).kind,
+    lastResult: state.lastRun?.result,
+    session: target.session,
+    refusedNames: (await readRefusedNames(target.workdir, target.localPath)).length,
+  });
+  if (quick.nothingToSync) return nothingToSyncReport(deps, target, request, plan, startedAt);
+  output.debug(`rclone bisync runs: ${quick.why}.`);
   if (!request.dryRun) await requireDiskSpace({ rclone: deps.rclone, freeBytes: freeBytesAt }, { ...target, priorCloudListing: plan.mode === 'sync' ? await readPriorCloudListing(target.workdir, target.session) : undefined }, { always: state.lastRun?.result === 'disk-full' });
 
   const notes: string[] = [];
@@ -197,7 +211,7 @@ async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncReques
     force: attempt.force,
     tigris: target.tigris,
     excludes: (await readRefusedNames(target.workdir, target.localPath)).map(exactExcludeRule),
-    comparison: await comparisonFlags(deps.version, target, attempt.mode),
+    comparison: (await comparisonOf(deps.version, target, attempt.mode)).flags,
     startedAt: new Date(),
     cloudBackupDir: cloud?.backups.dir,
   }, deps.version);
@@ -238,10 +252,33 @@ async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncReques
 }
 
 /** Decided per rclone run: the run that switches a pair to checksums is followed by checksum runs. */
-async function comparisonFlags(version: RcloneVersion, target: SyncTarget, mode: 'sync' | 'baseline'): Promise<string[]> {
+async function comparisonOf(version: RcloneVersion, target: SyncTarget, mode: 'sync' | 'baseline'): Promise<Comparison> {
   const localListing = await fs.readFile(path.join(target.workdir, `${target.session}.path1.lst`), 'utf8').catch(() => '');
   // The remote is the tenant's S3 bucket (cloud setup writes it): its listing carries MD5 ETags.
-  return chooseComparison({ version, commonHash: 'md5', mode, priorModtimeOnly: hasModtimeOnlyLines(localListing) }).flags;
+  return chooseComparison({ version, commonHash: 'md5', mode, priorModtimeOnly: hasModtimeOnlyLines(localListing) });
+}
+
+/** A run that found both sides as rclone's last listings have them: recorded like a sync with no change. */
+async function nothingToSyncReport(deps: SyncDeps, target: SyncTarget, request: SyncRequest, plan: RunPlan, startedAt: Date): Promise<SyncReport> {
+  const finishedAt = new Date();
+  const record: BisyncRunRecord = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - startedAt.getTime(),
+    profile: request.profile.name,
+    localPath: target.localPath,
+    mode: 'sync',
+    why: undefined,
+    result: 'ok',
+    safetyReasons: [],
+    detail: undefined,
+    changes: { toCloud: [], toLocal: [] },
+    conflicts: [],
+    attempts: [],
+    nothingToSync: true,
+  };
+  await recordRun(deps.paths, target.tenantId, record);
+  return { plan, outcome: { kind: 'ok', changes: record.changes, conflicts: [] }, interrupted: false, notes: [], record };
 }
 
 async function openNet(deps: SyncDeps, target: SyncTarget): Promise<SafetyNet> {
@@ -249,12 +286,14 @@ async function openNet(deps: SyncDeps, target: SyncTarget): Promise<SafetyNet> {
     fs.readFile(target.filtersFile, 'utf8').catch(() => ''),
     fs.readFile(path.join(target.workdir, `${target.session}.path1.lst`), 'utf8').catch(() => undefined),
   ]);
+  const excluded = compileFilterRules(filters);
   return openSafetyNet({
     localPath: target.localPath,
     netDir: path.join(target.workdir, 'safety-net'),
     priorListing,
-    excluded: compileFilterRules(filters),
+    excluded,
     rcloneRenames: supports(deps.version, 'partialDownloads'),
+    unsynced: () => unsyncedFiles(target.localPath, excluded, priorListing, hashCacheFile(target.workdir)),
   });
 }
 

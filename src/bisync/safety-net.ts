@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { freeCopyName, md5Of } from './conflicts.js';
+import { watchFolderWrites } from './folder-watch.js';
 import type { Conflict } from './outcome.js';
 
 /**
@@ -77,6 +78,11 @@ export interface SafetyNetOptions {
    * the old content; older rclone writes in place, which a hard link would follow, so it gets copies.
    */
   rcloneRenames: boolean;
+  /**
+   * The folder's files that are not the version last synced (undefined: any may be), asked once the
+   * watcher is ready. A version last synced is never restored, so only these need a link before the run.
+   */
+  unsynced?: () => Promise<Set<string> | undefined>;
 }
 
 export interface RestoredVersions {
@@ -130,41 +136,25 @@ export async function openSafetyNet(options: SafetyNetOptions): Promise<SafetyNe
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
   };
-  const relativeOf = (file: string) => path.relative(localPath, file).split(path.sep).join('/');
 
-  const { watch } = await import('chokidar');
-  const watcher = watch(localPath, {
-    ignoreInitial: true,
-    persistent: true,
-    ignored: (file: string) => {
-      const relative = relativeOf(file);
-      return relative !== '' && !relative.startsWith('..') && (options.excluded(relative) || options.excluded(`${relative}/`));
-    },
-  });
-  watcher.on('all', (event, file) => {
-    if (event !== 'add' && event !== 'change') return;
-    const task = keep(relativeOf(file)).catch(() => undefined);
+  const watch = await watchFolderWrites(localPath, (relative) => relative.startsWith('..') || options.excluded(relative), (relative) => {
+    const task = keep(relative).catch(() => undefined);
     pending.add(task);
     void task.finally(() => pending.delete(task));
   });
-  // A watcher that fails (inotify limits) leaves the hard links taken before the run: the sync goes on.
-  watcher.on('error', () => undefined);
-  await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
 
   // Copies of every note before each run would cost a full copy of the folder: only links are cheap.
   if (options.rcloneRenames) {
-    for (const [dir, names] of Object.entries(watcher.getWatched())) {
-      for (const name of names) {
-        const relative = relativeOf(path.join(dir, name));
-        if (relative.startsWith('..') || !linksWork) continue;
-        await keep(relative);
-      }
+    const unsynced = await options.unsynced?.();
+    for (const relative of watch.files) {
+      if (!linksWork) break;
+      if (!unsynced || unsynced.has(relative)) await keep(relative);
     }
   }
 
   return {
     async close(rcloneWrote, now = new Date()) {
-      await watcher.close();
+      watch.close();
       await Promise.all([...pending]);
       try {
         const held: (HeldVersion & { file: string })[] = [];

@@ -6,6 +6,11 @@ export interface Timers {
 
 export interface SchedulerOptions {
   debounceMs: number;
+  /**
+   * A change set of at most `upTo` files (one note saved) is synced after `ms` instead: the wait is
+   * for bursts (a checkout, a folder pasted), which a few files are not.
+   */
+  quickDebounce?: { ms: number; upTo: number };
   intervalMs: number;
   /** First retry after a failure; doubles each failure up to `maxBackoffMs`. */
   backoffMs: number;
@@ -23,6 +28,12 @@ export function nextDelay(failures: number, options: Pick<SchedulerOptions, 'int
   return Math.min(options.backoffMs * 2 ** (failures - 1), options.maxBackoffMs);
 }
 
+/** Pure: the wait after a local change, from the files changed since the last run began (undefined: unknown). */
+export function debounceFor(changed: ReadonlySet<string> | undefined, options: Pick<SchedulerOptions, 'debounceMs' | 'quickDebounce'>): number {
+  const quick = options.quickDebounce;
+  return quick && changed !== undefined && changed.size <= quick.upTo ? quick.ms : options.debounceMs;
+}
+
 /**
  * When to sync in watch mode: local changes (debounced), the interval (remote changes), retries with
  * exponential backoff. Never two runs at once: a change during a run schedules one more after it.
@@ -34,6 +45,8 @@ export class SyncScheduler {
   private debounceTimer: unknown;
   private nextTimer: unknown;
   private stopped = false;
+  /** The files changed since the last run began; undefined once one change did not say which. */
+  private changed: Set<string> | undefined = new Set();
   private readonly timers: Timers;
 
   constructor(private readonly options: SchedulerOptions) {
@@ -48,16 +61,18 @@ export class SyncScheduler {
     return this.failures;
   }
 
-  /** A file changed in the folder. */
-  localChange(): void {
+  /** A file changed in the folder (`file`: which, when known). */
+  localChange(file?: string): void {
     if (this.stopped) return;
+    if (file === undefined) this.changed = undefined;
+    else this.changed?.add(file);
     if (this.running || this.failures > 0) {
       // After a failure the backoff timer decides; a change alone must not hammer a failing remote.
       this.pending = true;
       return;
     }
     this.timers.clearTimeout(this.debounceTimer);
-    this.debounceTimer = this.timers.setTimeout(() => this.runNow(), this.options.debounceMs);
+    this.debounceTimer = this.timers.setTimeout(() => this.runNow(), debounceFor(this.changed, this.options));
   }
 
   /** Runs at once, or right after the running one. */
@@ -70,6 +85,7 @@ export class SyncScheduler {
     this.timers.clearTimeout(this.debounceTimer);
     this.timers.clearTimeout(this.nextTimer);
     this.pending = false;
+    this.changed = new Set();
     this.running = this.options.run().then(
       (ok) => this.finished(ok),
       () => this.finished(false),

@@ -25,6 +25,8 @@ export interface BisyncRunRecord {
   conflicts: Conflict[];
   /** Every rclone run, in order, with why it ran (absent from records older CLIs wrote). */
   attempts?: AttemptRecord[];
+  /** Both sides were as rclone's last listings have them: rclone did not run (fast-path.ts). */
+  nothingToSync?: boolean;
 }
 
 export interface BisyncStateFile {

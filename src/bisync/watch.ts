@@ -13,6 +13,8 @@ import { removeWatchInfo, writeWatchInfo, type BisyncRunRecord } from './state.j
 export interface WatchOptions {
   intervalMs: number;
   debounceMs: number;
+  /** See `SchedulerOptions.quickDebounce`. */
+  quickDebounce?: { ms: number; upTo: number };
   /** Stops the watch like a first Ctrl-C (the running sync finishes): the service's pause and stop. */
   stop?: AbortSignal | undefined;
   /** Follows the cloud's changes, calling `wake` for each to sync after the debounce (src/bisync/cloud-changes.ts); without it only the interval finds them. */
@@ -71,6 +73,7 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
 
   const scheduler: SyncScheduler = new SyncScheduler({
     debounceMs: options.debounceMs,
+    ...(options.quickDebounce ? { quickDebounce: options.quickDebounce } : {}),
     intervalMs: options.intervalMs,
     backoffMs: 5_000,
     maxBackoffMs: Math.max(options.intervalMs, 5 * 60_000),
@@ -128,7 +131,7 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
     if (!scanned) return edits.seed(relative, stats);
     if (!edits.isEdit(event, relative, stats)) return;
     if (duringRun) duringRun.add(relative);
-    else if (Date.now() >= echoesUntil || !isEcho(relative)) scheduler.localChange();
+    else if (Date.now() >= echoesUntil || !isEcho(relative)) scheduler.localChange(relative);
   });
   watcher.on('error', (error) => output.debug(`watcher: ${String(error)}`));
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { nextDelay, SyncScheduler } from '../../../src/bisync/scheduler.js';
+import { debounceFor, nextDelay, SyncScheduler } from '../../../src/bisync/scheduler.js';
 
 describe('nextDelay', () => {
   const options = { intervalMs: 60_000, backoffMs: 5_000, maxBackoffMs: 300_000 };
@@ -124,5 +124,46 @@ describe('SyncScheduler', () => {
     await stopping;
     await vi.advanceTimersByTimeAsync(120_000);
     expect(runs.run).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('debounceFor: a note saved is synced sooner than a burst', () => {
+  const options = { debounceMs: 1_000, quickDebounce: { ms: 250, upTo: 3 } };
+  it.each([
+    ['one note saved', ['a.md'], 250],
+    ['a note and its editor backup', ['a.md', 'a.md~'], 250],
+    ['three files', ['a.md', 'b.md', 'c.md'], 250],
+    ['four files: a burst', ['a.md', 'b.md', 'c.md', 'd.md'], 1_000],
+    ['a change that did not say which file', undefined, 1_000],
+  ])('%s → %i ms', (_why, files, expected) => {
+    expect(debounceFor(files ? new Set(files) : undefined, options)).toBe(expected);
+  });
+
+  it('without a quick debounce, every change waits the full debounce', () => {
+    expect(debounceFor(new Set(['a.md']), { debounceMs: 1_000 })).toBe(1_000);
+  });
+});
+
+describe('SyncScheduler with a quick debounce', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('runs 250 ms after one saved note, and waits the full debounce once a burst grows past three files', async () => {
+    const run = vi.fn(() => Promise.resolve(true));
+    const scheduler = new SyncScheduler({ debounceMs: 1_000, quickDebounce: { ms: 250, upTo: 3 }, intervalMs: 60_000, backoffMs: 5_000, maxBackoffMs: 300_000, run });
+    scheduler.localChange('a.md');
+    await vi.advanceTimersByTimeAsync(250);
+    expect(run).toHaveBeenCalledTimes(1);
+
+    for (const file of ['b.md', 'c.md', 'd.md', 'e.md']) scheduler.localChange(file);
+    await vi.advanceTimersByTimeAsync(300);
+    expect(run).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(700);
+    expect(run).toHaveBeenCalledTimes(2);
+    await scheduler.stop();
   });
 });
