@@ -1,5 +1,6 @@
 import type { CloudChange, FeedHandlers, FeedState } from '../api/change-feed.js';
 import type { Output } from '../core/output.js';
+import { formatLocalTime } from '../core/time.js';
 import { CLOUD_BACKUPS_DIR } from './reserved-names.js';
 
 /**
@@ -22,10 +23,11 @@ export function isForeignChange(change: CloudChange, ownAccessKey: string): bool
 }
 
 /** Pure: the `bisync-status` and `bisync-service status` line for how a running watch learns of cloud changes. */
-export function describeCloudChanges(mode: CloudChangesMode | undefined): string {
+export function describeCloudChanges(mode: CloudChangesMode | undefined, now: Date = new Date()): string {
   if (!mode) return 'connecting to the change feed';
-  if (mode.mode === 'push') return `push-driven by the change feed (since ${mode.since})`;
-  return `polling at the interval: ${mode.reason ?? 'the change feed is down'} (since ${mode.since})`;
+  const since = formatLocalTime(mode.since, now);
+  if (mode.mode === 'push') return `push-driven by the change feed (since ${since})`;
+  return `polling at the interval: ${mode.reason ?? 'the change feed is down'} (since ${since})`;
 }
 
 export type Notice = { level: 'info' | 'warn' | 'debug'; text: string };

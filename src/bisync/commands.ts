@@ -205,7 +205,7 @@ export async function bisyncStatus(options: JsonOptions, ctx: CommandContext): P
     ['cloud', remote],
     ['last run', run ? `${formatLocalTime(run.finishedAt)} (${run.result}${run.mode === 'baseline' ? `, baseline: ${run.why ?? ''}` : ''}, ${run.profile}, ${(run.durationMs / 1000).toFixed(1)}s)` : 'never'],
     ['changes', run ? `${run.changes.toCloud.length} to the cloud, ${run.changes.toLocal.length} to this folder` : '-'],
-    ['rclone runs', run?.attempts ? describeAttempts(run.attempts) : '-'],
+    ['rclone runs', run?.attempts ? (run.attempts.length > 0 ? describeAttempts(run.attempts) : 'none (nothing to sync)') : '-'],
     ['conflicts', run && run.conflicts.length > 0 ? run.conflicts.map((conflict) => (conflict.copies.length > 0 ? `${conflict.path} (kept: ${conflict.copies.join(', ')})` : conflict.path)).join('; ') : 'none'],
     ['conflict copies', conflictCopies.length > 0 ? `${conflictCopies.length} in the folder (merge, then delete): ${conflictCopies.join(', ')}` : 'none'],
     ['last success', state.lastSuccessAt ? formatLocalTime(state.lastSuccessAt) : 'never'],

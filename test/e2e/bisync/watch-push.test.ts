@@ -59,7 +59,7 @@ describe('cloud bisync --watch follows the change feed', () => {
     watch = spawnCli(pair.user, ['cloud', 'bisync', '--watch', '--interval', '10m', '--verbose']);
     await waitFor(async () => runs.count() >= 1 && (await watchInfo(pair)).cloudChanges?.mode === 'push', 30_000, 'the first run and the feed');
     const status = await pair.user.run(['cloud', 'bisync-status']);
-    expect(status.stderr + status.stdout).toMatch(/cloud changes: push-driven by the change feed/);
+    expect(status.stderr + status.stdout).toMatch(/cloud changes:\s+push-driven by the change feed \(since \d{2}:\d{2}:\d{2}\)/);
 
     for (const index of [1, 2]) {
       const before = runs.count();

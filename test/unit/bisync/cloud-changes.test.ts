@@ -32,6 +32,9 @@ describe('describeFeedState', () => {
     expect(describeCloudChanges(undefined)).toBe('connecting to the change feed');
     expect(describeCloudChanges({ mode: 'push', reason: null, since: 'T' })).toBe('push-driven by the change feed (since T)');
     expect(describeCloudChanges({ mode: 'polling', reason: 'the cloud has no change feed', since: 'T' })).toBe('polling at the interval: the cloud has no change feed (since T)');
+    // One time format in human output: the local clock, as bisync-status's other lines.
+    const since = new Date(2026, 10, 29, 13, 46, 53);
+    expect(describeCloudChanges({ mode: 'push', reason: null, since: since.toISOString() }, new Date(2026, 10, 29, 15, 0, 0))).toBe('push-driven by the change feed (since 13:46:53)');
   });
 });
 
