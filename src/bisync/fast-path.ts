@@ -62,14 +62,6 @@ export function sameAsListing(listing: SideFiles, side: SideFiles): boolean {
   return true;
 }
 
-/** Pure: the paths of a side that differ from its listing (new, resized or another MD5). */
-export function differingFromListing(listing: SideFiles, side: SideFiles): string[] {
-  return [...side].filter(([name, file]) => {
-    const listed = listing.get(name);
-    return !listed || listed.size !== file.size || !listed.md5 || listed.md5 !== file.md5;
-  }).map(([name]) => name);
-}
-
 // The filter rules `compileFilterRules` reads exactly as rclone does: `+`/`-`, `*`, `**`, `?`, plain
 // characters. Braces, brackets, escapes, `!` and regular expressions are rclone's alone: with them,
 // a folder walk could leave out a file rclone syncs.
@@ -293,16 +285,7 @@ export async function checkNothingToSync(inputs: QuickCheckInputs): Promise<Quic
 }
 
 /** The folder's MD5s by stat, kept beside rclone's listings. */
-export function hashCacheFile(workdir: string): string {
+function hashCacheFile(workdir: string): string {
   return path.join(workdir, 'folder-hashes.json');
 }
 
-/**
- * The folder's files that are not the version rclone's last listing of it records (new or edited
- * since), or undefined when the listing cannot tell (no checksums in it): all of them may be.
- */
-export async function unsyncedFiles(localPath: string, excluded: (relative: string) => boolean, priorListing: string | undefined, cacheFile: string): Promise<Set<string> | undefined> {
-  const listing = priorListing === undefined ? undefined : parseListingStrict(priorListing);
-  if (!listing || [...listing.values()].some((file) => !file.md5)) return undefined;
-  return new Set(differingFromListing(listing, await walkFolder(localPath, excluded, listing, cacheFile)));
-}

@@ -10,7 +10,7 @@ import { buildBisyncArgs, CHECK_FILENAME, rcloneSettlesConflicts, type Fallback 
 import { openCloudBackups } from './cloud-backups.js';
 import { ensureCheckFile } from './check-file.js';
 import { chooseComparison, hasModtimeOnlyLines, type Comparison } from './compare.js';
-import { checkNothingToSync, hashCacheFile, unsyncedFiles } from './fast-path.js';
+import { checkNothingToSync } from './fast-path.js';
 import { nextAttempt, recordOf, resultOf, type Attempt, type AttemptContext, type AttemptDone } from './attempts.js';
 import { dropIdenticalCopies, keepBothBeforeBaseline, renameLeftoverCopies, renameRcloneCopies, resolveConflictsByAge } from './conflicts.js';
 import { freeBytesAt, removePartialFiles, requireDiskSpace } from './disk-space.js';
@@ -293,7 +293,6 @@ async function openNet(deps: SyncDeps, target: SyncTarget): Promise<SafetyNet> {
     priorListing,
     excluded,
     rcloneRenames: supports(deps.version, 'partialDownloads'),
-    unsynced: () => unsyncedFiles(target.localPath, excluded, priorListing, hashCacheFile(target.workdir)),
   });
 }
 

@@ -78,11 +78,6 @@ export interface SafetyNetOptions {
    * the old content; older rclone writes in place, which a hard link would follow, so it gets copies.
    */
   rcloneRenames: boolean;
-  /**
-   * The folder's files that are not the version last synced (undefined: any may be), asked once the
-   * watcher is ready. A version last synced is never restored, so only these need a link before the run.
-   */
-  unsynced?: () => Promise<Set<string> | undefined>;
 }
 
 export interface RestoredVersions {
@@ -144,11 +139,12 @@ export async function openSafetyNet(options: SafetyNetOptions): Promise<SafetyNe
   });
 
   // Copies of every note before each run would cost a full copy of the folder: only links are cheap.
+  // Every note, the synced ones too: an editor writing in place into a linked note a moment before
+  // rclone renames over it leaves the edit in the link, with no watcher event needed in time.
   if (options.rcloneRenames) {
-    const unsynced = await options.unsynced?.();
     for (const relative of watch.files) {
       if (!linksWork) break;
-      if (!unsynced || unsynced.has(relative)) await keep(relative);
+      await keep(relative);
     }
   }
 

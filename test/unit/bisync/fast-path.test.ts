@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  cachedHash, differingFromListing, folderExcludedBy, fastPathBlocker, filtersUnderstood, parseListingStrict, parseLsjson, sameAsListing, settledAt, walkFolder,
+  cachedHash, folderExcludedBy, fastPathBlocker, filtersUnderstood, parseListingStrict, parseLsjson, sameAsListing, settledAt, walkFolder,
   type FastPathPreconditions, type SideFiles,
 } from '../../../src/bisync/fast-path.js';
 import { compileFilterRules } from '../../../src/bisync/filters.js';
@@ -52,10 +52,6 @@ describe('sameAsListing', () => {
     expect(sameAsListing(unhashed, new Map([['big.bin', { size: 9, md5: undefined }]]))).toBe(false);
   });
 
-  it('differingFromListing names what is new or changed on a side', () => {
-    const side: SideFiles = new Map([['a.md', { size: 5, md5: md5('c') }], ['b.md', { size: 7, md5: md5('b') }], ['n.md', { size: 1, md5: md5('n') }]]);
-    expect(differingFromListing(listing, side)).toEqual(['a.md', 'n.md']);
-  });
 });
 
 describe('fastPathBlocker', () => {

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
+import { renameSync, writeFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { baselineWinner, conflictCopyName, type VersionFacts } from '../../../src/bisync/conflicts.js';
-import { unsyncedFiles } from '../../../src/bisync/fast-path.js';
 import type { BisyncOutcome } from '../../../src/bisync/outcome.js';
 import { writtenByRclone } from '../../../src/bisync/run.js';
 import { openSafetyNet, parseListing, versionsToRestore, type HeldVersion } from '../../../src/bisync/safety-net.js';
@@ -129,23 +129,20 @@ describe('openSafetyNet (real files)', () => {
     expect((await fs.readdir(folder)).sort()).toEqual(['a.md', 'b.md']);
   });
 
-  it('before the run, links only the notes that are not the version last synced, and still keeps them', async () => {
+  it('keeps an in-place edit of a synced note made just before rclone renames over it, with no time for the watcher (links taken before the run)', async () => {
     const { folder } = await setUp();
-    // a.md is as last synced; b.md was edited since (same size: only the checksum tells).
-    const synced = (text: string) => createHash('md5').update(text).digest('hex');
-    const listing = `# bisync listing v1 from 2026-11-29T14:40:39.564947125+0000\n-        7 md5:${synced('synced\n')} - 0001-01-01T00:00:00.000000000+0000 "a.md"\n-        9 md5:${synced('synced B\n')} - 0001-01-01T00:00:00.000000000+0000 "b.md"\n`;
-    const netDir = path.join(root, 'net');
-    const net = await openSafetyNet({
-      localPath: folder, netDir, priorListing: listing, excluded: () => false, rcloneRenames: true,
-      unsynced: () => unsyncedFiles(folder, () => false, listing, path.join(root, 'hashes.json')),
-    });
-    const held = await Promise.all((await fs.readdir(netDir)).map((name) => fs.readFile(path.join(netDir, name), 'utf8')));
-    expect(held).toEqual(['synced b\n']);
-    await renameOver(path.join(folder, 'a.md'), 'from the cloud\n');
-    await renameOver(path.join(folder, 'b.md'), 'cloud b\n');
-    const restored = await net.close((file) => file === 'a.md' || file === 'b.md', when);
-    expect(restored.conflicts).toEqual([{ path: 'b.md', copies: ['b.conflict-20261129-134601.md'], winner: undefined }]);
-    expect(await fs.readFile(path.join(folder, 'b.conflict-20261129-134601.md'), 'utf8')).toBe('synced b\n');
+    // a.md is exactly as last synced (by checksum): the version a two-machine watch edits again during a pull.
+    const synced = createHash('md5').update('synced\n').digest('hex');
+    const listing = `# bisync listing v1 from 2026-11-29T14:40:39.564947125+0000\n-        7 md5:${synced} - 0001-01-01T00:00:00.000000000+0000 "a.md"\n`;
+    const net = await openSafetyNet({ localPath: folder, netDir: path.join(root, 'net'), priorListing: listing, excluded: (file) => file.endsWith('.partial'), rcloneRenames: true });
+    // An editor writing in place, then rclone's rename at once: no event can be handled in between.
+    const file = path.join(folder, 'a.md');
+    writeFileSync(file, 'edited in place\n');
+    writeFileSync(`${file}.partial`, 'from the cloud\n');
+    renameSync(`${file}.partial`, file);
+    const restored = await net.close((file) => file === 'a.md', when);
+    expect(restored.conflicts).toEqual([{ path: 'a.md', copies: ['a.conflict-20261129-134601.md'], winner: undefined }]);
+    expect(await fs.readFile(path.join(folder, 'a.conflict-20261129-134601.md'), 'utf8')).toBe('edited in place\n');
   });
 });
 
