@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { rcloneAtLeast } from '../../support/rclone-under-test.js';
-import { VersionLedger } from '../../support/versions.js';
-import { spawnCli, waitFor } from '../bisync/helpers.js';
-import { useTwoMachines } from './machines.js';
+import { rcloneAtLeast } from '../support/rclone-under-test.js';
+import { VersionLedger } from '../support/versions.js';
+import { spawnCli, waitFor } from '../e2e/bisync/helpers.js';
+import { useTwoMachines } from '../e2e/chaos/machines.js';
 
 // Issue 8, L3 under --watch: two machines watching one tenant while notes are edited at random on
 // both; the issue saw 22–37 edits lost on rclone 1.60 and 2–4 on 1.75 in 60 s. Every version must survive.
-// On rclone 1.66+ it holds: the safety net keeps local versions rclone replaced and the cloud backups
-// (`--backup-dir2`) keep another machine's upload this run replaced in the bucket. Before 1.66 both
+// On rclone 1.66+ the safety net keeps local versions rclone replaced and the cloud backups
+// (`--backup-dir2`) keep another machine's upload this run replaced in the bucket, yet 1–2 of 180
+// versions were still lost in about half the runs on 1.75.2 (not traced yet): a known gap. Before 1.66 both
 // windows are open (downloads written in place, no backup dir: README, "What it does not cover"), so
 // there the test checks that both machines and the bucket converge and reports what was lost.
 const newTenant = useTwoMachines();
