@@ -112,7 +112,7 @@ const ATTEMPT_REASONS: Record<AttemptReason, string> = {
   'recovery': 'recovery baseline after an unfinished run',
   'filters-changed': 'baseline after a filters change',
   'forced-after-false-alarm': 'forced re-run (every file changed, nothing to delete)',
-  'conflict-refresh': 'run recording the conflict renames',
+  'conflict-refresh': 'baseline recording the conflict renames',
   'safety-net-upload': 'upload of edits kept by the safety net',
 };
 

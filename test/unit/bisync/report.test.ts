@@ -79,7 +79,7 @@ describe('describeAttempts', () => {
       { reason: 'sync', mode: 'sync', force: false, result: 'safety-stop', rcloneExit: 'non-critical' },
       { reason: 'forced-after-false-alarm', mode: 'sync', force: true, result: 'ok', rcloneExit: 'ok' },
       { reason: 'conflict-refresh', mode: 'baseline', force: false, result: 'ok', rcloneExit: 'ok' },
-    ])).toBe('sync → safety-stop, forced re-run (every file changed, nothing to delete) → ok, run recording the conflict renames → ok');
+    ])).toBe('sync → safety-stop, forced re-run (every file changed, nothing to delete) → ok, baseline recording the conflict renames → ok');
   });
 });
 
