@@ -8,7 +8,7 @@ export type AttemptReason =
   | Extract<RunPlan, { mode: 'baseline' }>['why']
   /** rclone stopped on "all files were changed" with nothing to delete: a forced run is safe. */
   | 'forced-after-false-alarm'
-  /** rclone left conflicts to us (< 1.66, or newer-wins without modtime): a run records our renames. */
+  /** rclone left conflicts to us (< 1.66, or newer-wins without modtime): our renames are recorded by a baseline. */
   | 'conflict-refresh'
   /** The safety net kept edits made while rclone replaced them: their copies go to the cloud. */
   | 'safety-net-upload';
@@ -40,13 +40,6 @@ export interface AttemptContext {
   stopping: boolean;
   /** rclone settled the last run's conflicts as the profile asks (`rcloneSettlesConflicts`). */
   rcloneResolvesConflicts: boolean;
-  /**
-   * rclone compares by checksum: our renames of a conflict, the same on both sides, are then no change
-   * to a sync, which records them. A baseline would also upload every note the bucket lacks at its
-   * listing, and another machine's upload over a note (rclone moves the old object to the backup dir
-   * first) makes the note briefly absent: the baseline's copy then replaced that upload unseen.
-   */
-  refreshBySync: boolean;
   /** Conflict copies the safety net kept once rclone was done; undefined while the net is open. */
   keptByNet: number | undefined;
 }
@@ -66,7 +59,7 @@ export function nextAttempt(done: AttemptDone[], context: AttemptContext): Attem
     }
     const lastIsPrimary = !FOLLOW_UPS.includes(last.attempt.reason);
     if (lastIsPrimary && mayContinue && !context.rcloneResolvesConflicts && last.outcome.kind === 'ok' && last.outcome.conflicts.length > 0) {
-      return { reason: 'conflict-refresh', mode: context.refreshBySync ? 'sync' : 'baseline', force: false };
+      return { reason: 'conflict-refresh', mode: 'baseline', force: false };
     }
     return undefined;
   }

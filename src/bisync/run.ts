@@ -82,14 +82,13 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
   });
   if (plan.mode === 'baseline' && plan.announce) output.info(plan.announce);
   if (plan.mode === 'sync') await requireFolder(target.localPath);
-  const comparison = (await comparisonOf(version, target, 'sync')).kind;
   const quick = await checkNothingToSync({
     rclone: deps.rclone,
     target,
     excluded: compileFilterRules(await fs.readFile(target.filtersFile, 'utf8').catch(() => '')),
     plan,
     dryRun: request.dryRun,
-    comparison,
+    comparison: (await comparisonOf(version, target, 'sync')).kind,
     lastResult: state.lastRun?.result,
     session: target.session,
     refusedNames: (await readRefusedNames(target.workdir, target.localPath)).length,
@@ -112,7 +111,7 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
   }
 
   const net = request.dryRun ? undefined : await openNet(deps, target);
-  const context: AttemptContext = { plan, dryRun: request.dryRun, hardStopped: false, stopping: false, rcloneResolvesConflicts: rcloneNamesCopies, refreshBySync: plan.mode === 'sync' && comparison === 'checksum', keptByNet: undefined };
+  const context: AttemptContext = { plan, dryRun: request.dryRun, hardStopped: false, stopping: false, rcloneResolvesConflicts: rcloneNamesCopies, keptByNet: undefined };
   const done: AttemptDone[] = [];
   /** rclone < 1.66's conflicts once this CLI resolved and renamed them. */
   let renamedConflicts: Conflict[] | undefined;
@@ -125,10 +124,9 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
       const resolved = newerWins ? await resolveConflictsByAge(deps.rclone, target, distinct) : distinct;
       renamedConflicts = await renameRcloneCopies(deps.rclone, target, resolved);
       if (newerWins && resolved.length > 0) notes.push(`rclone ${version.raw} keeps both copies of a conflict: the newer now has the name back and the older is kept as a copy, on both sides.`);
-      // The renames happened on both sides behind rclone's back: a sync by checksum sees them as no
-      // change, a baseline records them without copying. Before a baseline, a cloud edit made in the
-      // meantime is kept first, as before any baseline.
-      if (attempt.mode === 'baseline') keptConflicts.push(...(await keepBothBeforeBaseline(deps.rclone, target)));
+      // The renames happened on both sides behind rclone's back: a baseline records them without
+      // copying. A cloud edit made in the meantime is kept first, as before any baseline.
+      keptConflicts.push(...(await keepBothBeforeBaseline(deps.rclone, target)));
     }
   };
   const closeNet = async (open: SafetyNet) => {

@@ -16,7 +16,6 @@ const context = (overrides: Partial<AttemptContext> = {}): AttemptContext => ({
   hardStopped: false,
   stopping: false,
   rcloneResolvesConflicts: false,
-  refreshBySync: false,
   keptByNet: undefined,
   ...overrides,
 });
@@ -51,8 +50,6 @@ describe('nextAttempt: the follow-ups, each with its reason', () => {
     ['a forced run that stops again is not forced twice', [ran('sync', falseAlarm), ran('forced-after-false-alarm', falseAlarm, 'sync', true)], {}, undefined],
     ['rclone < 1.66 conflicts: our renames are recorded by a baseline', [ran('sync', okWithConflict)], {}, { reason: 'conflict-refresh', mode: 'baseline', force: false }],
     ['… also after a forced run', [ran('sync', falseAlarm), ran('forced-after-false-alarm', okWithConflict, 'sync', true)], {}, { reason: 'conflict-refresh', mode: 'baseline', force: false }],
-    // Issue 8: the refresh's baseline uploaded notes another machine was replacing (briefly absent from the bucket) over that machine's upload.
-    ['newer-wins on a checksum comparison: our renames are recorded by a sync, never a baseline', [ran('sync', okWithConflict)], { refreshBySync: true }, { reason: 'conflict-refresh', mode: 'sync', force: false }],
     ['rclone 1.66+ names conflicts itself: no refresh', [ran('sync', okWithConflict)], { rcloneResolvesConflicts: true }, undefined],
     ['no refresh in a dry run', [ran('sync', okWithConflict)], { dryRun: true }, undefined],
     ['the refresh runs once', [ran('sync', okWithConflict), ran('conflict-refresh', okWithConflict, 'baseline')], {}, undefined],
