@@ -11,14 +11,13 @@ import { useTwoMachines } from '../e2e/chaos/machines.js';
 // both; the issue saw 22–37 edits lost on rclone 1.60 and 2–4 on 1.75 in 60 s. Every version must survive.
 // On rclone 1.66+ the safety net keeps local versions rclone replaced and the cloud backups
 // (`--backup-dir2`) keep another machine's upload this run replaced in the bucket, yet 1–4 of 180
-// versions were still lost in about half the runs on 1.75.2. Traced: the baseline that recorded the
-// conflict renames uploaded the notes the bucket lacked at its listing, and a note another machine was
-// replacing was briefly absent (rclone moves the old object to the backup dir before its upload), so
-// that upload was overwritten unseen; the refresh is now a sync there. The same window still hits
-// a sync's own upload: a note another machine is replacing is absent when this run's copy looks for
-// it, so rclone uploads it as new, with nothing moved to this run's backup dir, over the other
-// machine's upload, or its own move to the backup dir fails (the object is gone) and it uploads
-// anyway (traced in all 3 losses of 5 runs after that change, 1 version each): still a known gap. Before 1.66 both
+// versions are still lost in about half the runs on 1.75.2: a known gap, traced but not fixed. rclone
+// backs an object up by moving it (copy, then delete) before it uploads the new one, so while one
+// machine uploads a note the note is briefly absent from the bucket. The other machine's run that
+// looks for it then (the baseline recording the conflict renames, or a sync's own upload, whose move
+// to its backup dir may also fail: the object is gone) uploads its version as new, nothing moved to
+// its backup dir, over the first machine's upload; that version is then only on the first machine,
+// as synced, and its next pull replaces it. Before 1.66 both
 // windows are open (downloads written in place, no backup dir: README, "What it does not cover"), so
 // there the test checks that both machines and the bucket converge and reports what was lost.
 const newTenant = useTwoMachines();
