@@ -19,6 +19,8 @@ export interface Place {
 export class VersionLedger {
   private readonly written = new Map<string, string>();
   private readonly superseded = new Set<string>();
+  /** Each write in order, with the time and what it read: the trail a lost version is traced by. */
+  private readonly history: { at: string; where: string; text: string; previous: string | undefined }[] = [];
 
   /** A fresh, unique note body. */
   body(label: string): string {
@@ -28,6 +30,7 @@ export class VersionLedger {
   /** Records a version written by a test's own means (into the bucket, say), replacing `previous`. */
   record(where: string, text: string, previous?: string): void {
     this.written.set(text, where);
+    this.history.push({ at: new Date().toISOString(), where, text: text.trim(), previous: previous?.trim() });
     if (previous !== undefined) this.superseded.add(previous);
   }
 
@@ -40,6 +43,11 @@ export class VersionLedger {
     await fs.writeFile(target, text);
     this.record(`${label}:${file}`, text, previous);
     return text;
+  }
+
+  /** Every write to `file` (a `label:file` place), in order: when, what, and what it read before. */
+  trail(file: string): string[] {
+    return this.history.filter((entry) => entry.where.endsWith(`:${file}`)).map((entry) => `${entry.at} ${entry.where} wrote ${entry.text} (read ${entry.previous ?? 'nothing'})`);
   }
 
   /** How many versions were written (for the report of a test). */
