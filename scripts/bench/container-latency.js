@@ -39,7 +39,8 @@ await benchEachSize(
     const watch = startCli(tenant, ['cloud', 'bisync', '--watch', '--interval', '1h']);
     let log = '';
     watch.stderr.on('data', (chunk) => (log += chunk.toString()));
-    const syncsDone = () => (log.match(/next cloud check/g) ?? []).length;
+    // One `✓ hh:mm:ss …` status line per finished sync (src/bisync/status-line.ts, off a terminal).
+    const syncsDone = () => (log.match(/^✓ \d\d:\d\d:\d\d /gm) ?? []).length;
     const waitForSyncs = async (count) => {
       while (syncsDone() < count) await new Promise((resolve) => setTimeout(resolve, 20));
     };
