@@ -152,3 +152,41 @@ export function median(values) {
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
+
+/** `HeadObject` through the tenant's own key: whether `key` is in the bucket now. `close()` when done. */
+export async function bucketProbe(tenant) {
+  const { HeadObjectCommand, S3Client } = await import('@aws-sdk/client-s3');
+  const s3 = new S3Client({
+    endpoint: tenant.created.endpoint_url,
+    region: tenant.created.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: tenant.created.access_key, secretAccessKey: tenant.created.secret_key },
+  });
+  return {
+    has: (key) => s3.send(new HeadObjectCommand({ Bucket: tenant.bucketName, Key: key })).then(() => true, () => false),
+    close: () => s3.destroy(),
+  };
+}
+
+/**
+ * `cloud bisync --watch --interval 1h`, counting finished syncs by its status lines (off a terminal
+ * one `✓ hh:mm:ss …` line per run: src/bisync/status-line.ts). Resolves once the first sync is done.
+ */
+export async function startWatch(tenant) {
+  const watch = startCli(tenant, ['cloud', 'bisync', '--watch', '--interval', '1h']);
+  let log = '';
+  watch.stderr.on('data', (chunk) => (log += chunk.toString()));
+  const syncsDone = () => (log.match(/^✓ \d\d:\d\d:\d\d /gm) ?? []).length;
+  const waitForSyncs = async (count) => {
+    while (syncsDone() < count) await new Promise((resolve) => setTimeout(resolve, 20));
+  };
+  await waitForSyncs(1);
+  return {
+    syncsDone,
+    waitForSyncs,
+    stop: async () => {
+      watch.kill('SIGINT');
+      await new Promise((resolve) => watch.on('exit', resolve));
+    },
+  };
+}

@@ -5,8 +5,7 @@
 // 1.66+: median at most 3 s. Sizes: BENCH_SIZES=100,2000,10000.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { benchEachSize, median, rcloneVersionOf, runRclone, startCli, timed } from './bisync-common.js';
+import { benchEachSize, bucketProbe, median, rcloneVersionOf, runRclone, startWatch, timed } from './bisync-common.js';
 
 const DEBOUNCE_MS = 250; // one note saved: src/bisync/commands.ts WATCH_QUICK_DEBOUNCE
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 5);
@@ -20,35 +19,20 @@ await benchEachSize(sizes, { what: 'median', ms: GOAL_MS, notes: GOAL_NOTES }, a
     await fs.writeFile(path.join(tenant.localPath, `plain-${sample}.md`), `plain ${sample}\n`);
     plain.push(await timed(() => runRclone(tenant, plainArgs)));
   }
-  const s3 = new S3Client({
-    endpoint: tenant.created.endpoint_url,
-    region: tenant.created.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: tenant.created.access_key, secretAccessKey: tenant.created.secret_key },
-  });
-  const inBucket = (key) => s3.send(new HeadObjectCommand({ Bucket: tenant.bucketName, Key: key })).then(() => true, () => false);
-
-  const watch = startCli(tenant, ['cloud', 'bisync', '--watch', '--interval', '1h']);
-  let log = '';
-  watch.stderr.on('data', (chunk) => (log += chunk.toString()));
-  // Off a terminal the watch writes one status line per run.
-  const syncsDone = () => (log.match(/^✓ \d\d:\d\d:\d\d /gm) ?? []).length;
-  const waitForSyncs = async (count) => {
-    while (syncsDone() < count) await new Promise((resolve) => setTimeout(resolve, 20));
-  };
-  await waitForSyncs(1);
+  const bucket = await bucketProbe(tenant);
+  const watch = await startWatch(tenant);
   const latencies = [];
   for (let sample = 0; sample < SAMPLES; sample += 1) {
-    const before = syncsDone();
+    const before = watch.syncsDone();
     const key = `watched-${sample}.md`;
     const started = process.hrtime.bigint();
     await fs.writeFile(path.join(tenant.localPath, key), `written at ${Date.now()}\n`);
-    while (!(await inBucket(key))) await new Promise((resolve) => setTimeout(resolve, 25));
+    while (!(await bucket.has(key))) await new Promise((resolve) => setTimeout(resolve, 25));
     latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
-    await waitForSyncs(before + 1);
+    await watch.waitForSyncs(before + 1);
   }
-  watch.kill('SIGINT');
-  await new Promise((resolve) => watch.on('exit', resolve));
+  await watch.stop();
+  bucket.close();
   console.log(`watch latency, ${size} notes, rclone ${await rcloneVersionOf(tenant)}`);
   console.log(`  write -> in bucket (cloud bisync --watch)    median ${median(latencies).toFixed(0)} ms  (${latencies.map((ms) => ms.toFixed(0)).join(', ')})`);
   console.log(`  rclone bisync, old flags, one change         median ${median(plain).toFixed(0)} ms  (${plain.map((ms) => ms.toFixed(0)).join(', ')})`);
