@@ -88,7 +88,10 @@ export function parseBisyncOutcome(facts: RunFacts): BisyncOutcome {
   return { kind: 'failed', transient: has(/retrying may help|retryable/i), detail: lastError, ...(has(KEY_REFUSED) ? { keyRefused: true as const } : {}) };
 }
 
-const KEY_REFUSED = /InvalidAccessKeyId|SignatureDoesNotMatch|InvalidClientTokenId/;
+// rclone 1.66+ opens the run's backup dir first (`cloud-backups.ts`); S3's NewFs takes any answer
+// but 404 to a HEAD of that unique, never-written path as a file, so a refused key's 403 reads
+// "is a file not a directory" there.
+const KEY_REFUSED = /InvalidAccessKeyId|SignatureDoesNotMatch|InvalidClientTokenId|failed to make fs for --backup-dir .*\.basic-memory-backups\/.*is a file not a directory/;
 
 const EMPTY_LISTING = /empty (prior|current) Path[12] listing/i;
 

@@ -56,6 +56,14 @@ INFO  : Resync updating listings
 INFO  : Bisync successful`;
 
 describe('parseBisyncOutcome', () => {
+  it("a refused key on rclone 1.66+ shows first as the backup dir being 'a file' (S3 reads the 403 of its HEAD so): the key is refused", () => {
+    const log = `2026/11/29 20:22:04 ERROR : Bisync critical error: failed to make fs for --backup-dir "remote:bucket/.basic-memory-backups/20261129-202203-3e0458da": is a file not a directory
+2026/11/29 20:22:04 ERROR : Bisync aborted. Error is retryable without --resync due to --resilient mode.
+2026/11/29 20:22:04 NOTICE: Failed to bisync: bisync aborted`;
+    expect(parseBisyncOutcome(facts(log, { exitCode: 1 }))).toMatchObject({ kind: 'failed', keyRefused: true });
+    expect(parseBisyncOutcome(facts('2026/11/29 20:22:04 ERROR : Bisync critical error: connection refused', { exitCode: 1 }))).not.toHaveProperty('keyRefused');
+  });
+
   it('reads the changes each way of a 1.60 run (Path1 is the folder)', () => {
     expect(parseBisyncOutcome(facts(SYNC_160))).toEqual({
       kind: 'ok',
