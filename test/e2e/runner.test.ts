@@ -61,6 +61,9 @@ describe('the rclone runner with the real rclone', () => {
     child.kill('SIGTERM');
     const result = await child.result;
     expect(result.signal ?? result.exitCode).toBeTruthy();
+    // This machine's PID 1 reaps a dead child after a moment: a zombie still looks alive until then.
+    const deadline = Date.now() + 3_000;
+    while (isProcessAlive(child.pid!) && Date.now() < deadline) await sleep(50);
     expect(isProcessAlive(child.pid!)).toBe(false);
   });
 
