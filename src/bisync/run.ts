@@ -171,13 +171,8 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
   if (outcome.kind === 'ok') outcome = { ...outcome, conflicts: [...keptConflicts, ...(renamedConflicts ?? outcome.conflicts)] };
 
   const interrupted = deps.interrupts.stopping;
-  const finishedAt = new Date();
   const record: BisyncRunRecord = {
-    startedAt: startedAt.toISOString(),
-    finishedAt: finishedAt.toISOString(),
-    durationMs: finishedAt.getTime() - startedAt.getTime(),
-    profile: request.profile.name,
-    localPath: target.localPath,
+    ...recordHead(request, target, startedAt),
     mode: plan.mode,
     why: plan.mode === 'baseline' ? plan.why : undefined,
     // Ctrl-C ends a run before its follow-ups (a conflict baseline, the safety net's upload): never 'ok'.
@@ -258,15 +253,16 @@ async function comparisonOf(version: RcloneVersion, target: SyncTarget, mode: 's
   return chooseComparison({ version, commonHash: 'md5', mode, priorModtimeOnly: hasModtimeOnlyLines(localListing) });
 }
 
+/** What every run record starts with: when it ran, how long, which profile and folder. */
+function recordHead(request: SyncRequest, target: SyncTarget, startedAt: Date): Pick<BisyncRunRecord, 'startedAt' | 'finishedAt' | 'durationMs' | 'profile' | 'localPath'> {
+  const finishedAt = new Date();
+  return { startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), durationMs: finishedAt.getTime() - startedAt.getTime(), profile: request.profile.name, localPath: target.localPath };
+}
+
 /** A run that found both sides as rclone's last listings have them: recorded like a sync with no change. */
 async function nothingToSyncReport(deps: SyncDeps, target: SyncTarget, request: SyncRequest, plan: RunPlan, startedAt: Date): Promise<SyncReport> {
-  const finishedAt = new Date();
   const record: BisyncRunRecord = {
-    startedAt: startedAt.toISOString(),
-    finishedAt: finishedAt.toISOString(),
-    durationMs: finishedAt.getTime() - startedAt.getTime(),
-    profile: request.profile.name,
-    localPath: target.localPath,
+    ...recordHead(request, target, startedAt),
     mode: 'sync',
     why: undefined,
     result: 'ok',
