@@ -58,9 +58,12 @@ describe('the rclone runner with the real rclone', () => {
     const child = await rclone.start(['rcd', '--rc-addr', '127.0.0.1:0', '--rc-no-auth', '-vv'], { onStderrLine: (line) => lines.push(line) });
     expect(child.pid).toBeGreaterThan(0);
     while (!lines.some((line) => /Serving remote control/.test(line))) await sleep(50);
+    const stoppedAt = Date.now();
     child.kill('SIGTERM');
-    const result = await child.result;
-    expect(result.signal ?? result.exitCode).toBeTruthy();
+    // rclone traps SIGTERM and exits by itself (143, or now and then 0 once rcd has shut down
+    // cleanly): what matters is that the run ends at once when asked.
+    await child.result;
+    expect(Date.now() - stoppedAt).toBeLessThan(5_000);
     // This machine's PID 1 reaps a dead child after a moment: a zombie still looks alive until then.
     const deadline = Date.now() + 3_000;
     while (isProcessAlive(child.pid!) && Date.now() < deadline) await sleep(50);

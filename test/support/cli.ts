@@ -48,7 +48,7 @@ export async function makeTestUser(extraEnv: Record<string, string> = {}): Promi
     rcloneConfig: path.join(home, '.config', 'rclone', 'rclone.conf'),
     env,
     run: (args, options = {}) => runCli(args, { ...env, ...options.env }, options.timeoutMs),
-    cleanup: () => fs.rm(home, { recursive: true, force: true }),
+    cleanup: () => fs.rm(home, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }),
   };
   return user;
 }

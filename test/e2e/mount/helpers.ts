@@ -4,7 +4,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { statePaths } from '../../../src/core/paths.js';
-export { isProcessAlive as isAlive } from '../../../src/core/process.js';
+import { isProcessAlive } from '../../../src/core/process.js';
+export { isProcessAlive as isAlive };
 import { parseMountinfo } from '../../../src/local/mount-table.js';
 import type { MountState } from '../../../src/mount/state.js';
 import type { MountStatusReport } from '../../../src/mount/status.js';
@@ -32,13 +33,19 @@ export async function rcloneMountsUnder(folder: string): Promise<string[]> {
   return table.filter((entry) => entry.fsType.includes('rclone') && entry.mountPoint.startsWith(folder)).map((entry) => entry.mountPoint);
 }
 
-/** Pids of processes whose command line mentions this folder (every rclone a test user starts does). */
-export async function processesMentioning(folder: string): Promise<number[]> {
+/** Pids of every process a test user started: its command line names the home, or its HOME is it (the mount companion). */
+async function processesOf(home: string): Promise<number[]> {
+  return processesWhere(async (pid) => {
+    const [cmdline, environ] = await Promise.all([`/proc/${pid}/cmdline`, `/proc/${pid}/environ`].map((file) => fs.readFile(file, 'utf8').catch(() => '')));
+    return cmdline!.includes(home) || environ!.split('\0').includes(`HOME=${home}`);
+  });
+}
+
+async function processesWhere(matches: (pid: number) => Promise<boolean>): Promise<number[]> {
   const pids: number[] = [];
   for (const name of await fs.readdir('/proc')) {
     if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    const cmdline = await fs.readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.includes(folder)) pids.push(Number(name));
+    if (await matches(Number(name))) pids.push(Number(name));
   }
   return pids;
 }
@@ -56,13 +63,16 @@ export async function eventually<T>(what: string, ms: number, check: () => Promi
 
 /** Whatever a test leaves behind under a user's home: its rclone processes and its mounts. */
 export async function forceCleanUp(home: string): Promise<void> {
-  for (const pid of await processesMentioning(home)) {
+  const pids = await processesOf(home);
+  for (const pid of pids) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
       // already gone
     }
   }
+  // A killed process may write its last bytes under the home while the home is being removed.
+  await eventually('the user\'s processes to end', 5_000, () => Promise.resolve(pids.every((pid) => !isProcessAlive(pid)))).catch(() => undefined);
   for (const mountPoint of await rcloneMountsUnder(home)) await execFileAsync('fusermount3', ['-uz', mountPoint]).catch(() => undefined);
 }
 
