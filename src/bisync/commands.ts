@@ -15,6 +15,8 @@ import { bisyncSessionName, isTigrisEndpoint } from './args.js';
 import { listConflictCopies } from './conflict-copies.js';
 import { filtersChangedSinceBaseline, seedFilters } from './filters.js';
 import { Interrupts } from './interrupts.js';
+import type { LeaseStore } from './cloud-lease.js';
+import { tenantLeaseStore } from './lease-store.js';
 import { acquireBisyncLock } from './lock.js';
 import { stopOrphanedRclones } from './orphans.js';
 import { activeMountOver } from './mount-guard.js';
@@ -99,12 +101,17 @@ export async function runBisync(options: BisyncRun, ctx: CommandContext): Promis
     for (const stale of await clearStaleRcloneLocks(ctx, tenant.tenantId)) {
       output.info(`Cleared a stale rclone lock left by a process that is gone (pid ${stale.pid ?? 'unknown'}${stale.reused ? ', now another program' : ''}).`);
     }
+    const stopLeaseRequests = new AbortController();
+    interrupts.onStop(() => stopLeaseRequests.abort());
+    let leaseStore: Promise<LeaseStore | undefined> | undefined;
     const deps = {
       rclone: ctx.rclone,
       version,
       output,
       paths: ctx.paths,
       interrupts,
+      // Found once per process: a watch's runs share it.
+      leaseStore: () => (leaseStore ??= tenantLeaseStore(ctx.rclone, tenant, stopLeaseRequests.signal)),
       notifySync: async () => (await ctx.api()).notifySync(),
       // Counts and bytes on a terminal; a watch has its status line instead.
       progress: output.interactive && !output.json && !options.watch

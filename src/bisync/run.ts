@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { CliError } from '../core/errors.js';
+import os from 'node:os';
+import { CliError, ExitCode } from '../core/errors.js';
 import type { Output } from '../core/output.js';
 import type { Rclone } from '../rclone/runner.js';
 import { bisyncExitOf, supports } from '../rclone/capabilities.js';
@@ -8,6 +9,7 @@ import type { RcloneVersion } from '../rclone/version.js';
 import type { StatePaths } from '../core/paths.js';
 import { buildBisyncArgs, CHECK_FILENAME, rcloneSettlesConflicts, type Fallback } from './args.js';
 import { openCloudBackups } from './cloud-backups.js';
+import { acquireCloudLease, leaseHolder, type CloudLease, type LeaseStore } from './cloud-lease.js';
 import { ensureCheckFile } from './check-file.js';
 import { chooseComparison, hasModtimeOnlyLines, type Comparison } from './compare.js';
 import { checkNothingToSync } from './fast-path.js';
@@ -46,6 +48,8 @@ export interface SyncDeps {
   interrupts: Interrupts;
   /** `POST /sync`, best effort. */
   notifySync: () => Promise<void>;
+  /** The bucket's one-writer lease (issue 8); undefined, or resolving to undefined, where it cannot be had. */
+  leaseStore?: () => Promise<LeaseStore | undefined>;
   /** Shown while rclone runs (on a terminal): called on its stats and every second. */
   progress?: ((stats: RcloneStats | undefined, elapsedMs: number, baseline: boolean) => void) | undefined;
 }
@@ -95,6 +99,18 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
   });
   if (quick.nothingToSync) return nothingToSyncReport(deps, target, request, plan, startedAt);
   output.debug(`rclone bisync runs: ${quick.why}.`);
+  const lease = request.dryRun ? undefined : await takeCloudLease(deps, target);
+  try {
+    return await syncWithRclone(deps, target, request, plan, startedAt);
+  } finally {
+    await lease?.release();
+  }
+}
+
+/** The rclone runs of one sync, with this machine holding the bucket's lease (no dry run). */
+async function syncWithRclone(deps: SyncDeps, target: SyncTarget, request: SyncRequest, plan: RunPlan, startedAt: Date): Promise<SyncReport> {
+  const { output, version } = deps;
+  const state = await readBisyncState(deps.paths, target.tenantId);
   if (!request.dryRun) await requireDiskSpace({ rclone: deps.rclone, freeBytes: freeBytesAt }, { ...target, priorCloudListing: plan.mode === 'sync' ? await readPriorCloudListing(target.workdir, target.session) : undefined }, { always: state.lastRun?.result === 'disk-full' });
 
   const notes: string[] = [];
@@ -251,6 +267,27 @@ async function comparisonOf(version: RcloneVersion, target: SyncTarget, mode: 's
   const localListing = await fs.readFile(path.join(target.workdir, `${target.session}.path1.lst`), 'utf8').catch(() => '');
   // The remote is the tenant's S3 bucket (cloud setup writes it): its listing carries MD5 ETags.
   return chooseComparison({ version, commonHash: 'md5', mode, priorModtimeOnly: hasModtimeOnlyLines(localListing) });
+}
+
+/**
+ * The bucket's lease (`cloud-lease.ts`). A bucket whose markers cannot be written or listed (the
+ * secret unreadable, an older API's narrower key) syncs without it, as before, said with --verbose.
+ */
+async function takeCloudLease(deps: SyncDeps, target: SyncTarget): Promise<CloudLease | undefined> {
+  try {
+    const store = await deps.leaseStore?.();
+    if (!store) return undefined;
+    return await acquireCloudLease(store, {
+      holder: leaseHolder(os.hostname(), target.localPath),
+      stopping: () => deps.interrupts.stopping,
+      onWaiting: (host) => deps.output.info(`Waiting for another machine (${host}) to finish syncing these notes: one machine writes to the cloud at a time.`),
+    });
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    if (deps.interrupts.stopping) throw new CliError('Interrupted before the sync started; nothing was synced.', { exitCode: ExitCode.interrupted });
+    deps.output.debug(`The cloud's sync lease could not be taken (${(error as Error).message}): syncing without it.`);
+    return undefined;
+  }
 }
 
 /** What every run record starts with: when it ran, how long, which profile and folder. */
