@@ -2,24 +2,20 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { rcloneAtLeast } from '../support/rclone-under-test.js';
-import { VersionLedger } from '../support/versions.js';
-import { spawnCli, waitFor } from '../e2e/bisync/helpers.js';
-import { useTwoMachines } from '../e2e/chaos/machines.js';
+import { rcloneAtLeast } from '../../support/rclone-under-test.js';
+import { VersionLedger } from '../../support/versions.js';
+import { spawnCli, waitFor } from '../bisync/helpers.js';
+import { useTwoMachines } from './machines.js';
 
 // Issue 8, L3 under --watch: two machines watching one tenant while notes are edited at random on
 // both; the issue saw 22–37 edits lost on rclone 1.60 and 2–4 on 1.75 in 60 s. Every version must survive.
-// On rclone 1.66+ the safety net keeps local versions rclone replaced and the cloud backups
-// (`--backup-dir2`) keep another machine's upload this run replaced in the bucket, yet 1–4 of 180
-// versions are still lost in about half the runs on 1.75.2: a known gap, traced but not fixed. rclone
-// backs an object up by moving it (copy, then delete) before it uploads the new one, so while one
-// machine uploads a note the note is briefly absent from the bucket. The other machine's run that
-// looks for it then (the baseline recording the conflict renames, or a sync's own upload, whose move
-// to its backup dir may also fail: the object is gone) uploads its version as new, nothing moved to
-// its backup dir, over the first machine's upload; that version is then only on the first machine,
-// as synced, and its next pull replaces it. Before 1.66 both
-// windows are open (downloads written in place, no backup dir: README, "What it does not cover"), so
-// there the test checks that both machines and the bucket converge and reports what was lost.
+// On rclone 1.66+ the safety net keeps local versions rclone replaced, and the bucket's lease
+// (cloud-lease.ts) makes the two machines take turns writing to the bucket: rclone backs an object up
+// by moving it (copy, then delete) before uploading the new one, and the other machine's run that
+// listed the bucket in that moment uploaded over the new one unseen (1–4 of 180 lost in half the runs
+// before the lease; 0 in 7 of 7 after). Before 1.66 rclone writes downloads in place (before 1.63)
+// and has no backup dir (README, "What it does not cover"), so there the test checks that both
+// machines and the bucket converge and reports what was lost.
 const newTenant = useTwoMachines();
 
 const NOTES = 30;
