@@ -51,6 +51,8 @@ export async function tenantLeaseStore(rclone: Rclone, tenant: TenantState, sign
  * first use only: most runs end at the "nothing to sync" check and never need it.
  */
 export async function s3LeaseStore(bucket: LeaseBucket): Promise<LeaseStore> {
+  // The SDK warns on stderr, in the middle of a sync's output, that its 2027 releases will need Node 22.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { S3Client, PutObjectCommand, ListObjectsV2Command, DeleteObjectCommand } = await import('@aws-sdk/client-s3');
   const client: S3Client = new S3Client({
     endpoint: bucket.endpointUrl,
@@ -74,7 +76,7 @@ export async function s3LeaseStore(bucket: LeaseBucket): Promise<LeaseStore> {
   const key = (holder: string) => `${CLOUD_LEASES_PREFIX}${holder}`;
   return {
     async write(holder) {
-      await client.send(new PutObjectCommand({ Bucket: bucket.bucket, Key: key(holder), Body: '', ContentType: 'application/octet-stream' }), options);
+      await client.send(new PutObjectCommand({ Bucket: bucket.bucket, Key: key(holder), Body: new Uint8Array(0), ContentLength: 0, ContentType: 'application/octet-stream' }), options);
     },
     async list() {
       const markers: LeaseMarker[] = [];
