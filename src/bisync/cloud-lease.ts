@@ -93,7 +93,12 @@ export async function acquireCloudLease(store: LeaseStore, options: LeaseWaitOpt
   let told = false;
   for (;;) {
     await store.write(holder);
-    const others = liveOtherHolders(await store.list(), holder);
+    // A listing cut short (Ctrl-C, a storage that stopped answering) must not leave our marker behind.
+    const markers = await store.list().catch(async (error: unknown) => {
+      await store.remove(holder).catch(() => undefined);
+      throw error;
+    });
+    const others = liveOtherHolders(markers, holder);
     if (others !== undefined && others.length === 0) return hold(store, holder);
     await store.remove(holder);
     const waited = now() - started;

@@ -146,6 +146,14 @@ describe('acquireCloudLease', () => {
     expect(bucket.markers.has('a')).toBe(false);
   });
 
+  it('takes its marker back when the listing fails (Ctrl-C, a storage that stopped answering)', async () => {
+    const bucket = new FakeBucket();
+    const store = bucket.store();
+    const failing: LeaseStore = { ...store, list: () => Promise.reject(new Error('The operation was aborted')) };
+    await expect(acquireCloudLease(failing, options('a', virtualTime(bucket)))).rejects.toThrow('aborted');
+    expect(bucket.markers.size).toBe(0);
+  });
+
   it('never lets two machines hold it at once, however their requests interleave', async () => {
     for (let seed = 1; seed <= 200; seed += 1) {
       let state = seed;
