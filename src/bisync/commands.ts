@@ -137,7 +137,7 @@ export async function runBisync(options: BisyncRun, ctx: CommandContext): Promis
           wake,
           signal,
         );
-      const watchExit = await watchAndSync(deps, target, request, { intervalMs: intervalSeconds * 1000, debounceMs: WATCH_DEBOUNCE_MS, quickDebounce: WATCH_QUICK_DEBOUNCE, stop: options.stop, cloudChanges });
+      const watchExit = await watchAndSync(deps, target, request, { intervalMs: intervalSeconds * 1000, debounceMs: WATCH_DEBOUNCE_MS, quickDebounce: WATCH_QUICK_DEBOUNCE, stop: options.stop, cloudChanges, storage: storageOf(tenant.endpointUrl) });
       // A watch reports as it goes on stderr; its document says how it ended.
       if (options.json && watchExit === ExitCode.ok) output.result({ tenantId: tenant.tenantId, remote: target.remotePath, localPath: target.localPath, watch: true, exitCode: watchExit });
       return watchExit;

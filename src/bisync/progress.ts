@@ -37,19 +37,19 @@ export interface ProgressInput {
   columns: number | undefined;
 }
 
-/** Pure: the progress line of a running sync: counts and bytes, or what it is waiting for. */
-export function progressLine({ stats, elapsedMs, storage, baseline, columns }: ProgressInput): string {
-  const verb = baseline ? 'First sync' : 'Syncing';
-  const seconds = `${Math.floor(elapsedMs / 1000)} s`;
-  const moving = stats && !/^0(\.0+)? ?B$/.test(stats.totalBytes);
-  let line: string;
-  if (moving) {
+/** Pure: what a running sync is at: its counts and bytes, the storage it waits for, or undefined (just started). */
+export function progressDetail({ stats, elapsedMs, storage }: Pick<ProgressInput, 'stats' | 'elapsedMs' | 'storage'>): string | undefined {
+  if (stats && !/^0(\.0+)? ?B$/.test(stats.totalBytes)) {
     const files = stats.files ? `${stats.files.done} of ${stats.files.total} files, ` : '';
-    line = `${verb}: ${files}${stats.doneBytes} of ${stats.totalBytes}${stats.percent ? ` (${stats.percent})` : ''} · ${seconds}`;
-  } else if (elapsedMs >= QUIET_MS) {
-    line = `${verb}: waiting for the cloud storage at ${storage} to answer · ${seconds}`;
-  } else {
-    line = `${verb}…`;
+    return `${files}${stats.doneBytes} of ${stats.totalBytes}${stats.percent ? ` (${stats.percent})` : ''}`;
   }
-  return columns === undefined ? line : fitToWidth(line, columns);
+  return elapsedMs >= QUIET_MS ? `waiting for the cloud storage at ${storage} to answer` : undefined;
+}
+
+/** Pure: the progress line of a running sync: counts and bytes, or what it is waiting for. */
+export function progressLine(input: ProgressInput): string {
+  const verb = input.baseline ? 'First sync' : 'Syncing';
+  const detail = progressDetail(input);
+  const line = detail ? `${verb}: ${detail} · ${Math.floor(input.elapsedMs / 1000)} s` : `${verb}…`;
+  return input.columns === undefined ? line : fitToWidth(line, input.columns);
 }

@@ -51,6 +51,7 @@ export function describeReport(report: SyncReport, options: { dryRun: boolean; m
   };
   const counts = `${record.changes.toCloud.length} to the cloud, ${record.changes.toLocal.length} to this folder${record.conflicts.length ? `, ${record.conflicts.length} conflict${record.conflicts.length > 1 ? 's' : ''} (both versions kept)` : ''}`;
   if (report.interrupted) {
+    if (record.attempts?.length === 0) return { ok: false, headline: 'Interrupted before the sync started: no note was synced. Run `basic-memory cloud bisync` again to sync.', hint: undefined, ...details };
     const done = outcome.kind === 'ok' ? `the rclone run under way finished (${counts})` : 'rclone was stopped mid-run';
     return { ok: false, headline: `Interrupted: ${done}; the steps after it were not run. \`basic-memory cloud bisync\` finishes the rest and recovers by itself.`, hint: undefined, ...details };
   }

@@ -19,6 +19,7 @@ import { freeBytesAt, removePartialFiles, requireDiskSpace } from './disk-space.
 import { makeFolder } from '../local/folder-check.js';
 import { compileFilterRules, filtersChangedSinceBaseline } from './filters.js';
 import { exactExcludeRule, readRefusedNames, refusedLongNames, refusedNamesNote, rememberRefusedNames } from './refused-names.js';
+import { helperRclone, type HelperRcloneOptions } from './helper-rclone.js';
 import type { Interrupts } from './interrupts.js';
 import { parseStatsLine, type RcloneStats } from './progress.js';
 import { parseBisyncOutcome, type BisyncOutcome, type Changes, type Conflict, type FileChange } from './outcome.js';
@@ -86,8 +87,10 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
   });
   if (plan.mode === 'baseline' && plan.announce) output.info(plan.announce);
   if (plan.mode === 'sync') await requireFolder(target.localPath);
+  const helpers = (phase: 'before-sync' | 'around-sync') => helperRclone(deps.rclone, { interrupts: deps.interrupts, phase, waiting: waitingFor(deps, plan.mode === 'baseline') });
+  const before = helpers('before-sync');
   const quick = await checkNothingToSync({
-    rclone: deps.rclone,
+    rclone: before,
     target,
     excluded: compileFilterRules(await fs.readFile(target.filtersFile, 'utf8').catch(() => '')),
     plan,
@@ -97,35 +100,57 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
     session: target.session,
     refusedNames: (await readRefusedNames(target.workdir, target.localPath)).length,
   });
+  if (deps.interrupts.stopping) return stoppedBeforeSync(request, target, plan, startedAt);
   if (quick.nothingToSync) return nothingToSyncReport(deps, target, request, plan, startedAt);
   output.debug(`rclone bisync runs: ${quick.why}.`);
-  const lease = request.dryRun ? undefined : await takeCloudLease(deps, target);
+  let lease: CloudLease | undefined;
   try {
-    return await syncWithRclone(deps, target, request, plan, startedAt);
+    lease = request.dryRun ? undefined : await takeCloudLease(deps, target);
+  } catch (error) {
+    if (deps.interrupts.stopping) return stoppedBeforeSync(request, target, plan, startedAt);
+    throw error;
+  }
+  try {
+    return await syncWithRclone(deps, target, request, { plan, state, startedAt, helpers });
   } finally {
     await lease?.release();
   }
 }
 
+interface PlannedSync {
+  plan: RunPlan;
+  state: Awaited<ReturnType<typeof readBisyncState>>;
+  startedAt: Date;
+  helpers: (phase: HelperRcloneOptions['phase']) => Rclone;
+}
+
 /** The rclone runs of one sync, with this machine holding the bucket's lease (no dry run). */
-async function syncWithRclone(deps: SyncDeps, target: SyncTarget, request: SyncRequest, plan: RunPlan, startedAt: Date): Promise<SyncReport> {
+async function syncWithRclone(deps: SyncDeps, target: SyncTarget, request: SyncRequest, { plan, state, startedAt, helpers }: PlannedSync): Promise<SyncReport> {
   const { output, version } = deps;
-  const state = await readBisyncState(deps.paths, target.tenantId);
-  if (!request.dryRun) await requireDiskSpace({ rclone: deps.rclone, freeBytes: freeBytesAt }, { ...target, priorCloudListing: plan.mode === 'sync' ? await readPriorCloudListing(target.workdir, target.session) : undefined }, { always: state.lastRun?.result === 'disk-full' });
+  const before = helpers('before-sync');
 
   const notes: string[] = [];
   // How the CLI copes with an older rclone is not news to people: told with --verbose only.
   const tell = (fallback: Fallback) => output.debug(fallback.message);
   const rcloneNamesCopies = supports(version, 'conflictResolve');
   const keptConflicts: Conflict[] = [];
-  if (plan.mode === 'baseline' && !request.dryRun) {
-    await makeFolder(target.localPath);
-    await ensureCheckFile(target.localPath);
-    if (!rcloneNamesCopies) keptConflicts.push(...(await renameLeftoverCopies(deps.rclone, target)));
-    // rclone's baseline lets the folder's copy overwrite every differing cloud copy: keep both first.
-    keptConflicts.push(...(await keepBothBeforeBaseline(deps.rclone, target)));
+  try {
+    if (!request.dryRun) await requireDiskSpace({ rclone: before, freeBytes: freeBytesAt }, { ...target, priorCloudListing: plan.mode === 'sync' ? await readPriorCloudListing(target.workdir, target.session) : undefined }, { always: state.lastRun?.result === 'disk-full' });
+    if (plan.mode === 'baseline' && !request.dryRun) {
+      await makeFolder(target.localPath);
+      await ensureCheckFile(target.localPath);
+      if (!rcloneNamesCopies) keptConflicts.push(...(await renameLeftoverCopies(before, target)));
+      // rclone's baseline lets the folder's copy overwrite every differing cloud copy: keep both first.
+      keptConflicts.push(...(await keepBothBeforeBaseline(before, target)));
+    }
+  } catch (error) {
+    // A listing stopped by Ctrl-C fails the step it served: the interruption is the news, not the failure.
+    if (deps.interrupts.stopping) return stoppedBeforeSync(request, target, plan, startedAt);
+    throw error;
   }
+  if (deps.interrupts.stopping) return stoppedBeforeSync(request, target, plan, startedAt);
 
+  const around = helpers('around-sync');
   const net = request.dryRun ? undefined : await openNet(deps, target);
   const context: AttemptContext = { plan, dryRun: request.dryRun, hardStopped: false, stopping: false, rcloneResolvesConflicts: rcloneNamesCopies, keptByNet: undefined };
   const done: AttemptDone[] = [];
@@ -136,13 +161,13 @@ async function syncWithRclone(deps: SyncDeps, target: SyncTarget, request: SyncR
       notes.push('Every file on one side changed since the last sync (normal for a small folder) and nothing is to be deleted: synced anyway.');
     } else if (attempt.reason === 'conflict-refresh' && previous?.kind === 'ok') {
       const newerWins = request.profile.conflictResolve === 'newer';
-      const distinct = await dropIdenticalCopies(deps.rclone, target, previous.conflicts);
-      const resolved = newerWins ? await resolveConflictsByAge(deps.rclone, target, distinct) : distinct;
-      renamedConflicts = await renameRcloneCopies(deps.rclone, target, resolved);
+      const distinct = await dropIdenticalCopies(around, target, previous.conflicts);
+      const resolved = newerWins ? await resolveConflictsByAge(around, target, distinct) : distinct;
+      renamedConflicts = await renameRcloneCopies(around, target, resolved);
       if (newerWins && resolved.length > 0) notes.push(`rclone ${version.raw} keeps both copies of a conflict: the newer now has the name back and the older is kept as a copy, on both sides.`);
       // The renames happened on both sides behind rclone's back: a baseline records them without
       // copying. A cloud edit made in the meantime is kept first, as before any baseline.
-      keptConflicts.push(...(await keepBothBeforeBaseline(deps.rclone, target)));
+      keptConflicts.push(...(await keepBothBeforeBaseline(around, target)));
     }
   };
   const closeNet = async (open: SafetyNet) => {
@@ -163,7 +188,7 @@ async function syncWithRclone(deps: SyncDeps, target: SyncTarget, request: SyncR
         continue;
       }
       await prepare(attempt, done.at(-1)?.outcome);
-      const ran = await runRclone(deps, target, request, tell, attempt, context);
+      const ran = await runRclone(deps, around, target, request, tell, attempt, context);
       done.push(ran.done);
       if (ran.keptInCloud.length > 0) {
         keptConflicts.push(...ran.keptInCloud);
@@ -179,7 +204,7 @@ async function syncWithRclone(deps: SyncDeps, target: SyncTarget, request: SyncR
   let outcome = resultOf(done);
   if (outcome.kind === 'disk-full' && (await readListingState(target.workdir, target.session)) !== 'present') {
     // The next run is a baseline: a note truncated by the full disk must not be uploaded by it.
-    const removed = await removePartialFiles(deps.rclone, target, outcome.files);
+    const removed = await removePartialFiles(around, target, outcome.files);
     if (removed.length > 0) notes.push(`Removed ${removed.length} empty ${removed.length === 1 ? 'copy' : 'copies'} the full disk left (${removed.join(', ')}); the cloud keeps ${removed.length === 1 ? 'its' : 'their'} content and the next run downloads ${removed.length === 1 ? 'it' : 'them'}.`);
   }
   const refused = await readRefusedNames(target.workdir, target.localPath);
@@ -209,9 +234,9 @@ async function syncWithRclone(deps: SyncDeps, target: SyncTarget, request: SyncR
   return { plan, outcome, interrupted, notes, record };
 }
 
-async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncRequest, tell: (fallback: Fallback) => void, attempt: Attempt, context: AttemptContext): Promise<{ done: AttemptDone; keptInCloud: Conflict[] }> {
+async function runRclone(deps: SyncDeps, helpers: Rclone, target: SyncTarget, request: SyncRequest, tell: (fallback: Fallback) => void, attempt: Attempt, context: AttemptContext): Promise<{ done: AttemptDone; keptInCloud: Conflict[] }> {
   const priorCloudListing = await readPriorCloudListing(target.workdir, target.session);
-  const cloud = request.dryRun || !supports(deps.version, 'backupDirs') ? undefined : await openCloudBackups(deps.rclone, target, priorCloudListing);
+  const cloud = request.dryRun || !supports(deps.version, 'backupDirs') ? undefined : await openCloudBackups(helpers, target, priorCloudListing);
   const { args, fallbacks } = buildBisyncArgs(request.profile, {
     localPath: target.localPath,
     remotePath: target.remotePath,
@@ -246,7 +271,7 @@ async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncReques
   deps.interrupts.track(undefined);
   if (result.exitCode !== 0 && !request.dryRun) {
     await rememberRefusedNames(target.workdir, target.localPath, refusedLongNames(result.stderr));
-    for (const { from, to } of await moveClashingFolders(deps.rclone, target, clashCandidates(result.stderr))) {
+    for (const { from, to } of await moveClashingFolders(helpers, target, clashCandidates(result.stderr))) {
       deps.output.info(`The cloud has a file ${from} where this folder had a folder: the folder is now ${to} (nothing in it was lost), so the next run keeps both.`);
     }
   }
@@ -283,8 +308,7 @@ async function takeCloudLease(deps: SyncDeps, target: SyncTarget): Promise<Cloud
       onWaiting: (host) => deps.output.info(`Waiting for another machine (${host}) to finish syncing these notes: one machine writes to the cloud at a time.`),
     });
   } catch (error) {
-    if (error instanceof CliError) throw error;
-    if (deps.interrupts.stopping) throw new CliError('Interrupted before the sync started; nothing was synced.', { exitCode: ExitCode.interrupted });
+    if (error instanceof CliError || deps.interrupts.stopping) throw error;
     deps.output.debug(`The cloud's sync lease could not be taken (${(error as Error).message}): syncing without it.`);
     return undefined;
   }
@@ -296,22 +320,41 @@ function recordHead(request: SyncRequest, target: SyncTarget, startedAt: Date): 
   return { startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), durationMs: finishedAt.getTime() - startedAt.getTime(), profile: request.profile.name, localPath: target.localPath };
 }
 
-/** A run that found both sides as rclone's last listings have them: recorded like a sync with no change. */
-async function nothingToSyncReport(deps: SyncDeps, target: SyncTarget, request: SyncRequest, plan: RunPlan, startedAt: Date): Promise<SyncReport> {
-  const record: BisyncRunRecord = {
+/** What a run that started no rclone bisync records: no change, no conflict, no rclone run. */
+function recordWithoutRclone(request: SyncRequest, target: SyncTarget, plan: RunPlan, startedAt: Date, result: BisyncRunRecord['result']): BisyncRunRecord {
+  return {
     ...recordHead(request, target, startedAt),
-    mode: 'sync',
-    why: undefined,
-    result: 'ok',
+    mode: plan.mode,
+    why: plan.mode === 'baseline' ? plan.why : undefined,
+    result,
     safetyReasons: [],
     detail: undefined,
     changes: { toCloud: [], toLocal: [] },
     conflicts: [],
     attempts: [],
-    nothingToSync: true,
   };
+}
+
+/** A run that found both sides as rclone's last listings have them: recorded like a sync with no change. */
+async function nothingToSyncReport(deps: SyncDeps, target: SyncTarget, request: SyncRequest, plan: RunPlan, startedAt: Date): Promise<SyncReport> {
+  const record: BisyncRunRecord = { ...recordWithoutRclone(request, target, plan, startedAt, 'ok'), nothingToSync: true };
   await recordRun(deps.paths, target.tenantId, record);
   return { plan, outcome: { kind: 'ok', changes: record.changes, conflicts: [] }, interrupted: false, notes: [], record };
+}
+
+/**
+ * Ctrl-C before rclone bisync started: nothing was changed, so nothing is recorded (the last run's
+ * record stays true).
+ */
+function stoppedBeforeSync(request: SyncRequest, target: SyncTarget, plan: RunPlan, startedAt: Date): SyncReport {
+  const record = recordWithoutRclone(request, target, plan, startedAt, 'interrupted');
+  return { plan, outcome: { kind: 'ok', changes: record.changes, conflicts: [] }, interrupted: true, notes: [], record };
+}
+
+/** The progress a helper rclone reports while it runs: no counts, how long it has waited. */
+function waitingFor(deps: SyncDeps, baseline: boolean): ((elapsedMs: number) => void) | undefined {
+  const { progress } = deps;
+  return progress && ((elapsedMs) => progress(undefined, elapsedMs, baseline));
 }
 
 async function openNet(deps: SyncDeps, target: SyncTarget): Promise<SafetyNet> {

@@ -4,7 +4,8 @@ import { formatLocalTime } from '../core/time.js';
 /** Where a watch is, as its status line tells it. */
 export type WatchState =
   | { kind: 'starting' }
-  | { kind: 'syncing'; since: Date }
+  /** `progress`: the run's counts and bytes, or what it waits for (`progressDetail`); undefined until known. */
+  | { kind: 'syncing'; since: Date; progress?: string | undefined }
   | { kind: 'synced'; at: Date; headline: string }
   | { kind: 'failing'; since: Date; headline: string };
 
@@ -43,7 +44,7 @@ export function watchStatusLine({ state, nextRunAt, folder, now, columns }: Stat
 function leadOf(state: WatchState, time: (moment: Date) => string): string {
   switch (state.kind) {
     case 'starting': return 'Starting the first sync…';
-    case 'syncing': return `Syncing… (since ${time(state.since)})`;
+    case 'syncing': return state.progress ? `Syncing: ${state.progress} · since ${time(state.since)}` : `Syncing… (since ${time(state.since)})`;
     case 'synced': return `✓ ${time(state.at)} ${state.headline}`;
     case 'failing': return `✗ retrying since ${time(state.since)}: ${state.headline}`;
   }

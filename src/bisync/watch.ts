@@ -4,6 +4,7 @@ import { ExitCode, type ExitCodeValue } from '../core/errors.js';
 import { CHECK_FILENAME } from './args.js';
 import { EditDetector, THROTTLE_MS } from './edit-detector.js';
 import { compileFilterRules } from './filters.js';
+import { progressDetail } from './progress.js';
 import { describeReport, exitCodeFor } from './report.js';
 import { syncOnce, type SyncDeps, type SyncRequest, type SyncTarget } from './run.js';
 import { SyncScheduler } from './scheduler.js';
@@ -19,6 +20,8 @@ export interface WatchOptions {
   stop?: AbortSignal | undefined;
   /** Follows the cloud's changes, calling `wake` for each to sync after the debounce (src/bisync/cloud-changes.ts); without it only the interval finds them. */
   cloudChanges?: ((wake: () => void, signal: AbortSignal) => Promise<void>) | undefined;
+  /** The storage's host and port, named by the status line when it keeps a run waiting. */
+  storage: string;
 }
 
 /** Events for the files a run wrote itself are echoes, not user edits; some arrive just after it. */
@@ -65,6 +68,17 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
     output.live(line);
     shown = line;
   };
+  // On a terminal a run's counts and bytes show in the status line, as a one-shot run's progress line shows them.
+  const syncDeps: SyncDeps = {
+    ...deps,
+    progress: output.interactive
+      ? (stats, elapsedMs) => {
+          if (state.kind !== 'syncing') return;
+          state = { ...state, progress: progressDetail({ stats, elapsedMs, storage: options.storage }) };
+          render(false);
+        }
+      : undefined,
+  };
   const failed = (headline: string, warning: string, key: string) => {
     state = { kind: 'failing', since: state.kind === 'failing' ? state.since : new Date(), headline };
     // Said once per watch: the status line keeps telling it at every retry.
@@ -91,7 +105,7 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
       duringRun = seenDuringRun;
       try {
         // --resync applies to the first run only; later ones rebuild the baseline only when needed.
-        const report = await syncOnce(deps, target, { ...request, baseline: request.baseline && firstRun });
+        const report = await syncOnce(syncDeps, target, { ...request, baseline: request.baseline && firstRun });
         firstRun = false;
         const lines = describeReport(report, { dryRun: false, maxDeletePercent: request.profile.maxDeletePercent, inWatch: true });
         for (const note of report.notes) output.info(note);

@@ -38,4 +38,21 @@ describe('the watch status line in a terminal', () => {
     for (const segment of shown) expect(stringWidth(segment), segment).toBeLessThan(columns);
     expect(stripEscapes(screen)).toContain('Watch stopped.');
   });
+
+  it('shows the counts and bytes of a run while it transfers, fitted to the terminal', async () => {
+    const columns = 80;
+    const pair = await newPair();
+    for (let index = 0; index < 40; index += 1) await pair.writeLocal(`note-${index}.md`, `${index}\n${'x'.repeat(40_000)}`);
+    // rclone reads any flag from RCLONE_<FLAG>: a bandwidth limit makes the first run last a few seconds.
+    const run = runInPty(pair.user, ['cloud', 'bisync', '--watch', '--interval', '1h'], { columns, env: { RCLONE_BWLIMIT: '400k' } });
+    await run.waitFor(/Syncing: \d+ of 4[01] files, [\d.]+ [KM]iB of [\d.]+ [KM]iB \(\d+%\) · since \d\d:\d\d:\d\d/, { timeoutMs: 60_000 });
+    await run.waitFor(/✓ \d\d:\d\d:\d\d Baseline made: 40 to the cloud/, { timeoutMs: 60_000 });
+    run.type(KEY.ctrlC);
+    expect(await run.exit).toBe(130);
+    const screen = run.screen();
+    const status = screen.slice(screen.indexOf('Syncing:'), screen.indexOf('^C'));
+    // Redrawn in place: each count is a new state of the one line, none wider than the terminal.
+    expect(status).not.toContain('\n');
+    for (const segment of shownSegments(status)) expect(stringWidth(segment), segment).toBeLessThan(columns);
+  });
 });

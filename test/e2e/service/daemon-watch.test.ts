@@ -66,7 +66,7 @@ describe('the service process around the real watch loop', () => {
     const request = { profile: loadBisyncProfile('balanced'), dryRun: false, baseline: false };
     const watch: ServiceWatch = (signal) => {
       const interrupts = new Interrupts(output, true);
-      return watchAndSync({ rclone, version, output, paths, interrupts, notifySync: () => Promise.resolve() }, target, request, { intervalMs: 2_000, debounceMs: 300, stop: signal });
+      return watchAndSync({ rclone, version, output, paths, interrupts, notifySync: () => Promise.resolve() }, target, request, { intervalMs: 2_000, debounceMs: 300, stop: signal, storage: new URL(tenant.state.endpointUrl).host });
     };
     const notified: Notification[] = [];
     const stop = new AbortController();

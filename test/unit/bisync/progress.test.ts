@@ -1,6 +1,6 @@
 import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
-import { parseStatsLine, progressLine, type RcloneStats } from '../../../src/bisync/progress.js';
+import { parseStatsLine, progressDetail, progressLine, type RcloneStats } from '../../../src/bisync/progress.js';
 
 describe('parseStatsLine (rclone --stats-one-line, 1.60 and 1.75 alike)', () => {
   it.each([
@@ -34,5 +34,17 @@ describe('progressLine', () => {
     const line = progressLine({ ...base, stats: moving, elapsedMs: 4_000, columns: 40 });
     expect(stringWidth(line)).toBe(39);
     expect(line.endsWith('…')).toBe(true);
+  });
+});
+
+describe('progressDetail (what the watch status line shows of a running sync)', () => {
+  const storage = '127.0.0.1:9000';
+  it.each([
+    [{ doneBytes: '4.127 MiB', totalBytes: '5.722 MiB', percent: '72%', files: { done: 20, total: 30 } }, 1_000, '20 of 30 files, 4.127 MiB of 5.722 MiB (72%)'],
+    [{ doneBytes: '5.722 MiB', totalBytes: '5.722 MiB', percent: '100%', files: undefined }, 9_000, '5.722 MiB of 5.722 MiB (100%)'],
+    [undefined, 2_000, undefined],
+    [undefined, 4_000, 'waiting for the cloud storage at 127.0.0.1:9000 to answer'],
+  ] as [RcloneStats | undefined, number, string | undefined][])('%j after %i ms → %s', (stats, elapsedMs, detail) => {
+    expect(progressDetail({ stats, elapsedMs, storage })).toBe(detail);
   });
 });

@@ -112,4 +112,12 @@ describe('describeReport: advice that works where it is given', () => {
     expect(lines.headline).toBe('Interrupted: the rclone run under way finished (2 to the cloud, 1 to this folder); the steps after it were not run. `basic-memory cloud bisync` finishes the rest and recovers by itself.');
     expect(lines.hint).toBeUndefined();
   });
+
+  it('a run interrupted before rclone bisync started says that no note was synced', () => {
+    const stopped = report({ kind: 'ok', changes: { toCloud: [], toLocal: [] }, conflicts: [] }, true);
+    const lines = describeReport({ ...stopped, record: { ...stopped.record, result: 'interrupted', attempts: [] } }, { dryRun: false, maxDeletePercent: 10 });
+    expect(lines.ok).toBe(false);
+    expect(lines.headline).toBe('Interrupted before the sync started: no note was synced. Run `basic-memory cloud bisync` again to sync.');
+    expect(exitCodeFor(stopped)).toBe(ExitCode.interrupted);
+  });
 });

@@ -132,15 +132,14 @@ describe('syncOnce and the cloud backups (issue 8, the cloud side; rclone 1.66+)
   function withBackup(backedUp: string): { rclone: Rclone; calls: string[][]; bisyncArgs: string[][] } {
     const { rclone: scripted, bisyncArgs } = scriptedRclone([{ exitCode: 0, log: UPLOADED_X }]);
     const calls: string[][] = [];
-    const rclone: Rclone = {
-      ...scripted,
-      run: async (args, options) => {
-        calls.push(args);
-        if (args[0] === 'lsjson') return { exitCode: 0, stdout: JSON.stringify([{ Path: 'x.md', Size: backedUp.length, ModTime: '2026-11-29T17:00:00Z', Hashes: { md5: md5(backedUp) } }]), stderr: '', signal: undefined };
-        if (args[0] === 'copyto' && args[2]) await fs.writeFile(args[2], backedUp);
-        return scripted.run(args, options);
-      },
+    // The sync's helpers start rclone (to stop it on Ctrl-C): their runs are scripted at `start`.
+    const start: Rclone['start'] = async (args, options) => {
+      if (args[0] !== 'bisync') calls.push(args);
+      if (args[0] === 'lsjson') return { pid: undefined, kill: () => undefined, result: Promise.resolve({ exitCode: 0, stdout: JSON.stringify([{ Path: 'x.md', Size: backedUp.length, ModTime: '2026-11-29T17:00:00Z', Hashes: { md5: md5(backedUp) } }]), stderr: '', signal: undefined }) };
+      if (args[0] === 'copyto' && args[2]) await fs.writeFile(args[2], backedUp);
+      return scripted.start(args, options);
     };
+    const rclone: Rclone = { ...scripted, start, run: async (args, options) => (await start(args, options)).result };
     return { rclone, calls, bisyncArgs };
   }
 
@@ -178,5 +177,51 @@ describe('syncOnce and the cloud backups (issue 8, the cloud side; rclone 1.66+)
     await syncOnce(depsFor('rclone v1.60.1-DEV', rclone), target, { profile: loadBisyncProfile('balanced'), dryRun: false, baseline: false });
     expect(bisyncArgs[0]).not.toContain('--backup-dir2');
     expect(bisyncArgs[0]).toContain('/.basic-memory-backups/**');
+  });
+});
+
+describe('syncOnce and Ctrl-C before rclone bisync starts', () => {
+  const md5 = (text: string) => createHash('md5').update(text).digest('hex');
+
+  it('stops the nothing-to-sync listing at the first Ctrl-C, starts no bisync and records nothing', async () => {
+    // A pair whose last run went well, with checksummed listings: rclone 1.66+ checks "nothing to sync" first.
+    const listing = `# bisync listing v1 from 2026-11-29 12:00:00.000000000 +0000 UTC\n- 5 md5:${md5('note\n')} - 2026-11-29T12:00:00.000000000+0000 "x.md"\n`;
+    for (const side of ['path1', 'path2']) await fs.writeFile(path.join(target.workdir, `${target.session}.${side}.lst`), listing);
+    await fs.writeFile(path.join(target.localPath, 'x.md'), 'note\n');
+    const lastRun = { startedAt: 'a', finishedAt: 'b', durationMs: 1, profile: 'balanced', localPath: target.localPath, mode: 'sync', why: undefined, result: 'ok', safetyReasons: [], detail: undefined, changes: { toCloud: [], toLocal: [] }, conflicts: [], attempts: [] };
+    const stateFile = paths.bisyncState('t1');
+    await fs.writeFile(stateFile, JSON.stringify({ lastRun, lastSuccessAt: 'b' }));
+    const stateBefore = await fs.readFile(stateFile, 'utf8');
+
+    const { rclone: scripted, bisyncArgs } = scriptedRclone([]);
+    const stopped: string[] = [];
+    let listingStarted: () => void = () => undefined;
+    const listingRuns = new Promise<void>((resolve) => (listingStarted = resolve));
+    // A storage that never answers: the listing lasts until it is stopped.
+    const start: Rclone['start'] = (args, options) => {
+      if (args[0] !== 'lsjson' || !args.includes('--hash')) return scripted.start(args, options);
+      let end: (result: RcloneResult) => void = () => undefined;
+      const result = new Promise<RcloneResult>((resolve) => (end = resolve));
+      listingStarted();
+      return Promise.resolve({ pid: undefined, result, kill: (signal) => {
+        stopped.push(signal);
+        end({ exitCode: 143, stdout: '', stderr: '', signal });
+      } });
+    };
+    const deps = depsFor('rclone v1.75.2', { ...scripted, start, run: async (args, options) => (await start(args, options)).result });
+    deps.interrupts.install();
+    try {
+      const running = syncOnce(deps, target, { profile: loadBisyncProfile('balanced'), dryRun: false, baseline: false });
+      await listingRuns;
+      process.emit('SIGINT', 'SIGINT');
+      const report = await running;
+      expect(stopped).toEqual(['SIGTERM']);
+      expect(report.interrupted).toBe(true);
+      expect(report.record.attempts).toEqual([]);
+      expect(bisyncArgs).toEqual([]);
+      expect(await fs.readFile(stateFile, 'utf8')).toBe(stateBefore);
+    } finally {
+      deps.interrupts.uninstall();
+    }
   });
 });

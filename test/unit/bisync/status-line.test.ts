@@ -19,6 +19,9 @@ describe('watchStatusLine (width → line)', () => {
     [120, failing, at(13, 50, 20), '✗ retrying since 13:40:00: The sync failed: connection refused · next try 13:50:20'],
     [40, failing, at(13, 50, 20), '✗ retrying since 13:40:00: The sync fa…'],
     [120, { kind: 'syncing', since: at(13, 49, 58) }, undefined, `Syncing… (since 13:49:58) · watching ${folder} (Ctrl-C to stop)`],
+    [undefined, { kind: 'syncing', since: at(13, 49, 58), progress: '20 of 30 files, 4.127 MiB of 5.722 MiB (72%)' }, undefined, `Syncing: 20 of 30 files, 4.127 MiB of 5.722 MiB (72%) · since 13:49:58 · watching ${folder} (Ctrl-C to stop)`],
+    [120, { kind: 'syncing', since: at(13, 49, 58), progress: '20 of 30 files, 4.127 MiB of 5.722 MiB (72%)' }, undefined, 'Syncing: 20 of 30 files, 4.127 MiB of 5.722 MiB (72%) · since 13:49:58'],
+    [40, { kind: 'syncing', since: at(13, 49, 58), progress: '20 of 30 files, 4.127 MiB of 5.722 MiB (72%)' }, undefined, 'Syncing: 20 of 30 files, 4.127 MiB of …'],
     [120, { kind: 'starting' }, undefined, `Starting the first sync… · watching ${folder} (Ctrl-C to stop)`],
   ] as [number | undefined, WatchState, Date | undefined, string][])('%s columns, %j', (columns, state, nextRunAt, line) => {
     const rendered = watchStatusLine({ state, nextRunAt, folder, now, columns });

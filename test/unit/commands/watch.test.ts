@@ -39,7 +39,7 @@ describe.each(RECORDED_VERSIONS)('cloud bisync --watch on rclone %s (replayed)',
     try {
       await playScenario(world, 'changes-both-ways', async ({ profile }) => {
         // The first "sync" starts the watch (its first run is the baseline); later ones are its runs after an edit.
-        watching ??= watchAndSync(deps, world.target, { profile: loadBisyncProfile(profile), dryRun: false, baseline: false }, { intervalMs: 3_600_000, debounceMs: 200 });
+        watching ??= watchAndSync(deps, world.target, { profile: loadBisyncProfile(profile), dryRun: false, baseline: false }, { intervalMs: 3_600_000, debounceMs: 200, storage: '127.0.0.1:9000' });
         lastRun = await nextRun(world, lastRun);
       });
       // The downloaded note arrives while rclone runs: no further run follows it.
