@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
-import { CliError, ExitCode } from '../core/errors.js';
+import { CliError } from '../core/errors.js';
 import type { Output } from '../core/output.js';
 import type { Rclone } from '../rclone/runner.js';
 import { bisyncExitOf, supports } from '../rclone/capabilities.js';
