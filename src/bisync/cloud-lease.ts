@@ -76,6 +76,28 @@ export interface CloudLease {
   release(): Promise<void>;
 }
 
+/**
+ * The store, telling `waiting` every second how long its request in flight has taken, so a storage
+ * that does not answer is named in the progress line as for rclone's own requests.
+ */
+export function reportingWaits(store: LeaseStore, waiting: ((elapsedMs: number) => void) | undefined): LeaseStore {
+  if (!waiting) return store;
+  const timed = async <T>(request: () => Promise<T>): Promise<T> => {
+    const startedAt = Date.now();
+    const ticker = setInterval(() => waiting(Date.now() - startedAt), 1_000);
+    try {
+      return await request();
+    } finally {
+      clearInterval(ticker);
+    }
+  };
+  return {
+    write: (holder) => timed(() => store.write(holder)),
+    list: () => timed(() => store.list()),
+    remove: (holder) => timed(() => store.remove(holder)),
+  };
+}
+
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**

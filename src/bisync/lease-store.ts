@@ -62,7 +62,7 @@ export async function s3LeaseStore(bucket: LeaseBucket): Promise<LeaseStore> {
     maxAttempts: 2,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: REQUEST_TIMEOUT_MS, ...(bucket.caBundle ? { httpsAgent: new Agent({ ca: fs.readFileSync(bucket.caBundle) }) } : {}) },
+    requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true, ...(bucket.caBundle ? { httpsAgent: new Agent({ ca: fs.readFileSync(bucket.caBundle) }) } : {}) },
   });
   if (bucket.tigris) {
     const [name, value] = TIGRIS_CONSISTENT_HEADER.split(': ') as [string, string];

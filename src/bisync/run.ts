@@ -9,7 +9,7 @@ import type { RcloneVersion } from '../rclone/version.js';
 import type { StatePaths } from '../core/paths.js';
 import { buildBisyncArgs, CHECK_FILENAME, rcloneSettlesConflicts, type Fallback } from './args.js';
 import { openCloudBackups } from './cloud-backups.js';
-import { acquireCloudLease, leaseHolder, type CloudLease, type LeaseStore } from './cloud-lease.js';
+import { acquireCloudLease, leaseHolder, reportingWaits, type CloudLease, type LeaseStore } from './cloud-lease.js';
 import { ensureCheckFile } from './check-file.js';
 import { chooseComparison, hasModtimeOnlyLines, type Comparison } from './compare.js';
 import { checkNothingToSync } from './fast-path.js';
@@ -105,7 +105,7 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
   output.debug(`rclone bisync runs: ${quick.why}.`);
   let lease: CloudLease | undefined;
   try {
-    lease = request.dryRun ? undefined : await takeCloudLease(deps, target);
+    lease = request.dryRun ? undefined : await takeCloudLease(deps, target, waitingFor(deps, plan.mode === 'baseline'));
   } catch (error) {
     if (deps.interrupts.stopping) return stoppedBeforeSync(request, target, plan, startedAt);
     throw error;
@@ -298,11 +298,11 @@ async function comparisonOf(version: RcloneVersion, target: SyncTarget, mode: 's
  * The bucket's lease (`cloud-lease.ts`). A bucket whose markers cannot be written or listed (the
  * secret unreadable, an older API's narrower key) syncs without it, as before, said with --verbose.
  */
-async function takeCloudLease(deps: SyncDeps, target: SyncTarget): Promise<CloudLease | undefined> {
+async function takeCloudLease(deps: SyncDeps, target: SyncTarget, waiting: ((elapsedMs: number) => void) | undefined): Promise<CloudLease | undefined> {
   try {
     const store = await deps.leaseStore?.();
     if (!store) return undefined;
-    return await acquireCloudLease(store, {
+    return await acquireCloudLease(reportingWaits(store, waiting), {
       holder: leaseHolder(os.hostname(), target.localPath),
       stopping: () => deps.interrupts.stopping,
       onWaiting: (host) => deps.output.info(`Waiting for another machine (${host}) to finish syncing these notes: one machine writes to the cloud at a time.`),

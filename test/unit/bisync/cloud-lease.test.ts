@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CliError } from '../../../src/core/errors.js';
-import { acquireCloudLease, holderHost, LEASE_TTL_MS, leaseHolder, liveOtherHolders, type LeaseMarker, type LeaseStore } from '../../../src/bisync/cloud-lease.js';
+import { acquireCloudLease, holderHost, LEASE_TTL_MS, leaseHolder, liveOtherHolders, reportingWaits, type LeaseMarker, type LeaseStore } from '../../../src/bisync/cloud-lease.js';
 
 /** A bucket's lease prefix with its own clock; every request yields first, as a network would. */
 class FakeBucket {
@@ -182,6 +182,25 @@ describe('acquireCloudLease', () => {
       await Promise.all([machine('a'), machine('b'), machine('c')]);
       expect(most, `seed ${seed}`).toBe(1);
       expect(bucket.markers.size).toBe(0);
+    }
+  });
+});
+
+describe('reportingWaits', () => {
+  it('tells every second how long a request in flight has taken, and stops once it answered', async () => {
+    vi.useFakeTimers();
+    try {
+      let answer: () => void = () => undefined;
+      const slow: LeaseStore = { write: () => new Promise<void>((resolve) => (answer = resolve)), list: () => Promise.resolve([]), remove: () => Promise.resolve() };
+      const told: number[] = [];
+      const writing = reportingWaits(slow, (elapsedMs) => told.push(Math.round(elapsedMs / 1000))).write('a');
+      await vi.advanceTimersByTimeAsync(3_500);
+      answer();
+      await writing;
+      await vi.advanceTimersByTimeAsync(5_000);
+      expect(told).toEqual([1, 2, 3]);
+    } finally {
+      vi.useRealTimers();
     }
   });
 });
