@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { isReservedKey } from '../../core/reserved-names.js';
 
 /** One note as the tenant container's app sees it in the mounted folder. */
 export interface NoteEntry {
@@ -83,10 +84,11 @@ export async function readEntry(root: string, key: string, previous: NoteEntry |
   return { path: key, size: stat.size, modifiedAt, title: await readTitle(file) };
 }
 
-/** Every file key under `root` (recursively), `/`-separated. */
+/** Every note key under `root` (recursively), `/`-separated: files outside the bucket's reserved prefixes. */
 async function listKeys(root: string): Promise<string[]> {
   const entries = await fs.readdir(root, { recursive: true, withFileTypes: true });
-  return entries.filter((entry) => entry.isFile()).map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'));
+  const keys = entries.filter((entry) => entry.isFile()).map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'));
+  return keys.filter((key) => !isReservedKey(key));
 }
 
 async function inBatches<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {

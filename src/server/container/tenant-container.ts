@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { statePaths } from '../../core/paths.js';
+import { isReservedKey } from '../../core/reserved-names.js';
 import { buildMountArgs } from '../../mount/args.js';
 import type { MountPlatform } from '../../mount/platform.js';
 import type { MountProfile } from '../../mount/profiles.js';
@@ -198,8 +199,11 @@ function containerOver(parts: {
         parts.replace(await scanInChild({ root: mountPoint, previous: [...parts.index().values()] }));
         refreshedAt = new Date().toISOString();
       }),
-    refreshKeys: (keys) =>
+    refreshKeys: (named) =>
       inTurn(async () => {
+        // Another machine's run backups change the bucket but are no notes: nothing to refresh for them.
+        const keys = named.filter((key) => !isReservedKey(key));
+        if (keys.length === 0) return;
         // Forgotten first: a recursive refresh adds what the listing has but may keep a node the bucket no longer holds.
         const forgotten = await rcCall(endpoint, 'vfs/forget', forgetParams(keys), RC_REFRESH_TIMEOUT_MS);
         if (!forgotten.ok) throw new Error(`rclone could not forget the changed notes: ${forgotten.error}`);
