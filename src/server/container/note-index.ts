@@ -8,8 +8,8 @@ export interface NoteEntry {
   path: string;
   size: number;
   modifiedAt: string;
-  /** The first Markdown heading, or null when the note has none. */
-  title: string | null;
+  /** The first Markdown heading, null when the note has none, undefined while not read yet (start-up lists first). */
+  title: string | null | undefined;
 }
 
 /** Path → entry: what the app's file sync last saw. */
@@ -55,9 +55,9 @@ export function firstHeading(text: string): string | null {
   return null;
 }
 
-/** Pure: whether an entry still describes the file (same size and time), so its title need not be read again. */
+/** Pure: whether an entry still describes the file (same size and time) with its title read, so the note need not be read again. */
 export function unchanged(entry: NoteEntry | undefined, size: number, modifiedAt: string): entry is NoteEntry {
-  return entry !== undefined && entry.size === size && entry.modifiedAt === modifiedAt;
+  return entry !== undefined && entry.title !== undefined && entry.size === size && entry.modifiedAt === modifiedAt;
 }
 
 async function readTitle(file: string): Promise<string | null> {
@@ -71,8 +71,8 @@ async function readTitle(file: string): Promise<string | null> {
   }
 }
 
-/** The entry for one key, or undefined when the mount shows no such file. */
-export async function readEntry(root: string, key: string, previous: NoteEntry | undefined): Promise<NoteEntry | undefined> {
+/** The entry for one key, or undefined when the mount shows no such file; without `titles`, only its size and time are read. */
+export async function readEntry(root: string, key: string, previous: NoteEntry | undefined, titles = true): Promise<NoteEntry | undefined> {
   const file = path.join(root, ...key.split('/'));
   const stat = await fs.stat(file).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
@@ -81,7 +81,7 @@ export async function readEntry(root: string, key: string, previous: NoteEntry |
   if (!stat?.isFile()) return undefined;
   const modifiedAt = stat.mtime.toISOString();
   if (unchanged(previous, stat.size, modifiedAt)) return previous;
-  return { path: key, size: stat.size, modifiedAt, title: await readTitle(file) };
+  return { path: key, size: stat.size, modifiedAt, title: titles ? await readTitle(file) : undefined };
 }
 
 /** Every note key under `root` (recursively), `/`-separated: files outside the bucket's reserved prefixes. */
@@ -99,11 +99,14 @@ async function inBatches<T>(items: T[], concurrency: number, work: (item: T) => 
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
-/** A full scan of the mounted folder, as the app's file sync does; titles are read only for changed files. */
-export async function scanNotes(root: string, previous: NoteIndex, concurrency: number): Promise<NoteIndex> {
+/**
+ * A full scan of the mounted folder, as the app's file sync does; titles are read only for changed
+ * files, and not at all without `titles` (each is one GET through the mount).
+ */
+export async function scanNotes(root: string, previous: NoteIndex, concurrency: number, titles = true): Promise<NoteIndex> {
   const index: NoteIndex = new Map();
   await inBatches(await listKeys(root), concurrency, async (key) => {
-    const entry = await readEntry(root, key, previous.get(key));
+    const entry = await readEntry(root, key, previous.get(key), titles);
     if (entry) index.set(key, entry);
   });
   return index;

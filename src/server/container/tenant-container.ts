@@ -8,7 +8,7 @@ import type { MountProfile } from '../../mount/profiles.js';
 import { rcCall, type RcEndpoint } from '../../mount/rc.js';
 import { cleanUpLeftovers, freePort, prepareMountPoint, realSupervisorDeps, startMount, stopMount, type SupervisorDeps } from '../../mount/supervisor.js';
 import { createRclone } from '../../rclone/runner.js';
-import { onMount, type NoteEntry, type NoteIndex } from './note-index.js';
+import { firstHeading, onMount, type NoteEntry, type NoteIndex } from './note-index.js';
 import { scanInChild } from './scan-process.js';
 
 /** The S3 key the container mounts the bucket with, and how to give it back when the container stops. */
@@ -48,6 +48,13 @@ export const CONTAINER_PROFILE: MountProfile = {
   vfsWriteBack: '5s',
 };
 
+/**
+ * What TigrisFS does by default and `cloud mount` does not: a file's time is its object's
+ * Last-Modified from the listing (TigrisFS keeps a file's own mtime only with --enable-mtime). rclone
+ * otherwise reads each object's mtime metadata with a HEAD request: one per note on every rescan.
+ */
+export const TIGRISFS_DEFAULTS = ['--use-server-modtime'];
+
 /** How long one rclone rc refresh may take before the caller is told it did not finish. */
 const RC_REFRESH_TIMEOUT_MS = 30_000;
 
@@ -58,6 +65,8 @@ export interface TenantContainer {
   startupMs: number;
   refreshedAt(): string;
   notes(): NoteEntry[];
+  /** Notes listed whose first heading is not read yet: start-up lists first and reads titles after. */
+  titlesPending(): number;
   /** One note and its text as the mounted folder shows them; undefined when the index has no such note. */
   note(key: string): Promise<{ entry: NoteEntry; content: string } | undefined>;
   /** `vfs/refresh` of the whole mount, then a full rescan (layers 1, 3 and 4). */
@@ -146,14 +155,30 @@ export async function startTenantContainer(settings: ContainerSettings, tenantId
     if (built.kind === 'unsupported') throw new Error(built.message);
     await cleanUpLeftovers(deps, tenantId, remoteName, mountPoint);
     await prepareMountPoint(settings.platform.name, mountPoint);
-    const state = await startMount(deps, { tenantId, remoteName, remotePath: `${remoteName}:${bucketName}`, mountPoint, profile: 'container', rcloneVersion: version.raw, rcAddr, args: built.args });
-    let index: NoteIndex = await scanInChild({ root: mountPoint, previous: [] });
-    return containerOver({ tenantId, mountPoint, endpoint: state, began, deps, remoteName, key, index: () => index, replace: (next) => (index = next) });
+    const state = await startMount(deps, { tenantId, remoteName, remotePath: `${remoteName}:${bucketName}`, mountPoint, profile: 'container', rcloneVersion: version.raw, rcAddr, args: [...built.args, ...TIGRISFS_DEFAULTS] });
+    // Ready once listed (names, sizes, times: no note read); each title is one GET through the mount, read after.
+    let index: NoteIndex = await scanInChild({ root: mountPoint, previous: [], titles: false });
+    const container = containerOver({ tenantId, mountPoint, endpoint: state, began, deps, remoteName, key, index: () => index, replace: (next) => (index = next) });
+    container.readPendingTitles().catch((error: unknown) => settings.log(`container ${tenantId}: reading titles failed: ${(error as Error).message}`));
+    return container;
   } catch (error) {
     await stopMount(deps, tenantId, remoteName, mountPoint, true).catch(() => undefined);
     await key.release();
     throw error;
   }
+}
+
+/** Titles read in one turn of the container's queue: a refresh waits for one batch at most. */
+const TITLE_BATCH = 500;
+
+/** Pure: up to `limit` keys of notes whose title is not read yet. */
+export function pendingTitles(notes: Iterable<NoteEntry>, limit: number): string[] {
+  const keys: string[] = [];
+  for (const note of notes) {
+    if (keys.length >= limit) break;
+    if (note.title === undefined) keys.push(note.path);
+  }
+  return keys;
 }
 
 function containerOver(parts: {
@@ -166,9 +191,10 @@ function containerOver(parts: {
   key: ContainerKey;
   index: () => NoteIndex;
   replace: (next: NoteIndex) => void;
-}): TenantContainer {
+}): TenantContainer & { readPendingTitles(): Promise<void> } {
   const { mountPoint, endpoint } = parts;
   const inTurn = serial();
+  let stopped = false;
   const startedAt = new Date().toISOString();
   let refreshedAt = startedAt;
   const refreshFolder = async (folder: string) => {
@@ -186,11 +212,21 @@ function containerOver(parts: {
     startupMs: Date.now() - parts.began,
     refreshedAt: () => refreshedAt,
     notes: () => [...parts.index().values()].sort((a, b) => a.path.localeCompare(b.path)),
+    titlesPending: () => pendingTitles(parts.index().values(), Infinity).length,
+    async readPendingTitles() {
+      for (let keys = pendingTitles(parts.index().values(), TITLE_BATCH); keys.length > 0 && !stopped; keys = pendingTitles(parts.index().values(), TITLE_BATCH)) {
+        const batch = keys;
+        await inTurn(async () => {
+          if (!stopped) parts.replace(await scanInChild({ root: mountPoint, keys: batch, previous: [...parts.index().values()] }));
+        });
+      }
+    },
     async note(key) {
       const entry = parts.index().get(key);
       if (!entry) return undefined;
       const content = await onMount(() => fs.readFile(path.join(mountPoint, ...key.split('/')), 'utf8')).catch(() => undefined);
-      return content === undefined ? undefined : { entry, content };
+      if (content === undefined) return undefined;
+      return { entry: entry.title === undefined ? { ...entry, title: firstHeading(content) } : entry, content };
     },
     refreshAll: () =>
       inTurn(async () => {
@@ -215,6 +251,7 @@ function containerOver(parts: {
         refreshedAt = new Date().toISOString();
       }),
     async stop() {
+      stopped = true;
       await inTurn(async () => {
         await stopMount(parts.deps, parts.tenantId, parts.remoteName, mountPoint, true);
         await parts.key.release();

@@ -3,7 +3,7 @@ import type { ChangeLog } from '../../../src/server/api/change-feed.js';
 import { noteKeyOf, syncLayerOf, syncPathsOf } from '../../../src/server/api/container-routes.js';
 import { parseLayers } from '../../../src/server/container/container-pool.js';
 import { firstHeading, unchanged } from '../../../src/server/container/note-index.js';
-import { containerRcloneConfig, foldersOf, forgetParams, isSafeKey, refreshedFolder } from '../../../src/server/container/tenant-container.js';
+import { containerRcloneConfig, foldersOf, forgetParams, isSafeKey, pendingTitles, refreshedFolder } from '../../../src/server/container/tenant-container.js';
 import { authorizationFor, authorized, keysIn, notificationFor, webhookAuthFromEnv } from '../../../src/server/container/tigris-webhook.js';
 import { deliverNotifications, DELIVERY_RETRIES, DELIVERY_TIMEOUT_MS } from '../../../src/server/container/webhook-delivery.js';
 import type { ObjectChange } from '../../../src/server/store/object-store.js';
@@ -28,6 +28,18 @@ describe("the container index's first heading", () => {
     expect(unchanged(entry, 4, entry.modifiedAt)).toBe(false);
     expect(unchanged(entry, 3, '2026-01-01T00:00:01.000Z')).toBe(false);
     expect(unchanged(undefined, 3, entry.modifiedAt)).toBe(false);
+    // Listed at start-up, title not read yet: the next scan of this key reads it.
+    expect(unchanged({ ...entry, title: undefined }, 3, entry.modifiedAt)).toBe(false);
+  });
+});
+
+describe("start-up's titles, read after the listing", () => {
+  it('names the notes whose title is unread, a batch at a time', () => {
+    const note = (key: string, title: string | null | undefined) => ({ path: key, size: 1, modifiedAt: '2026-01-01T00:00:00.000Z', title });
+    const notes = [note('a.md', 'A'), note('b.md', undefined), note('c.md', null), note('d.md', undefined), note('e.md', undefined)];
+    expect(pendingTitles(notes, 2)).toEqual(['b.md', 'd.md']);
+    expect(pendingTitles(notes, 10)).toEqual(['b.md', 'd.md', 'e.md']);
+    expect(pendingTitles([note('a.md', null)], 10)).toEqual([]);
   });
 });
 

@@ -1,0 +1,39 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cleanUpWorlds, containerWorld } from './helpers.js';
+
+cleanUpWorlds();
+
+describe("the container's start-up", () => {
+  it('is ready once the notes are listed, reads their titles after, and serves one note with its title meanwhile', async () => {
+    const world = await containerWorld({ layers: new Set() });
+    for (let i = 0; i < 300; i++) await world.writeLocal(`many/note-${i}.md`, `# Many ${i}\n\nbody\n`);
+    expect((await world.user.run(['cloud', 'bisync'])).exitCode).toBe(0);
+
+    const first = await world.notes();
+    expect(first.notes.filter((note) => note.path.startsWith('many/'))).toHaveLength(300);
+    // Each title is one GET through the mount: at start-up most are still unread.
+    expect(first.container.titles_pending).toBeGreaterThan(0);
+    const one = await world.api('GET', '/tenant/notes/many/note-299.md');
+    expect(one).toMatchObject({ status: 200, body: { title: 'Many 299' } });
+
+    const settled = await world.notesWithTitles();
+    expect(settled.container.started_at).toBe(first.container.started_at);
+    const titles = new Map(settled.notes.map((note) => [note.path, note.title]));
+    for (let i = 0; i < 300; i++) expect(titles.get(`many/note-${i}.md`)).toBe(`Many ${i}`);
+  });
+
+  it("shows each note's time as the bucket's Last-Modified, as TigrisFS does without --enable-mtime (no HEAD per note)", async () => {
+    const world = await containerWorld({ layers: new Set() });
+    await world.writeLocal('old.md', '# Old\n');
+    const longAgo = new Date('2020-01-02T03:04:05Z');
+    await fs.utimes(path.join(world.tenant.localPath, 'old.md'), longAgo, longAgo);
+    const uploadedAfter = Date.now() - 1_000;
+    expect((await world.user.run(['cloud', 'bisync'])).exitCode).toBe(0);
+
+    const note = (await world.notes()).notes.find((entry) => entry.path === 'old.md');
+    expect(note).toBeDefined();
+    expect(Date.parse(note!.modified_at)).toBeGreaterThanOrEqual(uploadedAfter);
+  });
+});
