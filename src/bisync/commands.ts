@@ -105,7 +105,7 @@ export async function runBisync(options: BisyncRun, ctx: CommandContext): Promis
       output,
       paths: ctx.paths,
       interrupts,
-      notifySync: async () => (await ctx.api()).notifySync(),
+      notifySync: async (paths: readonly string[] | undefined) => (await ctx.api()).notifySync(paths),
       // Counts and bytes on a terminal; a watch has its status line instead.
       progress: output.interactive && !output.json && !options.watch
         ? (stats: RcloneStats | undefined, elapsedMs: number, baseline: boolean) => output.live(progressLine({ stats, elapsedMs, storage: storageOf(tenant.endpointUrl), baseline, columns: output.columns }))
