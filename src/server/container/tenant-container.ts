@@ -8,7 +8,7 @@ import type { MountProfile } from '../../mount/profiles.js';
 import { rcCall, type RcEndpoint } from '../../mount/rc.js';
 import { cleanUpLeftovers, freePort, prepareMountPoint, realSupervisorDeps, startMount, stopMount, type SupervisorDeps } from '../../mount/supervisor.js';
 import { createRclone } from '../../rclone/runner.js';
-import { firstHeading, onMount, type NoteEntry, type NoteIndex } from './note-index.js';
+import { firstHeading, onMount, refreshKeys as refreshIndexKeys, type NoteEntry, type NoteIndex } from './note-index.js';
 import { scanInChild } from './scan-process.js';
 
 /** The S3 key the container mounts the bucket with, and how to give it back when the container stops. */
@@ -168,6 +168,12 @@ export async function startTenantContainer(settings: ContainerSettings, tenantId
   }
 }
 
+/**
+ * Named refreshes this small run in the server process: starting the scanning process costs more
+ * than their few file operations (a listing, a stat and a read per key).
+ */
+const IN_PROCESS_KEYS = 16;
+
 /** Titles read in one turn of the container's queue: a refresh waits for one batch at most. */
 const TITLE_BATCH = 500;
 
@@ -247,7 +253,14 @@ function containerOver(parts: {
           const reply = await refreshFolder(folder);
           if (!reply.ok) throw new Error(`rclone could not refresh ${folder || 'the root'}: ${reply.error}`);
         }
-        parts.replace(await scanInChild({ root: mountPoint, keys: [...keys], previous: [...parts.index().values()] }));
+        if (keys.length > IN_PROCESS_KEYS) {
+          parts.replace(await scanInChild({ root: mountPoint, keys: [...keys], previous: [...parts.index().values()] }));
+        } else {
+          const next = new Map(parts.index());
+          // One file operation at a time, as one of the mount's slots: the store keeps the rest of the pool.
+          await onMount(() => refreshIndexKeys(mountPoint, keys, next, 1));
+          parts.replace(next);
+        }
         refreshedAt = new Date().toISOString();
       }),
     async stop() {
