@@ -30,11 +30,12 @@ export function onBenchStop(cleanup) {
   };
 }
 
+/** Undoes in reverse order, one at a time: a watch stops before the server it syncs with and its folder go. */
 async function stopBench(signal) {
   console.error(`bench: ${signal}: cleaning up (send it again to exit at once)`);
-  const pending = [...cleanups];
+  const pending = [...cleanups].reverse();
   cleanups.clear();
-  await Promise.allSettled(pending.map((cleanup) => cleanup()));
+  for (const cleanup of pending) await cleanup().catch((error) => console.error(`bench: clean-up failed: ${error.message}`));
   process.exit(128 + os.constants.signals[signal]);
 }
 
