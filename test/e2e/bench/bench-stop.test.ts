@@ -16,15 +16,31 @@ async function benchContainerMounts(): Promise<string[]> {
 }
 
 /** Processes whose command line or environment names `dir` (rclone mounts, the bench's `cloud bisync --watch`). */
-async function processesUsing(dir: string): Promise<{ pid: number; watch: boolean }[]> {
-  const found: { pid: number; watch: boolean }[] = [];
+async function processesUsing(dir: string): Promise<number[]> {
+  const found: number[] = [];
   for (const entry of await fs.readdir('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     const cmdline = await fs.readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
     const environ = await fs.readFile(`/proc/${entry}/environ`, 'utf8').catch(() => '');
-    if (cmdline.includes(dir) || environ.includes(dir)) found.push({ pid: Number(entry), watch: cmdline.includes('--watch') });
+    if (cmdline.includes(dir) || environ.includes(dir)) found.push(Number(entry));
   }
   return found;
+}
+
+/** The temp dir of the bench `benchPid` while its `cloud bisync --watch` runs (the watch's HOME is `<dir>/home`). */
+async function benchWatching(benchPid: number): Promise<string | undefined> {
+  for (const entry of await fs.readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    // `<pid> (<name>) <state> <ppid> …`: only a child of this bench, not another engineer's.
+    const stat = await fs.readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== benchPid) continue;
+    const cmdline = await fs.readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (!cmdline.split('\0').includes('--watch')) continue;
+    const environ = await fs.readFile(`/proc/${entry}/environ`, 'utf8').catch(() => '');
+    const home = /(?:^|\0)HOME=(\/[^\0]*\/bm-bench-[^/\0]+)\/home(?:\0|$)/.exec(environ)?.[1];
+    if (home) return home;
+  }
+  return undefined;
 }
 
 async function until<T>(probe: () => Promise<T | undefined>, boundMs: number): Promise<T | undefined> {
@@ -39,23 +55,22 @@ async function until<T>(probe: () => Promise<T | undefined>, boundMs: number): P
 
 describe('a stopped bench cleans up after itself', () => {
   it.each(['SIGINT', 'SIGTERM'] as const)('the container bench, stopped with %s mid-run, leaves no mount, rclone, watch or temp dir behind', async (signal) => {
-    const before = new Set(await benchContainerMounts());
     const bench = spawn(process.execPath, [BENCH], { cwd: ROOT, env: { ...process.env, BENCH_SIZES: '10', BENCH_SAMPLES: '1000' }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     bench.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     const exited = new Promise<number | null>((resolve) => bench.once('exit', resolve));
     try {
-      const mount = await until(async () => (await benchContainerMounts()).find((point) => !before.has(point)), 90_000);
-      expect(mount, stderr).toBeDefined();
-      const work = mount!.slice(0, mount!.indexOf('/server/containers/'));
-      // Stopped while it measures: the container mounted and the watch running.
-      expect(await until(async () => ((await processesUsing(work)).some((found) => found.watch) ? true : undefined), 60_000), stderr).toBe(true);
+      // Stopped while it measures: the watch running and the container mounted.
+      const work = await until(() => benchWatching(bench.pid!), 120_000);
+      expect(work, stderr).toBeDefined();
+      const mount = (await benchContainerMounts()).find((point) => point.startsWith(`${work}/`));
+      expect(mount).toBeDefined();
 
       bench.kill(signal);
       expect(await exited).toBe(128 + os.constants.signals[signal]);
       expect(await benchContainerMounts()).not.toContain(mount);
-      expect(await processesUsing(work)).toEqual([]);
-      expect(existsSync(work)).toBe(false);
+      expect(await processesUsing(work!)).toEqual([]);
+      expect(existsSync(work!)).toBe(false);
     } finally {
       if (bench.exitCode === null && bench.signalCode === null) bench.kill('SIGKILL');
     }
