@@ -55,6 +55,30 @@ export function firstHeading(text: string): string | null {
   return null;
 }
 
+/**
+ * Pure: the entries of an index saved by an earlier run of the container (a JSON array), keeping only
+ * well-formed ones with their title read; anything else in the file is ignored, never trusted.
+ */
+export function parseSavedIndex(text: string): NoteEntry[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(parsed)) return [];
+  return parsed.flatMap((item: unknown): NoteEntry[] => {
+    const { path: key, size, modifiedAt, title } = (item ?? {}) as Record<string, unknown>;
+    const wellFormed = typeof key === 'string' && typeof size === 'number' && typeof modifiedAt === 'string' && (typeof title === 'string' || title === null);
+    return wellFormed ? [{ path: key, size, modifiedAt, title }] : [];
+  });
+}
+
+/** Pure: what a stopping container saves for its next start: the entries whose title it read. */
+export function savedIndexText(index: NoteIndex): string {
+  return JSON.stringify([...index.values()].filter((entry) => entry.title !== undefined));
+}
+
 /** Pure: whether an entry still describes the file (same size and time) with its title read, so the note need not be read again. */
 export function unchanged(entry: NoteEntry | undefined, size: number, modifiedAt: string): entry is NoteEntry {
   return entry !== undefined && entry.title !== undefined && entry.size === size && entry.modifiedAt === modifiedAt;

@@ -8,7 +8,7 @@ import type { MountProfile } from '../../mount/profiles.js';
 import { rcCall, type RcEndpoint } from '../../mount/rc.js';
 import { cleanUpLeftovers, freePort, prepareMountPoint, realSupervisorDeps, startMount, stopMount, type SupervisorDeps } from '../../mount/supervisor.js';
 import { createRclone } from '../../rclone/runner.js';
-import { firstHeading, onMount, refreshKeys as refreshIndexKeys, type NoteEntry, type NoteIndex } from './note-index.js';
+import { firstHeading, onMount, parseSavedIndex, refreshKeys as refreshIndexKeys, savedIndexText, type NoteEntry, type NoteIndex } from './note-index.js';
 import { scanInChild } from './scan-process.js';
 
 /** The S3 key the container mounts the bucket with, and how to give it back when the container stops. */
@@ -156,9 +156,12 @@ export async function startTenantContainer(settings: ContainerSettings, tenantId
     await cleanUpLeftovers(deps, tenantId, remoteName, mountPoint);
     await prepareMountPoint(settings.platform.name, mountPoint);
     const state = await startMount(deps, { tenantId, remoteName, remotePath: `${remoteName}:${bucketName}`, mountPoint, profile: 'container', rcloneVersion: version.raw, rcAddr, args: [...built.args, ...TIGRISFS_DEFAULTS] });
-    // Ready once listed (names, sizes, times: no note read); each title is one GET through the mount, read after.
-    let index: NoteIndex = await scanInChild({ root: mountPoint, previous: [], titles: false });
-    const container = containerOver({ tenantId, mountPoint, endpoint: state, began, deps, remoteName, key, index: () => index, replace: (next) => (index = next) });
+    // Ready once listed (names, sizes, times: no note read); each title is one GET through the mount, read
+    // after, except those the last run saved for a note of the same size and time.
+    const indexFile = path.join(tenantDir, INDEX_FILE);
+    const saved = parseSavedIndex(await fs.readFile(indexFile, 'utf8').catch(() => '[]'));
+    let index: NoteIndex = await scanInChild({ root: mountPoint, previous: saved, titles: false });
+    const container = containerOver({ tenantId, mountPoint, indexFile, endpoint: state, began, deps, remoteName, key, index: () => index, replace: (next) => (index = next) });
     container.readPendingTitles().catch((error: unknown) => settings.log(`container ${tenantId}: reading titles failed: ${(error as Error).message}`));
     return container;
   } catch (error) {
@@ -173,6 +176,9 @@ export async function startTenantContainer(settings: ContainerSettings, tenantId
  * than their few file operations (a listing, a stat and a read per key).
  */
 const IN_PROCESS_KEYS = 16;
+
+/** `<data-dir>/containers/<tenant>/index.json`: the titles read, kept for the container's next start. */
+const INDEX_FILE = 'index.json';
 
 /** Titles read in one turn of the container's queue: a refresh waits for one batch at most. */
 const TITLE_BATCH = 500;
@@ -190,6 +196,7 @@ export function pendingTitles(notes: Iterable<NoteEntry>, limit: number): string
 function containerOver(parts: {
   tenantId: string;
   mountPoint: string;
+  indexFile: string;
   endpoint: RcEndpoint;
   began: number;
   deps: SupervisorDeps;
@@ -201,6 +208,12 @@ function containerOver(parts: {
   const { mountPoint, endpoint } = parts;
   const inTurn = serial();
   let stopped = false;
+  // Written whole then renamed: a server killed mid-write leaves the previous index, not half of one. A
+  // failed write costs the next start its saved titles only, so it never stops an unmount.
+  const saveIndex = async () => {
+    await fs.writeFile(`${parts.indexFile}.tmp`, savedIndexText(parts.index()), { mode: 0o600 });
+    await fs.rename(`${parts.indexFile}.tmp`, parts.indexFile);
+  };
   const startedAt = new Date().toISOString();
   let refreshedAt = startedAt;
   const refreshFolder = async (folder: string) => {
@@ -226,6 +239,10 @@ function containerOver(parts: {
           if (!stopped) parts.replace(await scanInChild({ root: mountPoint, keys: batch, previous: [...parts.index().values()] }));
         });
       }
+      // Saved as soon as every title is read, so a server that dies without stopping its container keeps them.
+      await inTurn(async () => {
+        if (!stopped) await saveIndex();
+      });
     },
     async note(key) {
       const entry = parts.index().get(key);
@@ -266,6 +283,7 @@ function containerOver(parts: {
     async stop() {
       stopped = true;
       await inTurn(async () => {
+        await saveIndex().catch(() => undefined);
         await stopMount(parts.deps, parts.tenantId, parts.remoteName, mountPoint, true);
         await parts.key.release();
       });

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cleanUpWorlds, containerWorld } from './helpers.js';
+import { cleanUpWorlds, containerWorld, isMounted } from './helpers.js';
 
 cleanUpWorlds();
 
@@ -22,6 +22,23 @@ describe("the container's start-up", () => {
     expect(settled.container.started_at).toBe(first.container.started_at);
     const titles = new Map(settled.notes.map((note) => [note.path, note.title]));
     for (let i = 0; i < 300; i++) expect(titles.get(`many/note-${i}.md`)).toBe(`Many ${i}`);
+  });
+
+  it('starts again with the titles its last run read, reading only the notes changed meanwhile', async () => {
+    const world = await containerWorld({ layers: new Set(), idleMs: 1_500 });
+    for (let i = 0; i < 50; i++) await world.writeLocal(`many/note-${i}.md`, `# Many ${i}\n`);
+    expect((await world.user.run(['cloud', 'bisync'])).exitCode).toBe(0);
+    const first = await world.notesWithTitles();
+    const began = Date.now();
+    while ((await isMounted(world.mountPoint())) && Date.now() - began < 15_000) await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await isMounted(world.mountPoint())).toBe(false);
+    await world.writeCloud('many/note-7.md', '# Rewritten while stopped\n');
+
+    const again = await world.notes();
+    expect(again.container.started_at).not.toBe(first.container.started_at);
+    expect(again.container.titles_pending).toBe(1);
+    expect(again.notes.find((note) => note.path === 'many/note-3.md')?.title).toBe('Many 3');
+    expect((await world.notesWithTitles()).notes.find((note) => note.path === 'many/note-7.md')?.title).toBe('Rewritten while stopped');
   });
 
   it("shows each note's time as the bucket's Last-Modified, as TigrisFS does without --enable-mtime (no HEAD per note)", async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChangeLog } from '../../../src/server/api/change-feed.js';
 import { noteKeyOf, syncLayerOf, syncPathsOf } from '../../../src/server/api/container-routes.js';
 import { parseLayers } from '../../../src/server/container/container-pool.js';
-import { firstHeading, unchanged } from '../../../src/server/container/note-index.js';
+import { firstHeading, parseSavedIndex, savedIndexText, unchanged } from '../../../src/server/container/note-index.js';
 import { containerRcloneConfig, foldersOf, forgetParams, isSafeKey, pendingTitles, refreshedFolder } from '../../../src/server/container/tenant-container.js';
 import { authorizationFor, authorized, keysIn, notificationFor, webhookAuthFromEnv } from '../../../src/server/container/tigris-webhook.js';
 import { deliverNotifications, DELIVERY_RETRIES, DELIVERY_TIMEOUT_MS } from '../../../src/server/container/webhook-delivery.js';
@@ -40,6 +40,21 @@ describe("start-up's titles, read after the listing", () => {
     expect(pendingTitles(notes, 2)).toEqual(['b.md', 'd.md']);
     expect(pendingTitles(notes, 10)).toEqual(['b.md', 'd.md', 'e.md']);
     expect(pendingTitles([note('a.md', null)], 10)).toEqual([]);
+  });
+});
+
+describe('the index a container saves for its next start', () => {
+  const at = '2026-01-01T00:00:00.000Z';
+  it('keeps the entries whose title was read, and reads back only well-formed ones', () => {
+    const index = new Map([
+      ['a.md', { path: 'a.md', size: 1, modifiedAt: at, title: 'A' }],
+      ['b.md', { path: 'b.md', size: 2, modifiedAt: at, title: null }],
+      ['c.md', { path: 'c.md', size: 3, modifiedAt: at, title: undefined }],
+    ]);
+    expect(parseSavedIndex(savedIndexText(index)).map((entry) => entry.path)).toEqual(['a.md', 'b.md']);
+    expect(parseSavedIndex('[{"path": "x.md", "size": "1", "modifiedAt": "t", "title": "X"}, null, 3, {"path": "y.md", "size": 1, "modifiedAt": "t"}]')).toEqual([]);
+    expect(parseSavedIndex('not json')).toEqual([]);
+    expect(parseSavedIndex('{"path": "a.md"}')).toEqual([]);
   });
 });
 
@@ -122,7 +137,7 @@ describe('Tigris object notifications', () => {
   it('are what the store sends for its changes', () => {
     expect(notificationFor('b', [change(1, 'created', 'a.md'), change(2, 'deleted', 'c.md')])).toEqual({
       events: [
-        { eventVersion: '1', eventSource: 'tigris', eventName: 'OBJECT_CREATED_PUT', eventTime: '2026-01-01T00:00:00.000Z', bucket: 'b', object: { key: 'a.md', size: 5, eTag: '"e"' } },
+        { eventVersion: '1', eventSource: 'tigris', eventName: 'OBJECT_CREATED_PUT', eventTime: '2026-01-01T00:00:00.000Z', bucket: 'b', object: { key: 'a.md', size: 5, eTag: 'e' } },
         { eventVersion: '1', eventSource: 'tigris', eventName: 'OBJECT_DELETED', eventTime: '2026-01-01T00:00:00.000Z', bucket: 'b', object: { key: 'c.md', size: 0, eTag: '' } },
       ],
     });
