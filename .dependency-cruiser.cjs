@@ -4,11 +4,12 @@
  *
  *   core → local → api → rclone → auth → features (bisync, mount, credentials, doctor, setup, service, status) → cli
  *
- * The reference server (src/server/) is a separate program. It shares one thing with the CLI: the
+ * The reference server (src/server/) is a separate program. It shares two things with the CLI: the
  * mount supervisor and what it needs to start rclone, so the server's tenant containers mount their
- * buckets with exactly the code `cloud mount` uses (SERVER_SHARES below).
+ * buckets with exactly the code `cloud mount` uses, and the bucket's reserved names
+ * (core/reserved-names.ts), so both keep the same keys out of the notes (SERVER_SHARES below).
  */
-const SERVER_SHARES = ['^src/server/', '^src/mount/(supervisor|platform|args|rc|profiles)\\.ts$', '^src/rclone/runner\\.ts$', '^src/core/paths\\.ts$'];
+const SERVER_SHARES = ['^src/server/', '^src/core/reserved-names\\.ts$', '^src/mount/(supervisor|platform|args|rc|profiles)\\.ts$', '^src/rclone/runner\\.ts$', '^src/core/paths\\.ts$'];
 const FEATURES = '(bisync|mount|credentials|doctor|setup|service|status)';
 
 /** A rule that forbids `from` (a src/ folder pattern) to import anything but `allowed` folders. */

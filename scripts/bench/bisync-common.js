@@ -12,6 +12,33 @@ const execFileAsync = promisify(execFile);
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 export const cli = path.join(root, 'bin', 'basic-memory.js');
 
+/** What a stopped bench must undo: servers (with their container mounts) and the CLIs it started. */
+const cleanups = new Set();
+const stopHandlers = new Map(['SIGINT', 'SIGTERM', 'SIGHUP'].map((signal) => [signal, () => void stopBench(signal)]));
+
+/**
+ * Registers `cleanup` to run if the bench is stopped (Ctrl-C, `timeout`, a closed terminal): without
+ * it node exits at once and leaves FUSE mounts and rclone behind. A second signal exits without
+ * waiting. Returns a function that unregisters it.
+ */
+export function onBenchStop(cleanup) {
+  if (cleanups.size === 0) for (const [signal, handler] of stopHandlers) process.once(signal, handler);
+  cleanups.add(cleanup);
+  return () => {
+    cleanups.delete(cleanup);
+    if (cleanups.size === 0) for (const [signal, handler] of stopHandlers) process.removeListener(signal, handler);
+  };
+}
+
+/** Undoes in reverse order, one at a time: a watch stops before the server it syncs with and its folder go. */
+async function stopBench(signal) {
+  console.error(`bench: ${signal}: cleaning up (send it again to exit at once)`);
+  const pending = [...cleanups].reverse();
+  cleanups.clear();
+  for (const cleanup of pending) await cleanup().catch((error) => console.error(`bench: clean-up failed: ${error.message}`));
+  process.exit(128 + os.constants.signals[signal]);
+}
+
 /** `serverOptions` go to the reference server as they are (e.g. `container` for the container view). */
 export async function setUpTenant(serverOptions = {}) {
   const { startServer } = await import(path.join(root, 'dist', 'server', 'index.js'));
@@ -42,15 +69,22 @@ export async function setUpTenant(serverOptions = {}) {
     tenantId, bucketName, remoteName, apiUrl: server.apiUrl, endpointUrl: created.endpoint_url, region: created.region,
     accessKey: created.access_key, credentialId: null, localPath, mode: 'bisync', updatedAt: new Date().toISOString(),
   }));
+  let cleaned;
+  const cleanup = () => {
+    cleaned ??= (async () => {
+      forget();
+      await server.close();
+      await fs.rm(work, { recursive: true, force: true });
+    })();
+    return cleaned;
+  };
+  const forget = onBenchStop(cleanup);
   return {
     tenantId, bucketName, remoteName, localPath, stateDir, env, rcloneEnv, created,
     remotePath: `${remoteName}:${bucketName}`,
     apiUrl: server.apiUrl,
     token,
-    async cleanup() {
-      await server.close();
-      await fs.rm(work, { recursive: true, force: true });
-    },
+    cleanup,
   };
 }
 
@@ -67,8 +101,16 @@ export function runCli(tenant, args) {
   return execFileAsync(process.execPath, [cli, ...args], { env: tenant.env, maxBuffer: 64 * 1024 * 1024 });
 }
 
+/** A running CLI; stopped with SIGINT (and waited for) if the bench is stopped first. */
 export function startCli(tenant, args) {
-  return spawn(process.execPath, [cli, ...args], { env: tenant.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [cli, ...args], { env: tenant.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const forget = onBenchStop(async () => {
+    child.kill('SIGINT');
+    await exited;
+  });
+  void exited.then(forget);
+  return child;
 }
 
 export function runRclone(tenant, args) {
@@ -177,16 +219,22 @@ export async function startWatch(tenant) {
   let log = '';
   watch.stderr.on('data', (chunk) => (log += chunk.toString()));
   const syncsDone = () => (log.match(/^✓ \d\d:\d\d:\d\d /gm) ?? []).length;
+  const running = () => watch.exitCode === null && watch.signalCode === null;
   const waitForSyncs = async (count) => {
-    while (syncsDone() < count) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (syncsDone() < count) {
+      if (!running()) throw new Error(`the watch ended (${watch.signalCode ?? `exit ${watch.exitCode}`}) after ${syncsDone()} sync(s):\n${log}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   };
   await waitForSyncs(1);
   return {
     syncsDone,
     waitForSyncs,
     stop: async () => {
+      if (!running()) return;
+      const exited = new Promise((resolve) => watch.once('exit', resolve));
       watch.kill('SIGINT');
-      await new Promise((resolve) => watch.on('exit', resolve));
+      await exited;
     },
   };
 }

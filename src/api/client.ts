@@ -59,9 +59,9 @@ export function apiClientFor(deps: ApiClientDeps): ApiClient {
       }
       ok(response);
     },
-    async notifySync() {
+    async notifySync(paths) {
       // The source tells the container's server this is SPEC-8's layer 3 (a sync just finished), not a manual refresh.
-      ok(await call('POST', '/sync', { source: 'cli' }));
+      ok(await call('POST', '/sync', paths ? { source: 'cli', paths } : { source: 'cli' }));
     },
     followChanges(handlers, signal) {
       const accessToken = async () => {

@@ -32,8 +32,8 @@ export interface ApiClient {
   createCredentials(description?: string): Promise<CreatedCredentials>;
   listCredentials(): Promise<CredentialSummary[]>;
   revokeCredential(id: string): Promise<void>;
-  /** `POST /sync`: tells the cloud to pick up new files (best effort). */
-  notifySync(): Promise<void>;
+  /** `POST /sync`: tells the cloud to pick up new files (best effort); `paths`: just these keys changed. */
+  notifySync(paths?: readonly string[]): Promise<void>;
   /** `GET /tenant/events`: follows the bucket's changes until `signal` aborts (src/api/change-feed.ts). */
   followChanges(handlers: FeedHandlers, signal: AbortSignal): Promise<void>;
 }

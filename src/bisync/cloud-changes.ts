@@ -1,7 +1,7 @@
 import type { CloudChange, FeedHandlers, FeedState } from '../api/change-feed.js';
 import type { Output } from '../core/output.js';
 import { formatLocalTime } from '../core/time.js';
-import { CLOUD_BACKUPS_DIR } from './reserved-names.js';
+import { isReservedKey } from '../core/reserved-names.js';
 
 /**
  * How a watch learns of cloud changes: `push` while the cloud's change feed is connected (a change
@@ -19,7 +19,7 @@ export interface CloudChangesMode {
  * credential's key; another machine's run backups (`cloud-backups.ts`) are no notes: no sync picks them up.
  */
 export function isForeignChange(change: CloudChange, ownAccessKey: string): boolean {
-  return change.accessKey !== ownAccessKey && !change.key.startsWith(`${CLOUD_BACKUPS_DIR}/`);
+  return change.accessKey !== ownAccessKey && !isReservedKey(change.key);
 }
 
 /** Pure: the `bisync-status` and `bisync-service status` line for how a running watch learns of cloud changes. */

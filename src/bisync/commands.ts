@@ -112,7 +112,7 @@ export async function runBisync(options: BisyncRun, ctx: CommandContext): Promis
       interrupts,
       // Found once per process: a watch's runs share it.
       leaseStore: () => (leaseStore ??= tenantLeaseStore(ctx.rclone, tenant, stopLeaseRequests.signal)),
-      notifySync: async () => (await ctx.api()).notifySync(),
+      notifySync: async (paths: readonly string[] | undefined) => (await ctx.api()).notifySync(paths),
       // Counts and bytes on a terminal; a watch has its status line instead.
       progress: output.interactive && !output.json && !options.watch
         ? (stats: RcloneStats | undefined, elapsedMs: number, baseline: boolean) => output.live(progressLine({ stats, elapsedMs, storage: storageOf(tenant.endpointUrl), baseline, columns: output.columns }))

@@ -47,8 +47,8 @@ export interface SyncDeps {
   output: Output;
   paths: StatePaths;
   interrupts: Interrupts;
-  /** `POST /sync`, best effort. */
-  notifySync: () => Promise<void>;
+  /** `POST /sync`, best effort; `paths`: the keys the run changed in the bucket, when they can be named. */
+  notifySync: (paths: readonly string[] | undefined) => Promise<void>;
   /** The bucket's one-writer lease (issue 8); undefined, or resolving to undefined, where it cannot be had. */
   leaseStore?: () => Promise<LeaseStore | undefined>;
   /** Shown while rclone runs (on a terminal): called on its stats and every second. */
@@ -228,7 +228,7 @@ async function syncWithRclone(deps: SyncDeps, target: SyncTarget, request: SyncR
   if (!request.dryRun) {
     await recordRun(deps.paths, target.tenantId, record);
     if (outcome.kind === 'ok' && changedSomething(record)) {
-      await deps.notifySync().catch((error: unknown) => output.debug(`POST /sync failed (best effort): ${(error as Error).message}`));
+      await deps.notifySync(keysChangedInCloud(record)).catch((error: unknown) => output.debug(`POST /sync failed (best effort): ${(error as Error).message}`));
     }
   }
   return { plan, outcome, interrupted, notes, record };
@@ -392,6 +392,19 @@ function withoutCheckFile(changes: Changes): Changes {
 
 function changedSomething(record: BisyncRunRecord): boolean {
   return record.changes.toCloud.length > 0 || record.changes.toLocal.length > 0 || record.conflicts.length > 0;
+}
+
+/** More keys than this, and the cloud is asked for a full refresh: naming them would cost it more than a rescan. */
+export const MAX_NAMED_KEYS = 200;
+
+/**
+ * Pure: the bucket keys a run uploaded or deleted, for `POST /sync` to refresh just those; undefined
+ * (a full refresh) when they cannot be named: conflict copies, whose names rclone chose, or too many.
+ */
+export function keysChangedInCloud(record: Pick<BisyncRunRecord, 'changes' | 'conflicts'>): string[] | undefined {
+  const keys = [...new Set(record.changes.toCloud.map((change) => change.path))].sort();
+  if (record.conflicts.length > 0 || keys.length === 0 || keys.length > MAX_NAMED_KEYS) return undefined;
+  return keys;
 }
 
 async function requireFolder(folder: string): Promise<void> {

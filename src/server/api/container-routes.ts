@@ -12,11 +12,11 @@ import { authenticate } from './tenant-routes.js';
 export const SYNC_WAIT_MS = 10_000;
 
 function noteJson(entry: NoteEntry) {
-  return { path: entry.path, size: entry.size, modified_at: entry.modifiedAt, title: entry.title };
+  return { path: entry.path, size: entry.size, modified_at: entry.modifiedAt, title: entry.title ?? null };
 }
 
 function containerJson(container: TenantContainer, layers: ReadonlySet<SyncLayer>) {
-  return { started_at: container.startedAt, startup_ms: container.startupMs, refreshed_at: container.refreshedAt(), layers: [...layers] };
+  return { started_at: container.startedAt, startup_ms: container.startupMs, refreshed_at: container.refreshedAt(), titles_pending: container.titlesPending(), layers: [...layers] };
 }
 
 /** Pure: the note key in a `/tenant/notes/<key>` path, each segment URL-decoded; undefined when it is not a safe key. */

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { isReservedKey } from '../../core/reserved-names.js';
 
 /** One note as the tenant container's app sees it in the mounted folder. */
 export interface NoteEntry {
@@ -7,8 +8,8 @@ export interface NoteEntry {
   path: string;
   size: number;
   modifiedAt: string;
-  /** The first Markdown heading, or null when the note has none. */
-  title: string | null;
+  /** The first Markdown heading, null when the note has none, undefined while not read yet (start-up lists first). */
+  title: string | null | undefined;
 }
 
 /** Path → entry: what the app's file sync last saw. */
@@ -54,9 +55,33 @@ export function firstHeading(text: string): string | null {
   return null;
 }
 
-/** Pure: whether an entry still describes the file (same size and time), so its title need not be read again. */
+/**
+ * Pure: the entries of an index saved by an earlier run of the container (a JSON array), keeping only
+ * well-formed ones with their title read; anything else in the file is ignored, never trusted.
+ */
+export function parseSavedIndex(text: string): NoteEntry[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(parsed)) return [];
+  return parsed.flatMap((item: unknown): NoteEntry[] => {
+    const { path: key, size, modifiedAt, title } = (item ?? {}) as Record<string, unknown>;
+    const wellFormed = typeof key === 'string' && typeof size === 'number' && typeof modifiedAt === 'string' && (typeof title === 'string' || title === null);
+    return wellFormed ? [{ path: key, size, modifiedAt, title }] : [];
+  });
+}
+
+/** Pure: what a stopping container saves for its next start: the entries whose title it read. */
+export function savedIndexText(index: NoteIndex): string {
+  return JSON.stringify([...index.values()].filter((entry) => entry.title !== undefined));
+}
+
+/** Pure: whether an entry still describes the file (same size and time) with its title read, so the note need not be read again. */
 export function unchanged(entry: NoteEntry | undefined, size: number, modifiedAt: string): entry is NoteEntry {
-  return entry !== undefined && entry.size === size && entry.modifiedAt === modifiedAt;
+  return entry !== undefined && entry.title !== undefined && entry.size === size && entry.modifiedAt === modifiedAt;
 }
 
 async function readTitle(file: string): Promise<string | null> {
@@ -70,8 +95,8 @@ async function readTitle(file: string): Promise<string | null> {
   }
 }
 
-/** The entry for one key, or undefined when the mount shows no such file. */
-export async function readEntry(root: string, key: string, previous: NoteEntry | undefined): Promise<NoteEntry | undefined> {
+/** The entry for one key, or undefined when the mount shows no such file; without `titles`, only its size and time are read. */
+export async function readEntry(root: string, key: string, previous: NoteEntry | undefined, titles = true): Promise<NoteEntry | undefined> {
   const file = path.join(root, ...key.split('/'));
   const stat = await fs.stat(file).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
@@ -80,13 +105,14 @@ export async function readEntry(root: string, key: string, previous: NoteEntry |
   if (!stat?.isFile()) return undefined;
   const modifiedAt = stat.mtime.toISOString();
   if (unchanged(previous, stat.size, modifiedAt)) return previous;
-  return { path: key, size: stat.size, modifiedAt, title: await readTitle(file) };
+  return { path: key, size: stat.size, modifiedAt, title: titles ? await readTitle(file) : undefined };
 }
 
-/** Every file key under `root` (recursively), `/`-separated. */
+/** Every note key under `root` (recursively), `/`-separated: files outside the bucket's reserved prefixes. */
 async function listKeys(root: string): Promise<string[]> {
   const entries = await fs.readdir(root, { recursive: true, withFileTypes: true });
-  return entries.filter((entry) => entry.isFile()).map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'));
+  const keys = entries.filter((entry) => entry.isFile()).map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'));
+  return keys.filter((key) => !isReservedKey(key));
 }
 
 async function inBatches<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -97,11 +123,14 @@ async function inBatches<T>(items: T[], concurrency: number, work: (item: T) => 
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
-/** A full scan of the mounted folder, as the app's file sync does; titles are read only for changed files. */
-export async function scanNotes(root: string, previous: NoteIndex, concurrency: number): Promise<NoteIndex> {
+/**
+ * A full scan of the mounted folder, as the app's file sync does; titles are read only for changed
+ * files, and not at all without `titles` (each is one GET through the mount).
+ */
+export async function scanNotes(root: string, previous: NoteIndex, concurrency: number, titles = true): Promise<NoteIndex> {
   const index: NoteIndex = new Map();
   await inBatches(await listKeys(root), concurrency, async (key) => {
-    const entry = await readEntry(root, key, previous.get(key));
+    const entry = await readEntry(root, key, previous.get(key), titles);
     if (entry) index.set(key, entry);
   });
   return index;

@@ -2,11 +2,12 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { refreshKeys, scanNotes, type NoteEntry, type NoteIndex } from './note-index.js';
 
-/** What a scan is asked: the whole mount, or just `keys`, given the index it starts from. */
+/** What a scan is asked: the whole mount, or just `keys`, given the index it starts from; `titles: false` reads no note. */
 export interface ScanRequest {
   root: string;
   keys?: string[];
   previous: NoteEntry[];
+  titles?: boolean;
 }
 
 type ScanReply = { ok: true; entries: NoteEntry[] } | { ok: false; error: string };
@@ -58,7 +59,7 @@ export function scanInChild(request: ScanRequest): Promise<NoteIndex> {
 async function answer(request: ScanRequest): Promise<ScanReply> {
   try {
     const previous: NoteIndex = new Map(request.previous.map((entry) => [entry.path, entry]));
-    if (!request.keys) return { ok: true, entries: [...(await scanNotes(request.root, previous, SCAN_CONCURRENCY)).values()] };
+    if (!request.keys) return { ok: true, entries: [...(await scanNotes(request.root, previous, SCAN_CONCURRENCY, request.titles ?? true)).values()] };
     await refreshKeys(request.root, request.keys, previous, SCAN_CONCURRENCY);
     return { ok: true, entries: [...previous.values()] };
   } catch (error) {

@@ -1,13 +1,14 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { statePaths } from '../../core/paths.js';
+import { isReservedKey } from '../../core/reserved-names.js';
 import { buildMountArgs } from '../../mount/args.js';
 import type { MountPlatform } from '../../mount/platform.js';
 import type { MountProfile } from '../../mount/profiles.js';
 import { rcCall, type RcEndpoint } from '../../mount/rc.js';
 import { cleanUpLeftovers, freePort, prepareMountPoint, realSupervisorDeps, startMount, stopMount, type SupervisorDeps } from '../../mount/supervisor.js';
 import { createRclone } from '../../rclone/runner.js';
-import { onMount, type NoteEntry, type NoteIndex } from './note-index.js';
+import { firstHeading, onMount, parseSavedIndex, refreshKeys as refreshIndexKeys, savedIndexText, type NoteEntry, type NoteIndex } from './note-index.js';
 import { scanInChild } from './scan-process.js';
 
 /** The S3 key the container mounts the bucket with, and how to give it back when the container stops. */
@@ -47,6 +48,13 @@ export const CONTAINER_PROFILE: MountProfile = {
   vfsWriteBack: '5s',
 };
 
+/**
+ * What TigrisFS does by default and `cloud mount` does not: a file's time is its object's
+ * Last-Modified from the listing (TigrisFS keeps a file's own mtime only with --enable-mtime). rclone
+ * otherwise reads each object's mtime metadata with a HEAD request: one per note on every rescan.
+ */
+export const TIGRISFS_DEFAULTS = ['--use-server-modtime'];
+
 /** How long one rclone rc refresh may take before the caller is told it did not finish. */
 const RC_REFRESH_TIMEOUT_MS = 30_000;
 
@@ -57,6 +65,8 @@ export interface TenantContainer {
   startupMs: number;
   refreshedAt(): string;
   notes(): NoteEntry[];
+  /** Notes listed whose first heading is not read yet: start-up lists first and reads titles after. */
+  titlesPending(): number;
   /** One note and its text as the mounted folder shows them; undefined when the index has no such note. */
   note(key: string): Promise<{ entry: NoteEntry; content: string } | undefined>;
   /** `vfs/refresh` of the whole mount, then a full rescan (layers 1, 3 and 4). */
@@ -145,9 +155,15 @@ export async function startTenantContainer(settings: ContainerSettings, tenantId
     if (built.kind === 'unsupported') throw new Error(built.message);
     await cleanUpLeftovers(deps, tenantId, remoteName, mountPoint);
     await prepareMountPoint(settings.platform.name, mountPoint);
-    const state = await startMount(deps, { tenantId, remoteName, remotePath: `${remoteName}:${bucketName}`, mountPoint, profile: 'container', rcloneVersion: version.raw, rcAddr, args: built.args });
-    let index: NoteIndex = await scanInChild({ root: mountPoint, previous: [] });
-    return containerOver({ tenantId, mountPoint, endpoint: state, began, deps, remoteName, key, index: () => index, replace: (next) => (index = next) });
+    const state = await startMount(deps, { tenantId, remoteName, remotePath: `${remoteName}:${bucketName}`, mountPoint, profile: 'container', rcloneVersion: version.raw, rcAddr, args: [...built.args, ...TIGRISFS_DEFAULTS] });
+    // Ready once listed (names, sizes, times: no note read); each title is one GET through the mount, read
+    // after, except those the last run saved for a note of the same size and time.
+    const indexFile = path.join(tenantDir, INDEX_FILE);
+    const saved = parseSavedIndex(await fs.readFile(indexFile, 'utf8').catch(() => '[]'));
+    let index: NoteIndex = await scanInChild({ root: mountPoint, previous: saved, titles: false });
+    const container = containerOver({ tenantId, mountPoint, indexFile, endpoint: state, began, deps, remoteName, key, index: () => index, replace: (next) => (index = next) });
+    container.readPendingTitles().catch((error: unknown) => settings.log(`container ${tenantId}: reading titles failed: ${(error as Error).message}`));
+    return container;
   } catch (error) {
     await stopMount(deps, tenantId, remoteName, mountPoint, true).catch(() => undefined);
     await key.release();
@@ -155,9 +171,32 @@ export async function startTenantContainer(settings: ContainerSettings, tenantId
   }
 }
 
+/**
+ * Named refreshes this small run in the server process: starting the scanning process costs more
+ * than their few file operations (a listing, a stat and a read per key).
+ */
+const IN_PROCESS_KEYS = 16;
+
+/** `<data-dir>/containers/<tenant>/index.json`: the titles read, kept for the container's next start. */
+const INDEX_FILE = 'index.json';
+
+/** Titles read in one turn of the container's queue: a refresh waits for one batch at most. */
+const TITLE_BATCH = 500;
+
+/** Pure: up to `limit` keys of notes whose title is not read yet. */
+export function pendingTitles(notes: Iterable<NoteEntry>, limit: number): string[] {
+  const keys: string[] = [];
+  for (const note of notes) {
+    if (keys.length >= limit) break;
+    if (note.title === undefined) keys.push(note.path);
+  }
+  return keys;
+}
+
 function containerOver(parts: {
   tenantId: string;
   mountPoint: string;
+  indexFile: string;
   endpoint: RcEndpoint;
   began: number;
   deps: SupervisorDeps;
@@ -165,9 +204,16 @@ function containerOver(parts: {
   key: ContainerKey;
   index: () => NoteIndex;
   replace: (next: NoteIndex) => void;
-}): TenantContainer {
+}): TenantContainer & { readPendingTitles(): Promise<void> } {
   const { mountPoint, endpoint } = parts;
   const inTurn = serial();
+  let stopped = false;
+  // Written whole then renamed: a server killed mid-write leaves the previous index, not half of one. A
+  // failed write costs the next start its saved titles only, so it never stops an unmount.
+  const saveIndex = async () => {
+    await fs.writeFile(`${parts.indexFile}.tmp`, savedIndexText(parts.index()), { mode: 0o600 });
+    await fs.rename(`${parts.indexFile}.tmp`, parts.indexFile);
+  };
   const startedAt = new Date().toISOString();
   let refreshedAt = startedAt;
   const refreshFolder = async (folder: string) => {
@@ -185,11 +231,25 @@ function containerOver(parts: {
     startupMs: Date.now() - parts.began,
     refreshedAt: () => refreshedAt,
     notes: () => [...parts.index().values()].sort((a, b) => a.path.localeCompare(b.path)),
+    titlesPending: () => pendingTitles(parts.index().values(), Infinity).length,
+    async readPendingTitles() {
+      for (let keys = pendingTitles(parts.index().values(), TITLE_BATCH); keys.length > 0 && !stopped; keys = pendingTitles(parts.index().values(), TITLE_BATCH)) {
+        const batch = keys;
+        await inTurn(async () => {
+          if (!stopped) parts.replace(await scanInChild({ root: mountPoint, keys: batch, previous: [...parts.index().values()] }));
+        });
+      }
+      // Saved as soon as every title is read, so a server that dies without stopping its container keeps them.
+      await inTurn(async () => {
+        if (!stopped) await saveIndex();
+      });
+    },
     async note(key) {
       const entry = parts.index().get(key);
       if (!entry) return undefined;
       const content = await onMount(() => fs.readFile(path.join(mountPoint, ...key.split('/')), 'utf8')).catch(() => undefined);
-      return content === undefined ? undefined : { entry, content };
+      if (content === undefined) return undefined;
+      return { entry: entry.title === undefined ? { ...entry, title: firstHeading(content) } : entry, content };
     },
     refreshAll: () =>
       inTurn(async () => {
@@ -198,8 +258,11 @@ function containerOver(parts: {
         parts.replace(await scanInChild({ root: mountPoint, previous: [...parts.index().values()] }));
         refreshedAt = new Date().toISOString();
       }),
-    refreshKeys: (keys) =>
+    refreshKeys: (named) =>
       inTurn(async () => {
+        // Another machine's run backups change the bucket but are no notes: nothing to refresh for them.
+        const keys = named.filter((key) => !isReservedKey(key));
+        if (keys.length === 0) return;
         // Forgotten first: a recursive refresh adds what the listing has but may keep a node the bucket no longer holds.
         const forgotten = await rcCall(endpoint, 'vfs/forget', forgetParams(keys), RC_REFRESH_TIMEOUT_MS);
         if (!forgotten.ok) throw new Error(`rclone could not forget the changed notes: ${forgotten.error}`);
@@ -207,11 +270,20 @@ function containerOver(parts: {
           const reply = await refreshFolder(folder);
           if (!reply.ok) throw new Error(`rclone could not refresh ${folder || 'the root'}: ${reply.error}`);
         }
-        parts.replace(await scanInChild({ root: mountPoint, keys: [...keys], previous: [...parts.index().values()] }));
+        if (keys.length > IN_PROCESS_KEYS) {
+          parts.replace(await scanInChild({ root: mountPoint, keys: [...keys], previous: [...parts.index().values()] }));
+        } else {
+          const next = new Map(parts.index());
+          // One file operation at a time, as one of the mount's slots: the store keeps the rest of the pool.
+          await onMount(() => refreshIndexKeys(mountPoint, keys, next, 1));
+          parts.replace(next);
+        }
         refreshedAt = new Date().toISOString();
       }),
     async stop() {
+      stopped = true;
       await inTurn(async () => {
+        await saveIndex().catch(() => undefined);
         await stopMount(parts.deps, parts.tenantId, parts.remoteName, mountPoint, true);
         await parts.key.release();
       });

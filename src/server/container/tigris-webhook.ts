@@ -29,7 +29,8 @@ export function notificationFor(bucket: string, changes: readonly ObjectChange[]
       eventName: change.type === 'created' ? 'OBJECT_CREATED_PUT' : 'OBJECT_DELETED',
       eventTime: change.at.toISOString(),
       bucket,
-      object: { key: change.key, size: change.size ?? 0, eTag: change.etag ?? '' },
+      // The bare hash, without the quotes an S3 ETag header carries (Tigris's payload has it so).
+      object: { key: change.key, size: change.size ?? 0, eTag: (change.etag ?? '').replace(/^"(.*)"$/, '$1') },
     })),
   };
 }

@@ -15,7 +15,7 @@ export interface NoteJson {
 
 export interface NotesJson {
   notes: NoteJson[];
-  container: { started_at: string; startup_ms: number; refreshed_at: string; layers: string[] };
+  container: { started_at: string; startup_ms: number; refreshed_at: string; titles_pending: number; layers: string[] };
 }
 
 /** A server running container views, and one provisioned bisync user on it. */
@@ -25,6 +25,8 @@ export interface ContainerWorld {
   tenant: ProvisionedTenant;
   log: string[];
   notes(): Promise<NotesJson>;
+  /** GET /tenant/notes once every listed note's title is read (start-up reads them after listing), polled every 100 ms. */
+  notesWithTitles(boundMs?: number): Promise<NotesJson>;
   api(method: 'GET' | 'POST', urlPath: string, options?: { json?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: unknown }>;
   writeLocal(file: string, text: string): Promise<void>;
   writeCloud(file: string, text: string): Promise<void>;
@@ -71,6 +73,15 @@ export async function containerWorld(container: ContainerOptions): Promise<Conta
     tenant,
     log,
     notes,
+    async notesWithTitles(boundMs = 30_000) {
+      const began = Date.now();
+      for (;;) {
+        const view = await notes();
+        if (view.container.titles_pending === 0) return view;
+        if (Date.now() - began > boundMs) throw new Error(`${view.container.titles_pending} titles still unread after ${boundMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
     api,
     async writeLocal(file, text) {
       const target = path.join(tenant.localPath, file);

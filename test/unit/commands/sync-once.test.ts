@@ -20,13 +20,13 @@ async function play(version: string, scenario: ScenarioName) {
   const { output, stderr } = capturedOutput();
   const installed = await world.rclone.version();
   if (!installed) throw new Error('the fake rclone did not tell its version');
-  let notified = 0;
-  const deps = { rclone: world.rclone, version: installed, output, paths: world.paths, interrupts: new Interrupts(output, false), notifySync: () => Promise.resolve(void (notified += 1)) };
+  const notices: (readonly string[] | undefined)[] = [];
+  const deps = { rclone: world.rclone, version: installed, output, paths: world.paths, interrupts: new Interrupts(output, false), notifySync: (paths: readonly string[] | undefined) => Promise.resolve(void notices.push(paths)) };
   const target = world.target;
   const reports = await playScenario(world, scenario, ({ profile, resync, dryRun }) => syncOnce(deps, target, { profile: loadBisyncProfile(profile), baseline: resync, dryRun }));
   const calls = await world.calls();
   expect(await world.unplayed()).toBe(0);
-  return { reports, last: reports.at(-1) as SyncReport, calls, bisyncCalls: calls.filter((args) => args[0] === 'bisync'), stderr, notified: () => notified, installed };
+  return { reports, last: reports.at(-1) as SyncReport, calls, bisyncCalls: calls.filter((args) => args[0] === 'bisync'), stderr, notified: () => notices.length, notices, installed };
 }
 
 const read = (folder: string, file: string) => fs.readFile(path.join(folder, file), 'utf8');
@@ -51,7 +51,7 @@ describe.each(RECORDED_VERSIONS)('syncOnce on rclone %s (replayed)', (version) =
   });
 
   it('after a baseline: an edit goes up, a cloud note comes down, and the cloud is told', async () => {
-    const { last, notified, bisyncCalls } = await play(version, 'changes-both-ways');
+    const { last, notified, notices, bisyncCalls } = await play(version, 'changes-both-ways');
     expect(last.plan).toEqual({ mode: 'sync' });
     expect(bisyncCalls.at(-1)).not.toContain('--resync');
     expect(last.outcome.kind).toBe('ok');
@@ -59,8 +59,9 @@ describe.each(RECORDED_VERSIONS)('syncOnce on rclone %s (replayed)', (version) =
     expect(last.record.changes.toLocal.map((change) => change.path)).toEqual(['new-in-cloud.md']);
     expect(await read(worlds.current().cloudDir, 'a.md')).toBe('a v2, edited here\n');
     expect(await read(worlds.current().localPath, 'new-in-cloud.md')).toBe('new in the cloud\n');
-    // Once for the baseline's copies, once for this run's.
+    // Once for the baseline's copies, once for this run's, naming the key it uploaded.
     expect(notified()).toBe(2);
+    expect(notices.at(-1)).toEqual(['a.md']);
   });
 
   it('a conflict: the newer edit keeps the name, the other is kept as a copy on both sides', async () => {

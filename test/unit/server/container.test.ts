@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { ChangeLog } from '../../../src/server/api/change-feed.js';
 import { noteKeyOf, syncLayerOf, syncPathsOf } from '../../../src/server/api/container-routes.js';
 import { parseLayers } from '../../../src/server/container/container-pool.js';
-import { firstHeading, unchanged } from '../../../src/server/container/note-index.js';
-import { containerRcloneConfig, foldersOf, forgetParams, isSafeKey, refreshedFolder } from '../../../src/server/container/tenant-container.js';
+import { firstHeading, parseSavedIndex, savedIndexText, unchanged } from '../../../src/server/container/note-index.js';
+import { containerRcloneConfig, foldersOf, forgetParams, isSafeKey, pendingTitles, refreshedFolder } from '../../../src/server/container/tenant-container.js';
 import { authorizationFor, authorized, keysIn, notificationFor, webhookAuthFromEnv } from '../../../src/server/container/tigris-webhook.js';
 import { deliverNotifications, DELIVERY_RETRIES, DELIVERY_TIMEOUT_MS } from '../../../src/server/container/webhook-delivery.js';
 import type { ObjectChange } from '../../../src/server/store/object-store.js';
@@ -28,6 +28,33 @@ describe("the container index's first heading", () => {
     expect(unchanged(entry, 4, entry.modifiedAt)).toBe(false);
     expect(unchanged(entry, 3, '2026-01-01T00:00:01.000Z')).toBe(false);
     expect(unchanged(undefined, 3, entry.modifiedAt)).toBe(false);
+    // Listed at start-up, title not read yet: the next scan of this key reads it.
+    expect(unchanged({ ...entry, title: undefined }, 3, entry.modifiedAt)).toBe(false);
+  });
+});
+
+describe("start-up's titles, read after the listing", () => {
+  it('names the notes whose title is unread, a batch at a time', () => {
+    const note = (key: string, title: string | null | undefined) => ({ path: key, size: 1, modifiedAt: '2026-01-01T00:00:00.000Z', title });
+    const notes = [note('a.md', 'A'), note('b.md', undefined), note('c.md', null), note('d.md', undefined), note('e.md', undefined)];
+    expect(pendingTitles(notes, 2)).toEqual(['b.md', 'd.md']);
+    expect(pendingTitles(notes, 10)).toEqual(['b.md', 'd.md', 'e.md']);
+    expect(pendingTitles([note('a.md', null)], 10)).toEqual([]);
+  });
+});
+
+describe('the index a container saves for its next start', () => {
+  const at = '2026-01-01T00:00:00.000Z';
+  it('keeps the entries whose title was read, and reads back only well-formed ones', () => {
+    const index = new Map([
+      ['a.md', { path: 'a.md', size: 1, modifiedAt: at, title: 'A' }],
+      ['b.md', { path: 'b.md', size: 2, modifiedAt: at, title: null }],
+      ['c.md', { path: 'c.md', size: 3, modifiedAt: at, title: undefined }],
+    ]);
+    expect(parseSavedIndex(savedIndexText(index)).map((entry) => entry.path)).toEqual(['a.md', 'b.md']);
+    expect(parseSavedIndex('[{"path": "x.md", "size": "1", "modifiedAt": "t", "title": "X"}, null, 3, {"path": "y.md", "size": 1, "modifiedAt": "t"}]')).toEqual([]);
+    expect(parseSavedIndex('not json')).toEqual([]);
+    expect(parseSavedIndex('{"path": "a.md"}')).toEqual([]);
   });
 });
 
@@ -110,7 +137,7 @@ describe('Tigris object notifications', () => {
   it('are what the store sends for its changes', () => {
     expect(notificationFor('b', [change(1, 'created', 'a.md'), change(2, 'deleted', 'c.md')])).toEqual({
       events: [
-        { eventVersion: '1', eventSource: 'tigris', eventName: 'OBJECT_CREATED_PUT', eventTime: '2026-01-01T00:00:00.000Z', bucket: 'b', object: { key: 'a.md', size: 5, eTag: '"e"' } },
+        { eventVersion: '1', eventSource: 'tigris', eventName: 'OBJECT_CREATED_PUT', eventTime: '2026-01-01T00:00:00.000Z', bucket: 'b', object: { key: 'a.md', size: 5, eTag: 'e' } },
         { eventVersion: '1', eventSource: 'tigris', eventName: 'OBJECT_DELETED', eventTime: '2026-01-01T00:00:00.000Z', bucket: 'b', object: { key: 'c.md', size: 0, eTag: '' } },
       ],
     });
