@@ -86,10 +86,13 @@ export interface FastPathPreconditions {
   filters: string;
   /** Names left out of runs because the cloud refused them (refused-names.ts). */
   refusedNames: number;
+  /** The watch saw a note edited since the last run: the folder differs from its listing, so rclone runs. */
+  watchedEdit: boolean;
 }
 
 /** Pure: why rclone must run anyway, or undefined when the two sides may be compared with the listings. */
 export function fastPathBlocker(inputs: FastPathPreconditions): string | undefined {
+  if (inputs.watchedEdit) return 'the watch saw a note edited';
   if (inputs.plan.mode !== 'sync') return 'a baseline is due';
   if (inputs.dryRun) return 'a dry run shows what rclone would do';
   if (inputs.comparison !== 'checksum') return 'the listings carry no checksums (rclone before 1.66, or a pair still switching)';

@@ -54,6 +54,8 @@ export interface SyncRequest {
   profile: BisyncProfile;
   dryRun: boolean;
   baseline: boolean;
+  /** A watch's run that a local edit started (no need to compare the folder with its listing first). */
+  watchedEdit?: boolean | undefined;
 }
 
 export interface SyncReport {
@@ -92,6 +94,7 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
     lastResult: state.lastRun?.result,
     session: target.session,
     refusedNames: (await readRefusedNames(target.workdir, target.localPath)).length,
+    watchedEdit: request.watchedEdit === true,
   });
   if (quick.nothingToSync) return nothingToSyncReport(deps, target, request, plan, startedAt);
   output.debug(`rclone bisync runs: ${quick.why}.`);

@@ -1,3 +1,4 @@
+import { linkSync, lstatSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { freeCopyName, md5Of } from './conflicts.js';
@@ -111,13 +112,15 @@ export async function openSafetyNet(options: SafetyNetOptions): Promise<SafetyNe
     const source = path.join(localPath, relative);
     const file = path.join(netDir, String((sequence += 1)));
     try {
-      const stat = await fs.lstat(source);
+      // Every note before every run (10,000 at a time): a synchronous lstat and link take a fraction
+      // of the time a promise each does, and delay the run's start by that much less.
+      const stat = lstatSync(source);
       const identity = `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
       if (!stat.isFile() || lastKept.get(relative) === identity) return;
       lastKept.set(relative, identity);
       if (linksWork) {
         try {
-          await fs.link(source, file);
+          linkSync(source, file);
         } catch (error) {
           // Another disk (EXDEV) or a file system without hard links: copies from now on.
           if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;

@@ -55,6 +55,12 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
   let duringRun: Set<string> | undefined;
   let echoesUntil = 0;
   let firstRun = true;
+  // Set by a local edit, cleared as a run starts: that run need not first check for nothing to sync.
+  let editedSinceRunStart = false;
+  const localEdit = (file?: string) => {
+    editedSinceRunStart = true;
+    scheduler.localChange(file);
+  };
   let state: WatchState = { kind: 'starting' };
   let nextRunAt: Date | undefined;
   let shown = '';
@@ -82,6 +88,8 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
       render(false);
     },
     run: async () => {
+      const watchedEdit = editedSinceRunStart;
+      editedSinceRunStart = false;
       // What this run syncs is what the edited files hold now: an event that still shows it is no new edit.
       await edits.refresh(target.localPath);
       if (state.kind !== 'failing') state = { kind: 'syncing', since: new Date() };
@@ -91,7 +99,7 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
       duringRun = seenDuringRun;
       try {
         // --resync applies to the first run only; later ones rebuild the baseline only when needed.
-        const report = await syncOnce(deps, target, { ...request, baseline: request.baseline && firstRun });
+        const report = await syncOnce(deps, target, { ...request, baseline: request.baseline && firstRun, watchedEdit });
         firstRun = false;
         const lines = describeReport(report, { dryRun: false, maxDeletePercent: request.profile.maxDeletePercent, inWatch: true });
         for (const note of report.notes) output.info(note);
@@ -111,9 +119,9 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
         render(true);
         duringRun = undefined;
         // An edit made while rclone ran needs one more run; rclone's own downloads do not.
-        if ([...seenDuringRun].some((file) => !isEcho(file))) scheduler.localChange();
+        if ([...seenDuringRun].some((file) => !isEcho(file))) localEdit();
         // The net's last links and unlinks end just before: a save within chokidar's throttle after them has no event.
-        setTimeout(() => void edits.changedUnreported(target.localPath).then((changed) => changed && scheduler.localChange(), () => undefined), THROTTLE_MS * 2);
+        setTimeout(() => void edits.changedUnreported(target.localPath).then((changed) => changed && localEdit(), () => undefined), THROTTLE_MS * 2);
       }
     },
   });
@@ -131,7 +139,7 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
     if (!scanned) return edits.seed(relative, stats);
     if (!edits.isEdit(event, relative, stats)) return;
     if (duringRun) duringRun.add(relative);
-    else if (Date.now() >= echoesUntil || !isEcho(relative)) scheduler.localChange(relative);
+    else if (Date.now() >= echoesUntil || !isEcho(relative)) localEdit(relative);
   });
   watcher.on('error', (error) => output.debug(`watcher: ${String(error)}`));
 

@@ -65,6 +65,7 @@ describe('fastPathBlocker', () => {
     session,
     filters: '# clutter\n- .DS_Store\n- .git/**\n+ *.md\n- *.tmp\n',
     refusedNames: 0,
+    watchedEdit: false,
   };
 
   it('a settled pair may be compared', () => {
@@ -85,6 +86,7 @@ describe('fastPathBlocker', () => {
     ['a clear-all filter line', { filters: '- *.tmp\n!\n' }],
     ['a regular expression filter', { filters: '- {{.*\\.bak}}\n' }],
     ['names refused by the cloud', { refusedNames: 1 }],
+    ['a note edited while watching', { watchedEdit: true }],
   ])('%s → rclone runs', (_why, change) => {
     expect(fastPathBlocker({ ...settled, ...change })).toEqual(expect.any(String));
   });
