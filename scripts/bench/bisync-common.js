@@ -153,6 +153,12 @@ export function median(values) {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+/** The nearest-rank percentile (`p` from 0 to 100): p90 of 10 samples is the 9th smallest. */
+export function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
 /** `HeadObject` through the tenant's own key: whether `key` is in the bucket now. `close()` when done. */
 export async function bucketProbe(tenant) {
   const { HeadObjectCommand, S3Client } = await import('@aws-sdk/client-s3');
