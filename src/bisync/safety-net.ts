@@ -133,6 +133,7 @@ export async function openSafetyNet(options: SafetyNetOptions): Promise<SafetyNe
   // A hard link changes the file's link count, which the watcher reports as a change: the same
   // content (same inode, size and time) is kept once.
   const lastKept = new Map<string, string>();
+  let closed = false;
 
   /** Keeps the file as it is now: `lasting` is its link in `links/` (reused when still of the file). */
   const keep = async (relative: string, lasting?: string) => {
@@ -192,6 +193,9 @@ export async function openSafetyNet(options: SafetyNetOptions): Promise<SafetyNe
 
   return {
     async close(rcloneWrote, now = new Date()) {
+      // A run that failed in here closes the net again on its way out: the first error is the one to tell.
+      if (closed) return { conflicts: [] };
+      closed = true;
       watch.close();
       await Promise.all([...pending]);
       try {

@@ -165,6 +165,19 @@ describe('openSafetyNet (real files)', () => {
       expect(await fs.readFile(path.join(folder, 'a.conflict-20261129-134601.md'), 'utf8')).toBe('saved between runs\n');
     });
 
+    it('a second close after a failed one (a run failing on its way out) adds no error of its own', async () => {
+      const { folder, listing } = await setUp();
+      const net = await open(folder, listing);
+      let asked = 0;
+      const failsOnce = () => {
+        asked += 1;
+        if (asked === 1) throw new Error('the first close failed');
+        return true;
+      };
+      await expect(net.close(failsOnce, when)).rejects.toThrow('the first close failed');
+      await expect(net.close(() => true, when)).resolves.toEqual({ conflicts: [] });
+    });
+
     it('drops the link of a note deleted since the last run (it would hold the note\'s space)', async () => {
       const { folder, listing } = await setUp();
       await (await open(folder, listing)).close(() => false, when);
