@@ -90,9 +90,11 @@ export interface FastPathPreconditions {
   watchedEdit: boolean;
 }
 
+/** `fastPathBlocker`'s reason when only the watched edit stops the check. */
+export const WATCHED_EDIT = 'the watch saw a note edited';
+
 /** Pure: why rclone must run anyway, or undefined when the two sides may be compared with the listings. */
 export function fastPathBlocker(inputs: FastPathPreconditions): string | undefined {
-  if (inputs.watchedEdit) return 'the watch saw a note edited';
   if (inputs.plan.mode !== 'sync') return 'a baseline is due';
   if (inputs.dryRun) return 'a dry run shows what rclone would do';
   if (inputs.comparison !== 'checksum') return 'the listings carry no checksums (rclone before 1.66, or a pair still switching)';
@@ -101,6 +103,8 @@ export function fastPathBlocker(inputs: FastPathPreconditions): string | undefin
   if (unsettled) return `rclone left ${unsettled} in its workdir`;
   if (!filtersUnderstood(inputs.filters)) return 'the filters use rules only rclone reads';
   if (inputs.refusedNames > 0) return 'some names are left out for the cloud refusing them';
+  // Last: this reason alone means the pair is settled (the upload of a save first relies on it).
+  if (inputs.watchedEdit) return WATCHED_EDIT;
   return undefined;
 }
 

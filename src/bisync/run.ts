@@ -10,7 +10,7 @@ import { buildBisyncArgs, CHECK_FILENAME, rcloneSettlesConflicts, type Fallback 
 import { openCloudBackups } from './cloud-backups.js';
 import { ensureCheckFile } from './check-file.js';
 import { chooseComparison, hasModtimeOnlyLines, type Comparison } from './compare.js';
-import { checkNothingToSync } from './fast-path.js';
+import { checkNothingToSync, WATCHED_EDIT } from './fast-path.js';
 import { nextAttempt, recordOf, resultOf, type Attempt, type AttemptContext, type AttemptDone } from './attempts.js';
 import { dropIdenticalCopies, keepBothBeforeBaseline, renameLeftoverCopies, renameRcloneCopies, resolveConflictsByAge } from './conflicts.js';
 import { freeBytesAt, removePartialFiles, requireDiskSpace } from './disk-space.js';
@@ -21,6 +21,7 @@ import type { Interrupts } from './interrupts.js';
 import { parseStatsLine, type RcloneStats } from './progress.js';
 import { parseBisyncOutcome, type BisyncOutcome, type Changes, type Conflict, type FileChange } from './outcome.js';
 import { planRun, type RunPlan } from './plan.js';
+import { planUploadFirst, regularFiles, uploadFirst, type UploadedFirst } from './upload-first.js';
 import { openSafetyNet, type SafetyNet } from './safety-net.js';
 import type { BisyncProfile } from './profiles.js';
 import { clashCandidates, moveClashingFolders } from './type-clash.js';
@@ -54,8 +55,11 @@ export interface SyncRequest {
   profile: BisyncProfile;
   dryRun: boolean;
   baseline: boolean;
-  /** A watch's run that a local edit started (no need to compare the folder with its listing first). */
-  watchedEdit?: boolean | undefined;
+  /**
+   * A watch's run that local edits started, with the files edited (undefined: the watch could not say
+   * which): no need to compare the folder with its listing first, and a save may be uploaded first.
+   */
+  watchedEdit?: { files: string[] | undefined } | undefined;
 }
 
 export interface SyncReport {
@@ -94,17 +98,19 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
     lastResult: state.lastRun?.result,
     session: target.session,
     refusedNames: (await readRefusedNames(target.workdir, target.localPath)).length,
-    watchedEdit: request.watchedEdit === true,
+    watchedEdit: request.watchedEdit !== undefined,
   });
   if (quick.nothingToSync) return nothingToSyncReport(deps, target, request, plan, startedAt);
   output.debug(`rclone bisync runs: ${quick.why}.`);
+  const first = request.dryRun ? undefined : await uploadSaveFirst(deps, target, request, quick.why === WATCHED_EDIT);
   if (!request.dryRun) await requireDiskSpace({ rclone: deps.rclone, freeBytes: freeBytesAt }, { ...target, priorCloudListing: plan.mode === 'sync' ? await readPriorCloudListing(target.workdir, target.session) : undefined }, { always: state.lastRun?.result === 'disk-full' });
 
   const notes: string[] = [];
   // How the CLI copes with an older rclone is not news to people: told with --verbose only.
   const tell = (fallback: Fallback) => output.debug(fallback.message);
   const rcloneNamesCopies = supports(version, 'conflictResolve');
-  const keptConflicts: Conflict[] = [];
+  const keptConflicts: Conflict[] = [...(first?.kept ?? [])];
+  if (first && first.kept.length > 0) notes.push(keptInCloudNote(first.kept.length));
   if (plan.mode === 'baseline' && !request.dryRun) {
     await makeFolder(target.localPath);
     await ensureCheckFile(target.localPath);
@@ -154,7 +160,7 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
       done.push(ran.done);
       if (ran.keptInCloud.length > 0) {
         keptConflicts.push(...ran.keptInCloud);
-        notes.push(`${ran.keptInCloud.length} note${ran.keptInCloud.length > 1 ? 's' : ''} another machine uploaded while this run replaced ${ran.keptInCloud.length > 1 ? 'them' : 'it'} in the cloud: ${ran.keptInCloud.length > 1 ? 'their versions are' : 'its version is'} kept as a conflict copy on both sides.`);
+        notes.push(keptInCloudNote(ran.keptInCloud.length));
       }
     }
   } catch (error) {
@@ -171,7 +177,7 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
   }
   const refused = await readRefusedNames(target.workdir, target.localPath);
   if (refused.length > 0) notes.push(refusedNamesNote(refused));
-  if (outcome.kind === 'ok') outcome = { ...outcome, conflicts: [...keptConflicts, ...(renamedConflicts ?? outcome.conflicts)] };
+  if (outcome.kind === 'ok') outcome = { ...outcome, changes: withUploadedFirst(outcome.changes, first?.uploaded ?? []), conflicts: [...keptConflicts, ...(renamedConflicts ?? outcome.conflicts)] };
 
   const interrupted = deps.interrupts.stopping;
   const record: BisyncRunRecord = {
@@ -247,6 +253,33 @@ async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncReques
   });
   const keptInCloud = cloud ? [...cloud.leftOver, ...(await cloud.backups.settle(outcome, priorCloudListing))] : [];
   return { done: { attempt, outcome, rcloneExit: bisyncExitOf(deps.version, result.exitCode) }, keptInCloud };
+}
+
+/**
+ * A watched save of a settled pair goes to the bucket before the bisync (upload-first.ts); undefined
+ * when it does not, and why is told with --verbose.
+ */
+async function uploadSaveFirst(deps: SyncDeps, target: SyncTarget, request: SyncRequest, settled: boolean): Promise<UploadedFirst | undefined> {
+  if (!request.watchedEdit) return undefined;
+  const plan = planUploadFirst({ edited: request.watchedEdit.files, settled, backupDirs: supports(deps.version, 'backupDirs') });
+  const files = 'files' in plan ? regularFiles(target.localPath, plan.files) : undefined;
+  if (!files) {
+    deps.output.debug(`No upload first: ${'why' in plan ? plan.why : 'an edited path is no longer a file'}.`);
+    return undefined;
+  }
+  const first = await uploadFirst(deps.rclone, target, files, await readPriorCloudListing(target.workdir, target.session));
+  deps.output.debug(`Uploaded first, before the bisync that records ${files.length === 1 ? 'it' : 'them'}: ${first.uploaded.map((change) => change.path).join(', ') || 'nothing (the bisync uploads)'}.`);
+  return first;
+}
+
+/** Pure: the run's changes with the notes uploaded before its bisync (which found them equal on both sides). */
+export function withUploadedFirst(changes: Changes, uploaded: FileChange[]): Changes {
+  const listed = new Set(changes.toCloud.map((change) => change.path));
+  return { ...changes, toCloud: [...changes.toCloud, ...uploaded.filter((change) => !listed.has(change.path))] };
+}
+
+function keptInCloudNote(count: number): string {
+  return `${count} note${count > 1 ? 's' : ''} another machine uploaded while this run replaced ${count > 1 ? 'them' : 'it'} in the cloud: ${count > 1 ? 'their versions are' : 'its version is'} kept as a conflict copy on both sides.`;
 }
 
 /** Decided per rclone run: the run that switches a pair to checksums is followed by checksum runs. */

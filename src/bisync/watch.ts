@@ -55,10 +55,12 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
   let duringRun: Set<string> | undefined;
   let echoesUntil = 0;
   let firstRun = true;
-  // Set by a local edit, cleared as a run starts: that run need not first check for nothing to sync.
-  let editedSinceRunStart = false;
+  // The local edits since the last run started (`files` undefined: which is not known), taken by the next run.
+  let edited: { files: Set<string> | undefined } | undefined;
   const localEdit = (file?: string) => {
-    editedSinceRunStart = true;
+    edited ??= { files: new Set() };
+    if (file === undefined) edited.files = undefined;
+    else edited.files?.add(file);
     scheduler.localChange(file);
   };
   let state: WatchState = { kind: 'starting' };
@@ -88,8 +90,8 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
       render(false);
     },
     run: async () => {
-      const watchedEdit = editedSinceRunStart;
-      editedSinceRunStart = false;
+      const watchedEdit = edited && { files: edited.files && [...edited.files] };
+      edited = undefined;
       // What this run syncs is what the edited files hold now: an event that still shows it is no new edit.
       await edits.refresh(target.localPath);
       if (state.kind !== 'failing') state = { kind: 'syncing', since: new Date() };
@@ -119,7 +121,7 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
         render(true);
         duringRun = undefined;
         // An edit made while rclone ran needs one more run; rclone's own downloads do not.
-        if ([...seenDuringRun].some((file) => !isEcho(file))) localEdit();
+        for (const file of [...seenDuringRun].filter((seen) => !isEcho(seen))) localEdit(file);
         // The net's last links and unlinks end just before: a save within chokidar's throttle after them has no event.
         setTimeout(() => void edits.changedUnreported(target.localPath).then((changed) => changed && localEdit(), () => undefined), THROTTLE_MS * 2);
       }

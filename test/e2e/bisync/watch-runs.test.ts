@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { rcloneAtLeast } from '../../support/rclone-under-test.js';
 import { spawnCli, useServer, waitFor } from './helpers.js';
 
 const { newPair } = useServer();
@@ -28,7 +29,8 @@ describe('cloud bisync --watch runs once per change', () => {
       expect(bisyncRuns(watch.stderr()), watch.stderr()).toBe(2);
       // The edit's run goes straight to rclone: no listing of the bucket to look for nothing to sync.
       const editRun = watch.stderr().slice(logAtEdit);
-      expect(editRun).toContain('rclone bisync runs: the watch saw a note edited.');
+      // (rclone 1.60's listings carry no checksums: its runs never compare and say so first.)
+      if (rcloneAtLeast('1.66')) expect(editRun).toContain('rclone bisync runs: the watch saw a note edited.');
       expect(editRun).not.toMatch(/^\$ \S*rclone\b.* lsjson \S+ --recursive --files-only --no-modtime/m);
       // The safety net's links from the first run served the second: the other notes were not linked again.
       expect(await untouched()).toEqual(changedAtEdit);
