@@ -21,7 +21,7 @@ import type { Interrupts } from './interrupts.js';
 import { parseStatsLine, type RcloneStats } from './progress.js';
 import { parseBisyncOutcome, type BisyncOutcome, type Changes, type Conflict, type FileChange } from './outcome.js';
 import { planRun, type RunPlan } from './plan.js';
-import { planUploadFirst, regularFiles, uploadFirst, type UploadedFirst } from './upload-first.js';
+import { planUploadFirst, uploadableFiles, uploadFirst, type UploadedFirst } from './upload-first.js';
 import { openSafetyNet, type SafetyNet } from './safety-net.js';
 import type { BisyncProfile } from './profiles.js';
 import { clashCandidates, moveClashingFolders } from './type-clash.js';
@@ -88,10 +88,11 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
   });
   if (plan.mode === 'baseline' && plan.announce) output.info(plan.announce);
   if (plan.mode === 'sync') await requireFolder(target.localPath);
+  const excluded = compileFilterRules(await fs.readFile(target.filtersFile, 'utf8').catch(() => ''));
   const quick = await checkNothingToSync({
     rclone: deps.rclone,
     target,
-    excluded: compileFilterRules(await fs.readFile(target.filtersFile, 'utf8').catch(() => '')),
+    excluded,
     plan,
     dryRun: request.dryRun,
     comparison: (await comparisonOf(version, target, 'sync')).kind,
@@ -102,7 +103,7 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
   });
   if (quick.nothingToSync) return nothingToSyncReport(deps, target, request, plan, startedAt);
   output.debug(`rclone bisync runs: ${quick.why}.`);
-  const first = request.dryRun ? undefined : await uploadSaveFirst(deps, target, request, quick.why === WATCHED_EDIT);
+  const first = request.dryRun ? undefined : await uploadSaveFirst(deps, target, request, { settled: quick.why === WATCHED_EDIT, excluded });
   if (!request.dryRun) await requireDiskSpace({ rclone: deps.rclone, freeBytes: freeBytesAt }, { ...target, priorCloudListing: plan.mode === 'sync' ? await readPriorCloudListing(target.workdir, target.session) : undefined }, { always: state.lastRun?.result === 'disk-full' });
 
   const notes: string[] = [];
@@ -259,12 +260,12 @@ async function runRclone(deps: SyncDeps, target: SyncTarget, request: SyncReques
  * A watched save of a settled pair goes to the bucket before the bisync (upload-first.ts); undefined
  * when it does not, and why is told with --verbose.
  */
-async function uploadSaveFirst(deps: SyncDeps, target: SyncTarget, request: SyncRequest, settled: boolean): Promise<UploadedFirst | undefined> {
+async function uploadSaveFirst(deps: SyncDeps, target: SyncTarget, request: SyncRequest, pair: { settled: boolean; excluded: (relative: string) => boolean }): Promise<UploadedFirst | undefined> {
   if (!request.watchedEdit) return undefined;
-  const plan = planUploadFirst({ edited: request.watchedEdit.files, settled, backupDirs: supports(deps.version, 'backupDirs') });
-  const files = 'files' in plan ? regularFiles(target.localPath, plan.files) : undefined;
+  const plan = planUploadFirst({ edited: request.watchedEdit.files, settled: pair.settled, backupDirs: supports(deps.version, 'backupDirs') });
+  const files = 'files' in plan ? uploadableFiles(target.localPath, plan.files, pair.excluded) : undefined;
   if (!files) {
-    deps.output.debug(`No upload first: ${'why' in plan ? plan.why : 'an edited path is no longer a file'}.`);
+    deps.output.debug(`No upload first: ${'why' in plan ? plan.why : 'an edited path is no longer a file in the sync'}.`);
     return undefined;
   }
   const first = await uploadFirst(deps.rclone, target, files, await readPriorCloudListing(target.workdir, target.session));

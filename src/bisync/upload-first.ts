@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Rclone } from '../rclone/runner.js';
 import { TIGRIS_CONSISTENT_HEADER } from './args.js';
 import { openCloudBackups } from './cloud-backups.js';
+import { folderExcludedBy } from './fast-path.js';
 import type { Conflict, FileChange } from './outcome.js';
 import { exactExcludeRule } from './refused-names.js';
 import { CLOUD_BACKUPS_EXCLUDE } from './reserved-names.js';
@@ -41,9 +42,14 @@ export function planUploadFirst(inputs: UploadFirstInputs): { files: string[] } 
   return { files: [...inputs.edited].sort() };
 }
 
-/** Which of `files` are regular files in the folder now; undefined when one is not (deleted, a folder, a link). */
-export function regularFiles(localPath: string, files: string[]): string[] | undefined {
+/**
+ * `files` when each is a regular file in the folder now and in the sync (the upload names them one by
+ * one, past the filters file); undefined when one is not (deleted, a folder, a link, filtered out).
+ */
+export function uploadableFiles(localPath: string, files: string[], excluded: (relative: string) => boolean): string[] | undefined {
   for (const file of files) {
+    const folder = path.posix.dirname(file);
+    if (excluded(file) || (folder !== '.' && folderExcludedBy(folder, excluded))) return undefined;
     const stat = lstatSync(path.join(localPath, file), { throwIfNoEntry: false });
     if (!stat?.isFile()) return undefined;
   }

@@ -1,6 +1,10 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { compileFilterRules } from '../../../src/bisync/filters.js';
 import { writtenByRclone, withUploadedFirst } from '../../../src/bisync/run.js';
-import { planUploadFirst, UPLOAD_FIRST_MAX_FILES, type UploadFirstInputs } from '../../../src/bisync/upload-first.js';
+import { planUploadFirst, UPLOAD_FIRST_MAX_FILES, uploadableFiles, type UploadFirstInputs } from '../../../src/bisync/upload-first.js';
 
 describe('planUploadFirst', () => {
   const save: UploadFirstInputs = { edited: ['notes/b.md', 'a.md'], settled: true, backupDirs: true };
@@ -32,5 +36,24 @@ describe('withUploadedFirst', () => {
   it('an upload first writes nothing in the folder: the safety net still counts only what rclone wrote there', () => {
     const written = writtenByRclone([{ kind: 'ok', changes: withUploadedFirst({ toCloud: [], toLocal: [] }, [{ path: 'a.md', action: 'changed' }]), conflicts: [] }], []);
     expect(written('a.md')).toBe(false);
+  });
+});
+
+describe('uploadableFiles (real files)', () => {
+  it('only regular files in the sync: a deleted note, a folder or a filtered-out file leaves the save to the bisync', async () => {
+    const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'bm-upload-first-'));
+    try {
+      await fs.mkdir(path.join(folder, 'notes'));
+      await fs.mkdir(path.join(folder, '.git'));
+      for (const file of ['a.md', 'notes/b.md', 'c.tmp', '.git/HEAD']) await fs.writeFile(path.join(folder, file), 'x\n');
+      const excluded = compileFilterRules('- .git/**\n- *.tmp\n');
+      expect(uploadableFiles(folder, ['a.md', 'notes/b.md'], excluded)).toEqual(['a.md', 'notes/b.md']);
+      expect(uploadableFiles(folder, ['a.md', 'gone.md'], excluded)).toBeUndefined();
+      expect(uploadableFiles(folder, ['notes'], excluded)).toBeUndefined();
+      expect(uploadableFiles(folder, ['a.md', 'c.tmp'], excluded)).toBeUndefined();
+      expect(uploadableFiles(folder, ['.git/HEAD'], excluded)).toBeUndefined();
+    } finally {
+      await fs.rm(folder, { recursive: true, force: true });
+    }
   });
 });
