@@ -265,7 +265,7 @@ async function uploadSaveFirst(deps: SyncDeps, target: SyncTarget, request: Sync
   const plan = planUploadFirst({ edited: request.watchedEdit.files, settled: pair.settled, backupDirs: supports(deps.version, 'backupDirs') });
   const files = 'files' in plan ? uploadableFiles(target.localPath, plan.files, pair.excluded) : undefined;
   if (!files) {
-    deps.output.debug(`No upload first: ${'why' in plan ? plan.why : 'an edited path is no longer a file in the sync'}.`);
+    deps.output.debug(`No upload first: ${'why' in plan ? plan.why : 'no edited path is a file in the sync now'}.`);
     return undefined;
   }
   const first = await uploadFirst(deps.rclone, target, files, await readPriorCloudListing(target.workdir, target.session));

@@ -43,17 +43,17 @@ export function planUploadFirst(inputs: UploadFirstInputs): { files: string[] } 
 }
 
 /**
- * `files` when each is a regular file in the folder now and in the sync (the upload names them one by
- * one, past the filters file); undefined when one is not (deleted, a folder, a link, filtered out).
+ * Those of `files` that are regular files in the folder now and in the sync (the upload names them
+ * one by one, past the filters file); a path deleted, a folder, a link or one filtered out is left to
+ * the bisync, which follows anyway. undefined when none is left.
  */
 export function uploadableFiles(localPath: string, files: string[], excluded: (relative: string) => boolean): string[] | undefined {
-  for (const file of files) {
+  const uploadable = files.filter((file) => {
     const folder = path.posix.dirname(file);
-    if (excluded(file) || (folder !== '.' && folderExcludedBy(folder, excluded))) return undefined;
-    const stat = lstatSync(path.join(localPath, file), { throwIfNoEntry: false });
-    if (!stat?.isFile()) return undefined;
-  }
-  return files;
+    if (excluded(file) || (folder !== '.' && folderExcludedBy(folder, excluded))) return false;
+    return lstatSync(path.join(localPath, file), { throwIfNoEntry: false })?.isFile() === true;
+  });
+  return uploadable.length > 0 ? uploadable : undefined;
 }
 
 export interface UploadFirstTarget {

@@ -123,7 +123,7 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
         // An edit made while rclone ran needs one more run; rclone's own downloads do not.
         for (const file of [...seenDuringRun].filter((seen) => !isEcho(seen))) localEdit(file);
         // The net's last links and unlinks end just before: a save within chokidar's throttle after them has no event.
-        setTimeout(() => void edits.changedUnreported(target.localPath).then((changed) => changed && localEdit(), () => undefined), THROTTLE_MS * 2);
+        setTimeout(() => void edits.changedUnreported(target.localPath).then((changed) => changed.forEach((file) => localEdit(file)), () => undefined), THROTTLE_MS * 2);
       }
     },
   });
