@@ -195,7 +195,13 @@ export function median(values) {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-/** `HeadObject` through the tenant's own key: whether `key` is in the bucket now. `close()` when done. */
+/** The nearest-rank percentile (`p` from 0 to 100): p90 of 10 samples is the 9th smallest. */
+export function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** `HeadObject` through the tenant's own key: whether `key` is in the bucket now, its ETag. `close()` when done. */
 export async function bucketProbe(tenant) {
   const { HeadObjectCommand, S3Client } = await import('@aws-sdk/client-s3');
   const s3 = new S3Client({
@@ -204,8 +210,11 @@ export async function bucketProbe(tenant) {
     forcePathStyle: true,
     credentials: { accessKeyId: tenant.created.access_key, secretAccessKey: tenant.created.secret_key },
   });
+  const head = (key) => s3.send(new HeadObjectCommand({ Bucket: tenant.bucketName, Key: key }));
   return {
-    has: (key) => s3.send(new HeadObjectCommand({ Bucket: tenant.bucketName, Key: key })).then(() => true, () => false),
+    has: (key) => head(key).then(() => true, () => false),
+    /** The object's ETag (its MD5 for a plain upload), or undefined when it is not there. */
+    etag: (key) => head(key).then((object) => object.ETag, () => undefined),
     close: () => s3.destroy(),
   };
 }

@@ -39,18 +39,18 @@ export class EditDetector {
   }
 
   /**
-   * Whether a file whose last event was no edit has changed since: chokidar drops a change that
+   * The files whose last event was no edit and that have changed since: chokidar drops a change that
    * follows another on the same file within 50 ms (`THROTTLE_MS`), so a save right after the net's
    * link or unlink arrives as no event at all. Asked once that window is over.
    */
-  async changedUnreported(folder: string): Promise<boolean> {
+  async changedUnreported(folder: string): Promise<string[]> {
     const files = [...this.touched];
     this.touched.clear();
     const changed = await Promise.all(files.map(async (relative) => {
       const stats = await fs.stat(path.join(folder, relative)).catch(() => undefined);
       return stats?.isFile() === true && this.isEdit('change', relative, stats);
     }));
-    return changed.includes(true);
+    return files.filter((_file, index) => changed[index]);
   }
 
   /**

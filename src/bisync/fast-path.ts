@@ -86,7 +86,12 @@ export interface FastPathPreconditions {
   filters: string;
   /** Names left out of runs because the cloud refused them (refused-names.ts). */
   refusedNames: number;
+  /** The watch saw a note edited since the last run: the folder differs from its listing, so rclone runs. */
+  watchedEdit: boolean;
 }
+
+/** `fastPathBlocker`'s reason when only the watched edit stops the check. */
+export const WATCHED_EDIT = 'the watch saw a note edited';
 
 /** Pure: why rclone must run anyway, or undefined when the two sides may be compared with the listings. */
 export function fastPathBlocker(inputs: FastPathPreconditions): string | undefined {
@@ -98,6 +103,8 @@ export function fastPathBlocker(inputs: FastPathPreconditions): string | undefin
   if (unsettled) return `rclone left ${unsettled} in its workdir`;
   if (!filtersUnderstood(inputs.filters)) return 'the filters use rules only rclone reads';
   if (inputs.refusedNames > 0) return 'some names are left out for the cloud refusing them';
+  // Last: this reason alone means the pair is settled (the upload of a save first relies on it).
+  if (inputs.watchedEdit) return WATCHED_EDIT;
   return undefined;
 }
 

@@ -12,7 +12,7 @@ import { openCloudBackups } from './cloud-backups.js';
 import { acquireCloudLease, leaseHolder, reportingWaits, type CloudLease, type LeaseStore } from './cloud-lease.js';
 import { ensureCheckFile } from './check-file.js';
 import { chooseComparison, hasModtimeOnlyLines, type Comparison } from './compare.js';
-import { checkNothingToSync } from './fast-path.js';
+import { checkNothingToSync, WATCHED_EDIT } from './fast-path.js';
 import { nextAttempt, recordOf, resultOf, type Attempt, type AttemptContext, type AttemptDone } from './attempts.js';
 import { dropIdenticalCopies, keepBothBeforeBaseline, renameLeftoverCopies, renameRcloneCopies, resolveConflictsByAge } from './conflicts.js';
 import { freeBytesAt, removePartialFiles, requireDiskSpace } from './disk-space.js';
@@ -24,6 +24,7 @@ import type { Interrupts } from './interrupts.js';
 import { parseStatsLine, type RcloneStats } from './progress.js';
 import { parseBisyncOutcome, type BisyncOutcome, type Changes, type Conflict, type FileChange } from './outcome.js';
 import { planRun, type RunPlan } from './plan.js';
+import { planUploadFirst, uploadableFiles, uploadFirst, type UploadedFirst } from './upload-first.js';
 import { openSafetyNet, type SafetyNet } from './safety-net.js';
 import type { BisyncProfile } from './profiles.js';
 import { clashCandidates, moveClashingFolders } from './type-clash.js';
@@ -59,6 +60,11 @@ export interface SyncRequest {
   profile: BisyncProfile;
   dryRun: boolean;
   baseline: boolean;
+  /**
+   * A watch's run that local edits started, with the files edited (undefined: the watch could not say
+   * which): no need to compare the folder with its listing first, and a save may be uploaded first.
+   */
+  watchedEdit?: { files: string[] | undefined } | undefined;
 }
 
 export interface SyncReport {
@@ -89,16 +95,18 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
   if (plan.mode === 'sync') await requireFolder(target.localPath);
   const helpers = (phase: 'before-sync' | 'around-sync') => helperRclone(deps.rclone, { interrupts: deps.interrupts, phase, waiting: waitingFor(deps, plan.mode === 'baseline') });
   const before = helpers('before-sync');
+  const excluded = compileFilterRules(await fs.readFile(target.filtersFile, 'utf8').catch(() => ''));
   const quick = await checkNothingToSync({
     rclone: before,
     target,
-    excluded: compileFilterRules(await fs.readFile(target.filtersFile, 'utf8').catch(() => '')),
+    excluded,
     plan,
     dryRun: request.dryRun,
     comparison: (await comparisonOf(version, target, 'sync')).kind,
     lastResult: state.lastRun?.result,
     session: target.session,
     refusedNames: (await readRefusedNames(target.workdir, target.localPath)).length,
+    watchedEdit: request.watchedEdit !== undefined,
   });
   if (deps.interrupts.stopping) return stoppedBeforeSync(request, target, plan, startedAt);
   if (quick.nothingToSync) return nothingToSyncReport(deps, target, request, plan, startedAt);
@@ -111,7 +119,7 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
     throw error;
   }
   try {
-    return await syncWithRclone(deps, target, request, { plan, state, startedAt, helpers });
+    return await syncWithRclone(deps, target, request, { plan, state, startedAt, helpers, excluded, settled: quick.why === WATCHED_EDIT });
   } finally {
     await lease?.release();
   }
@@ -122,18 +130,24 @@ interface PlannedSync {
   state: Awaited<ReturnType<typeof readBisyncState>>;
   startedAt: Date;
   helpers: (phase: HelperRcloneOptions['phase']) => Rclone;
+  /** The filters, compiled. */
+  excluded: (relative: string) => boolean;
+  /** The pair is as the nothing-to-sync check needs it, but for the watched edit (a save may go first). */
+  settled: boolean;
 }
 
 /** The rclone runs of one sync, with this machine holding the bucket's lease (no dry run). */
-async function syncWithRclone(deps: SyncDeps, target: SyncTarget, request: SyncRequest, { plan, state, startedAt, helpers }: PlannedSync): Promise<SyncReport> {
+async function syncWithRclone(deps: SyncDeps, target: SyncTarget, request: SyncRequest, { plan, state, startedAt, helpers, excluded, settled }: PlannedSync): Promise<SyncReport> {
   const { output, version } = deps;
   const before = helpers('before-sync');
+  const first = request.dryRun ? undefined : await uploadSaveFirst({ ...deps, rclone: before }, target, request, { settled, excluded });
 
   const notes: string[] = [];
   // How the CLI copes with an older rclone is not news to people: told with --verbose only.
   const tell = (fallback: Fallback) => output.debug(fallback.message);
   const rcloneNamesCopies = supports(version, 'conflictResolve');
-  const keptConflicts: Conflict[] = [];
+  const keptConflicts: Conflict[] = [...(first?.kept ?? [])];
+  if (first && first.kept.length > 0) notes.push(keptInCloudNote(first.kept.length));
   try {
     if (!request.dryRun) await requireDiskSpace({ rclone: before, freeBytes: freeBytesAt }, { ...target, priorCloudListing: plan.mode === 'sync' ? await readPriorCloudListing(target.workdir, target.session) : undefined }, { always: state.lastRun?.result === 'disk-full' });
     if (plan.mode === 'baseline' && !request.dryRun) {
@@ -192,7 +206,7 @@ async function syncWithRclone(deps: SyncDeps, target: SyncTarget, request: SyncR
       done.push(ran.done);
       if (ran.keptInCloud.length > 0) {
         keptConflicts.push(...ran.keptInCloud);
-        notes.push(`${ran.keptInCloud.length} note${ran.keptInCloud.length > 1 ? 's' : ''} another machine uploaded while this run replaced ${ran.keptInCloud.length > 1 ? 'them' : 'it'} in the cloud: ${ran.keptInCloud.length > 1 ? 'their versions are' : 'its version is'} kept as a conflict copy on both sides.`);
+        notes.push(keptInCloudNote(ran.keptInCloud.length));
       }
     }
   } catch (error) {
@@ -209,7 +223,7 @@ async function syncWithRclone(deps: SyncDeps, target: SyncTarget, request: SyncR
   }
   const refused = await readRefusedNames(target.workdir, target.localPath);
   if (refused.length > 0) notes.push(refusedNamesNote(refused));
-  if (outcome.kind === 'ok') outcome = { ...outcome, conflicts: [...keptConflicts, ...(renamedConflicts ?? outcome.conflicts)] };
+  if (outcome.kind === 'ok') outcome = { ...outcome, changes: withUploadedFirst(outcome.changes, first?.uploaded ?? []), conflicts: [...keptConflicts, ...(renamedConflicts ?? outcome.conflicts)] };
 
   const interrupted = deps.interrupts.stopping;
   const record: BisyncRunRecord = {
@@ -285,6 +299,33 @@ async function runRclone(deps: SyncDeps, helpers: Rclone, target: SyncTarget, re
   });
   const keptInCloud = cloud ? [...cloud.leftOver, ...(await cloud.backups.settle(outcome, priorCloudListing))] : [];
   return { done: { attempt, outcome, rcloneExit: bisyncExitOf(deps.version, result.exitCode) }, keptInCloud };
+}
+
+/**
+ * A watched save of a settled pair goes to the bucket before the bisync (upload-first.ts); undefined
+ * when it does not, and why is told with --verbose.
+ */
+async function uploadSaveFirst(deps: SyncDeps, target: SyncTarget, request: SyncRequest, pair: { settled: boolean; excluded: (relative: string) => boolean }): Promise<UploadedFirst | undefined> {
+  if (!request.watchedEdit) return undefined;
+  const plan = planUploadFirst({ edited: request.watchedEdit.files, settled: pair.settled, backupDirs: supports(deps.version, 'backupDirs') });
+  const files = 'files' in plan ? uploadableFiles(target.localPath, plan.files, pair.excluded) : undefined;
+  if (!files) {
+    deps.output.debug(`No upload first: ${'why' in plan ? plan.why : 'no edited path is a file in the sync now'}.`);
+    return undefined;
+  }
+  const first = await uploadFirst(deps.rclone, target, files, await readPriorCloudListing(target.workdir, target.session));
+  deps.output.debug(`Uploaded first, before the bisync that records ${files.length === 1 ? 'it' : 'them'}: ${first.uploaded.map((change) => change.path).join(', ') || 'nothing (the bisync uploads)'}.`);
+  return first;
+}
+
+/** Pure: the run's changes with the notes uploaded before its bisync (which found them equal on both sides). */
+export function withUploadedFirst(changes: Changes, uploaded: FileChange[]): Changes {
+  const listed = new Set(changes.toCloud.map((change) => change.path));
+  return { ...changes, toCloud: [...changes.toCloud, ...uploaded.filter((change) => !listed.has(change.path))] };
+}
+
+function keptInCloudNote(count: number): string {
+  return `${count} note${count > 1 ? 's' : ''} another machine uploaded while this run replaced ${count > 1 ? 'them' : 'it'} in the cloud: ${count > 1 ? 'their versions are' : 'its version is'} kept as a conflict copy on both sides.`;
 }
 
 /** Decided per rclone run: the run that switches a pair to checksums is followed by checksum runs. */

@@ -58,6 +58,14 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
   let duringRun: Set<string> | undefined;
   let echoesUntil = 0;
   let firstRun = true;
+  // The local edits since the last run started (`files` undefined: which is not known), taken by the next run.
+  let edited: { files: Set<string> | undefined } | undefined;
+  const localEdit = (file?: string) => {
+    edited ??= { files: new Set() };
+    if (file === undefined) edited.files = undefined;
+    else edited.files?.add(file);
+    scheduler.localChange(file);
+  };
   let state: WatchState = { kind: 'starting' };
   let nextRunAt: Date | undefined;
   let shown = '';
@@ -96,6 +104,8 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
       render(false);
     },
     run: async () => {
+      const watchedEdit = edited && { files: edited.files && [...edited.files] };
+      edited = undefined;
       // What this run syncs is what the edited files hold now: an event that still shows it is no new edit.
       await edits.refresh(target.localPath);
       if (state.kind !== 'failing') state = { kind: 'syncing', since: new Date() };
@@ -105,7 +115,7 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
       duringRun = seenDuringRun;
       try {
         // --resync applies to the first run only; later ones rebuild the baseline only when needed.
-        const report = await syncOnce(syncDeps, target, { ...request, baseline: request.baseline && firstRun });
+        const report = await syncOnce(syncDeps, target, { ...request, baseline: request.baseline && firstRun, watchedEdit });
         firstRun = false;
         const lines = describeReport(report, { dryRun: false, maxDeletePercent: request.profile.maxDeletePercent, inWatch: true });
         for (const note of report.notes) output.info(note);
@@ -125,9 +135,9 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
         render(true);
         duringRun = undefined;
         // An edit made while rclone ran needs one more run; rclone's own downloads do not.
-        if ([...seenDuringRun].some((file) => !isEcho(file))) scheduler.localChange();
+        for (const file of [...seenDuringRun].filter((seen) => !isEcho(seen))) localEdit(file);
         // The net's last links and unlinks end just before: a save within chokidar's throttle after them has no event.
-        setTimeout(() => void edits.changedUnreported(target.localPath).then((changed) => changed && scheduler.localChange(), () => undefined), THROTTLE_MS * 2);
+        setTimeout(() => void edits.changedUnreported(target.localPath).then((changed) => changed.forEach((file) => localEdit(file)), () => undefined), THROTTLE_MS * 2);
       }
     },
   });
@@ -145,7 +155,7 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
     if (!scanned) return edits.seed(relative, stats);
     if (!edits.isEdit(event, relative, stats)) return;
     if (duringRun) duringRun.add(relative);
-    else if (Date.now() >= echoesUntil || !isEcho(relative)) scheduler.localChange(relative);
+    else if (Date.now() >= echoesUntil || !isEcho(relative)) localEdit(relative);
   });
   watcher.on('error', (error) => output.debug(`watcher: ${String(error)}`));
 

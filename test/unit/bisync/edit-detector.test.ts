@@ -70,12 +70,12 @@ describe('EditDetector.changedUnreported (a save inside chokidar\'s throttle win
       const edits = new EditDetector();
       edits.seed('a.md', stats(before.size, before.mtimeMs));
       expect(edits.isEdit('change', 'a.md', stats(before.size, before.mtimeMs))).toBe(false);
-      expect(await edits.changedUnreported(folder)).toBe(false);
+      expect(await edits.changedUnreported(folder)).toEqual([]);
       expect(edits.isEdit('change', 'a.md', stats(before.size, before.mtimeMs))).toBe(false);
       await fs.writeFile(path.join(folder, 'a.md'), 'v2, saved within 50 ms\n');
-      expect(await edits.changedUnreported(folder)).toBe(true);
+      expect(await edits.changedUnreported(folder)).toEqual(['a.md']);
       // Asked again, nothing new: the save was reported once.
-      expect(await edits.changedUnreported(folder)).toBe(false);
+      expect(await edits.changedUnreported(folder)).toEqual([]);
     } finally {
       await fs.rm(folder, { recursive: true, force: true });
     }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   cachedHash, folderExcludedBy, fastPathBlocker, filtersUnderstood, parseListingStrict, parseLsjson, sameAsListing, settledAt, walkFolder,
-  type FastPathPreconditions, type SideFiles,
+  type FastPathPreconditions, type SideFiles, WATCHED_EDIT,
 } from '../../../src/bisync/fast-path.js';
 import { compileFilterRules } from '../../../src/bisync/filters.js';
 
@@ -65,6 +65,7 @@ describe('fastPathBlocker', () => {
     session,
     filters: '# clutter\n- .DS_Store\n- .git/**\n+ *.md\n- *.tmp\n',
     refusedNames: 0,
+    watchedEdit: false,
   };
 
   it('a settled pair may be compared', () => {
@@ -85,8 +86,15 @@ describe('fastPathBlocker', () => {
     ['a clear-all filter line', { filters: '- *.tmp\n!\n' }],
     ['a regular expression filter', { filters: '- {{.*\\.bak}}\n' }],
     ['names refused by the cloud', { refusedNames: 1 }],
+    ['a note edited while watching', { watchedEdit: true }],
   ])('%s → rclone runs', (_why, change) => {
     expect(fastPathBlocker({ ...settled, ...change })).toEqual(expect.any(String));
+  });
+
+  it('a watched edit is the last reason: given alone, every other condition held (the upload of a save first relies on it)', () => {
+    expect(fastPathBlocker({ ...settled, watchedEdit: true })).toBe(WATCHED_EDIT);
+    expect(fastPathBlocker({ ...settled, watchedEdit: true, lastResult: 'failed' })).not.toBe(WATCHED_EDIT);
+    expect(fastPathBlocker({ ...settled, watchedEdit: true, filters: '- *.{tmp,bak}\n' })).not.toBe(WATCHED_EDIT);
   });
 
   it('filtersUnderstood accepts the default filters file', async () => {

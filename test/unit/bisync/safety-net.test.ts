@@ -116,9 +116,78 @@ describe('openSafetyNet (real files)', () => {
       expect(restored.conflicts).toEqual([{ path: 'a.md', copies: ['a.conflict-20261129-134601.md'], winner: undefined }]);
       expect(await fs.readFile(path.join(folder, 'a.conflict-20261129-134601.md'), 'utf8')).toBe('edited during the run\n');
       expect(await fs.readFile(path.join(folder, 'a.md'), 'utf8')).toBe('from the cloud\n');
-      await expect(fs.access(path.join(root, 'net'))).rejects.toThrow();
+      // What rclone replaced is no longer held; links are kept for the notes it left alone.
+      expect(await netContents(path.join(root, 'net'))).toEqual(rcloneRenames ? ['synced b\n'] : []);
     });
   }
+
+  describe('links kept from run to run (rclone 1.63+)', () => {
+    const open = (folder: string, listing: string) => openSafetyNet({ localPath: folder, netDir: path.join(root, 'net'), priorListing: listing, excluded: (file) => file.endsWith('.partial'), rcloneRenames: true });
+
+    it('a second run links no note again: the notes\' change times stay as they were', async () => {
+      const { folder, listing } = await setUp();
+      await (await open(folder, listing)).close(() => false, when);
+      const before = await Promise.all(['a.md', 'b.md'].map(async (name) => (await fs.stat(path.join(folder, name))).ctimeMs));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const net = await open(folder, listing);
+      const after = await Promise.all(['a.md', 'b.md'].map(async (name) => (await fs.stat(path.join(folder, name))).ctimeMs));
+      expect(after).toEqual(before);
+      await net.close(() => false, when);
+    });
+
+    it('keeps an in-place edit made just before rclone renames over the note, with the link from the last run', async () => {
+      const { folder } = await setUp();
+      const synced = createHash('md5').update('synced\n').digest('hex');
+      const listing = `# bisync listing v1 from 2026-11-29T14:40:39.564947125+0000\n-        7 md5:${synced} - 0001-01-01T00:00:00.000000000+0000 "a.md"\n`;
+      await (await open(folder, listing)).close(() => false, when);
+      const net = await open(folder, listing);
+      const file = path.join(folder, 'a.md');
+      writeFileSync(file, 'edited in place\n');
+      writeFileSync(`${file}.partial`, 'from the cloud\n');
+      renameSync(`${file}.partial`, file);
+      const restored = await net.close((name) => name === 'a.md', when);
+      expect(restored.conflicts).toEqual([{ path: 'a.md', copies: ['a.conflict-20261129-134601.md'], winner: undefined }]);
+      expect(await fs.readFile(path.join(folder, 'a.conflict-20261129-134601.md'), 'utf8')).toBe('edited in place\n');
+    });
+
+    it('links a note saved as a new file since the last run anew: rclone replacing it in the next run keeps the save', async () => {
+      const { folder } = await setUp();
+      const synced = createHash('md5').update('synced\n').digest('hex');
+      const listing = `# bisync listing v1 from 2026-11-29T14:40:39.564947125+0000\n-        7 md5:${synced} - 0001-01-01T00:00:00.000000000+0000 "a.md"\n`;
+      await (await open(folder, listing)).close(() => false, when);
+      // An editor's atomic save between the runs: a new file (inode) under the note's name.
+      await renameOver(path.join(folder, 'a.md'), 'saved between runs\n');
+      const net = await open(folder, listing);
+      writeFileSync(path.join(folder, 'a.md.partial'), 'from the cloud\n');
+      renameSync(path.join(folder, 'a.md.partial'), path.join(folder, 'a.md'));
+      const restored = await net.close((name) => name === 'a.md', when);
+      expect(restored.conflicts).toEqual([{ path: 'a.md', copies: ['a.conflict-20261129-134601.md'], winner: undefined }]);
+      expect(await fs.readFile(path.join(folder, 'a.conflict-20261129-134601.md'), 'utf8')).toBe('saved between runs\n');
+    });
+
+    it('a second close after a failed one (a run failing on its way out) adds no error of its own', async () => {
+      const { folder, listing } = await setUp();
+      const net = await open(folder, listing);
+      let asked = 0;
+      const failsOnce = () => {
+        asked += 1;
+        if (asked === 1) throw new Error('the first close failed');
+        return true;
+      };
+      await expect(net.close(failsOnce, when)).rejects.toThrow('the first close failed');
+      await expect(net.close(() => true, when)).resolves.toEqual({ conflicts: [] });
+    });
+
+    it('drops the link of a note deleted since the last run (it would hold the note\'s space)', async () => {
+      const { folder, listing } = await setUp();
+      await (await open(folder, listing)).close(() => false, when);
+      expect((await netContents(path.join(root, 'net'))).sort()).toEqual(['synced\n', 'synced b\n']);
+      await fs.rm(path.join(folder, 'b.md'));
+      const net = await open(folder, listing);
+      expect(await netContents(path.join(root, 'net'))).toEqual(['synced\n']);
+      await net.close(() => false, when);
+    });
+  });
 
   it('a pull over the synced version keeps nothing extra', async () => {
     const { folder, listing } = await setUp();
@@ -159,4 +228,10 @@ async function netHolds(netDir: string, content: string): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   throw new Error(`the safety net never kept ${JSON.stringify(content)}`);
+}
+
+/** The contents of the files the net holds (any depth); none when it is gone. */
+async function netContents(netDir: string): Promise<string[]> {
+  const entries = await fs.readdir(netDir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return Promise.all(entries.filter((entry) => entry.isFile()).map((entry) => fs.readFile(path.join(entry.parentPath, entry.name), 'utf8')));
 }
