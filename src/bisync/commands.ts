@@ -120,6 +120,8 @@ export async function runBisync(options: BisyncRun, ctx: CommandContext): Promis
     };
     const request = { profile, dryRun: options.dryRun, baseline: options.resync };
     if (options.watch) {
+      // Found while the first run starts, not in its way (a process start and the SDK's loading).
+      deps.leaseStore().catch(() => undefined);
       if ((await readListingState(target.workdir, target.session)) === 'missing') await makeFolder(target.localPath);
       output.info(`Watching ${target.localPath} (profile ${profile.name}): syncing ${WATCH_QUICK_DEBOUNCE.ms / 1000}s after a note is saved (${WATCH_DEBOUNCE_MS / 1000}s after a burst of changes or a cloud change the change feed reports) and every ${intervalSeconds}s.`);
       const cloudChanges = (wake: () => void, signal: AbortSignal) =>

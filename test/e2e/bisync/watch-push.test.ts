@@ -57,7 +57,9 @@ describe('cloud bisync --watch follows the change feed', () => {
     writer = await cloudWriter(withFeed.server().apiUrl, pair.tenant.token);
     const runs = countRuns(pair);
     watch = spawnCli(pair.user, ['cloud', 'bisync', '--watch', '--interval', '10m', '--verbose']);
-    await waitFor(async () => runs.count() >= 1 && (await watchInfo(pair)).cloudChanges?.mode === 'push', 30_000, 'the first run and the feed');
+    // Two runs recorded: the one-shot sync above and the watch's own first run (a feed connected
+    // before that run ends must not make the first run look like one the feed started).
+    await waitFor(async () => runs.count() >= 2 && (await watchInfo(pair)).cloudChanges?.mode === 'push', 30_000, 'the first run and the feed');
     const status = await pair.user.run(['cloud', 'bisync-status']);
     expect(status.stderr + status.stdout).toMatch(/cloud changes:\s+push-driven by the change feed \(since \d{2}:\d{2}:\d{2}\)/);
 
