@@ -61,6 +61,7 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
   // The local edits since the last run started (`files` undefined: which is not known), taken by the next run.
   let edited: { files: Set<string> | undefined } | undefined;
   const localEdit = (file?: string) => {
+    output.debug(`local change: ${file ?? 'a note (not named)'}`);
     edited ??= { files: new Set() };
     if (file === undefined) edited.files = undefined;
     else edited.files?.add(file);
