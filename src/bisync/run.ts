@@ -61,10 +61,10 @@ export interface SyncRequest {
   dryRun: boolean;
   baseline: boolean;
   /**
-   * A watch's run that local edits started, with the files edited (undefined: the watch could not say
-   * which): no need to compare the folder with its listing first, and a save may be uploaded first.
+   * A watch's run that local edits started, with the files edited: no need to compare the folder with
+   * its listing first, and a save may be uploaded first.
    */
-  watchedEdit?: { files: string[] | undefined } | undefined;
+  watchedEdit?: { files: string[] } | undefined;
 }
 
 export interface SyncReport {

@@ -22,8 +22,8 @@ import { parseListing } from './safety-net.js';
 export const UPLOAD_FIRST_MAX_FILES = 3;
 
 export interface UploadFirstInputs {
-  /** The edited files the watch saw (relative, with `/`); undefined when it could not say which. */
-  edited: string[] | undefined;
+  /** The edited files the watch saw (relative, with `/`). */
+  edited: string[];
   /**
    * The pair is as a good run left it, with checksum listings (every `fastPathBlocker` condition
    * but the watched edit itself holds): no baseline due, nothing left over, filters the watcher reads as rclone does.
@@ -37,7 +37,7 @@ export interface UploadFirstInputs {
 export function planUploadFirst(inputs: UploadFirstInputs): { files: string[] } | { why: string } {
   if (!inputs.backupDirs) return { why: 'rclone before 1.66 keeps no backup of what an upload replaces' };
   if (!inputs.settled) return { why: 'the pair is not as a good run with checksums left it' };
-  if (inputs.edited === undefined || inputs.edited.length === 0) return { why: 'the watch could not say which notes changed' };
+  if (inputs.edited.length === 0) return { why: 'the watch named no edited note' };
   if (inputs.edited.length > UPLOAD_FIRST_MAX_FILES) return { why: 'more notes changed than one save writes' };
   return { files: [...inputs.edited].sort() };
 }

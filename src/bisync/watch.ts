@@ -58,13 +58,11 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
   let duringRun: Set<string> | undefined;
   let echoesUntil = 0;
   let firstRun = true;
-  // The local edits since the last run started (`files` undefined: which is not known), taken by the next run.
-  let edited: { files: Set<string> | undefined } | undefined;
-  const localEdit = (file?: string) => {
-    output.debug(`local change: ${file ?? 'a note (not named)'}`);
-    edited ??= { files: new Set() };
-    if (file === undefined) edited.files = undefined;
-    else edited.files?.add(file);
+  // The files edited since the last run started, taken by the next run.
+  let edited: Set<string> | undefined;
+  const localEdit = (file: string) => {
+    output.debug(`local change: ${file}`);
+    (edited ??= new Set()).add(file);
     scheduler.localChange(file);
   };
   let state: WatchState = { kind: 'starting' };
@@ -105,7 +103,7 @@ export async function watchAndSync(deps: SyncDeps, target: SyncTarget, request: 
       render(false);
     },
     run: async () => {
-      const watchedEdit = edited && { files: edited.files && [...edited.files] };
+      const watchedEdit = edited && { files: [...edited] };
       edited = undefined;
       // What this run syncs is what the edited files hold now: an event that still shows it is no new edit.
       await edits.refresh(target.localPath);

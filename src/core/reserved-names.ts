@@ -4,7 +4,7 @@
  * server's container view keeps them out of the notes it lists.
  */
 
-/** The bucket prefix of each bisync run's cloud backups (`src/bisync/cloud-backups.ts`). */
+/** The bucket prefix of each bisync run's cloud backups and of the lease's markers (`src/bisync/cloud-backups.ts`, `cloud-lease.ts`). */
 export const CLOUD_BACKUPS_DIR = '.basic-memory-backups';
 
 /** Pure: whether an object key (`/`-separated, relative to the bucket) lies under a reserved prefix. */

@@ -16,7 +16,6 @@ describe('planUploadFirst', () => {
   it.each<[string, Partial<UploadFirstInputs>]>([
     ['rclone before 1.66 (no --backup-dir2, no equal-content check)', { backupDirs: false }],
     ['a pair not as a good checksum run left it', { settled: false }],
-    ['edits the watch could not name', { edited: undefined }],
     ['no edit named', { edited: [] }],
     ['a burst (more than a save writes)', { edited: Array.from({ length: UPLOAD_FIRST_MAX_FILES + 1 }, (_, index) => `n${index}.md`) }],
   ])('%s → the bisync alone', (_why, change) => {
