@@ -25,11 +25,12 @@ import { parseStatsLine, type RcloneStats } from './progress.js';
 import { parseBisyncOutcome, type BisyncOutcome, type Changes, type Conflict, type FileChange } from './outcome.js';
 import { planRun, type RunPlan } from './plan.js';
 import { planUploadFirst, uploadableFiles, uploadFirst, type UploadedFirst } from './upload-first.js';
-import { openSafetyNet, type SafetyNet } from './safety-net.js';
+import { openSafetyNet, parseListing, type SafetyNet } from './safety-net.js';
+import { repairListings } from './listing-repair.js';
 import type { BisyncProfile } from './profiles.js';
 import { clashCandidates, moveClashingFolders } from './type-clash.js';
 import { readBisyncState, recordRun, type BisyncRunRecord } from './state.js';
-import { readListingState, readPriorCloudListing } from './workdir.js';
+import { readListingState, readPriorCloudListing, readPriorListing } from './workdir.js';
 
 /** One tenant's pair: the folder, the bucket and rclone's files for them. */
 export interface SyncTarget {
@@ -165,7 +166,8 @@ async function syncWithRclone(deps: SyncDeps, target: SyncTarget, request: SyncR
   if (deps.interrupts.stopping) return stoppedBeforeSync(request, target, plan, startedAt);
 
   const around = helpers('around-sync');
-  const net = request.dryRun ? undefined : await openNet(deps, target);
+  const priorLocalListing = await readPriorListing(target.workdir, target.session, 'path1');
+  const net = request.dryRun ? undefined : await openNet(deps, target, priorLocalListing);
   const context: AttemptContext = { plan, dryRun: request.dryRun, hardStopped: false, stopping: false, rcloneResolvesConflicts: rcloneNamesCopies, keptByNet: undefined };
   const done: AttemptDone[] = [];
   /** rclone < 1.66's conflicts once this CLI resolved and renamed them. */
@@ -216,6 +218,10 @@ async function syncWithRclone(deps: SyncDeps, target: SyncTarget, request: SyncR
   }
 
   let outcome = resultOf(done);
+  if (outcome.kind === 'ok' && !request.dryRun) {
+    const repairs = await repairListings(target, { priorPath1: parseListing(priorLocalListing ?? ''), ...pathsTransferred(done) });
+    if (repairs.length > 0) output.debug(`Saved while rclone ran, so not synced yet (the next run syncs them): ${repairs.map((repair) => repair.path).join(', ')}.`);
+  }
   if (outcome.kind === 'disk-full' && (await readListingState(target.workdir, target.session)) !== 'present') {
     // The next run is a baseline: a note truncated by the full disk must not be uploaded by it.
     const removed = await removePartialFiles(around, target, outcome.files);
@@ -330,7 +336,7 @@ function keptInCloudNote(count: number): string {
 
 /** Decided per rclone run: the run that switches a pair to checksums is followed by checksum runs. */
 async function comparisonOf(version: RcloneVersion, target: SyncTarget, mode: 'sync' | 'baseline'): Promise<Comparison> {
-  const localListing = await fs.readFile(path.join(target.workdir, `${target.session}.path1.lst`), 'utf8').catch(() => '');
+  const localListing = (await readPriorListing(target.workdir, target.session, 'path1')) ?? '';
   // The remote is the tenant's S3 bucket (cloud setup writes it): its listing carries MD5 ETags.
   return chooseComparison({ version, commonHash: 'md5', mode, priorModtimeOnly: hasModtimeOnlyLines(localListing) });
 }
@@ -398,12 +404,19 @@ function waitingFor(deps: SyncDeps, baseline: boolean): ((elapsedMs: number) => 
   return progress && ((elapsedMs) => progress(undefined, elapsedMs, baseline));
 }
 
-async function openNet(deps: SyncDeps, target: SyncTarget): Promise<SafetyNet> {
-  const [filters, priorListing] = await Promise.all([
-    fs.readFile(target.filtersFile, 'utf8').catch(() => ''),
-    fs.readFile(path.join(target.workdir, `${target.session}.path1.lst`), 'utf8').catch(() => undefined),
-  ]);
-  const excluded = compileFilterRules(filters);
+/** The notes a run's rclone runs uploaded, and those they wrote in the folder (pulls and conflicts). */
+function pathsTransferred(done: AttemptDone[]): { uploaded: Set<string>; pulled: Set<string> } {
+  const outcomes = done.map((run) => run.outcome);
+  const changes = outcomes.flatMap((outcome) => ('changes' in outcome ? [outcome.changes] : []));
+  const conflicts = outcomes.flatMap((outcome) => (outcome.kind === 'ok' ? outcome.conflicts.map((conflict) => conflict.path) : []));
+  return {
+    uploaded: new Set(changes.flatMap((change) => change.toCloud.map((file) => file.path))),
+    pulled: new Set([...changes.flatMap((change) => change.toLocal.map((file) => file.path)), ...conflicts]),
+  };
+}
+
+async function openNet(deps: SyncDeps, target: SyncTarget, priorListing: string | undefined): Promise<SafetyNet> {
+  const excluded = compileFilterRules(await fs.readFile(target.filtersFile, 'utf8').catch(() => ''));
   return openSafetyNet({
     localPath: target.localPath,
     netDir: path.join(target.workdir, 'safety-net'),

@@ -17,9 +17,13 @@ export async function readListingState(workdir: string, session: string): Promis
   return listingStateOf(await readDirNames(workdir), session);
 }
 
-/** rclone's listing of the cloud side from the last run, or undefined when there is none. */
+/** rclone's listing of one side (path1: the folder, path2: the cloud) from the last run, or undefined when there is none. */
+export async function readPriorListing(workdir: string, session: string, side: 'path1' | 'path2'): Promise<string | undefined> {
+  return fs.readFile(path.join(workdir, `${session}.${side}.lst`), 'utf8').catch(() => undefined);
+}
+
 export async function readPriorCloudListing(workdir: string, session: string): Promise<string | undefined> {
-  return fs.readFile(path.join(workdir, `${session}.path2.lst`), 'utf8').catch(() => undefined);
+  return readPriorListing(workdir, session, 'path2');
 }
 
 /** A lock file whose process is gone: ours (`bisync-<tenant>.lock`) or rclone's (`<session>.lck`). */
