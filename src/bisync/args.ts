@@ -1,6 +1,6 @@
 import { featureSince, supports } from '../rclone/capabilities.js';
 import type { RcloneVersion } from '../rclone/version.js';
-import { CLOUD_BACKUPS_EXCLUDE } from './reserved-names.js';
+import { REPLACED_SUFFIX, RESERVED_EXCLUDE_ARGS } from './reserved-names.js';
 import { rcloneConflictSuffix } from './conflicts.js';
 import type { BisyncProfile } from './profiles.js';
 
@@ -93,8 +93,11 @@ export function buildBisyncArgs(profile: BisyncProfile, options: BisyncArgOption
   if (options.comparison) args.push(...options.comparison);
   if (options.tigris) args.push('--header', TIGRIS_CONSISTENT_HEADER);
   // Every run, on every version: another machine's backups are never synced, even by an older rclone.
-  args.push('--exclude', CLOUD_BACKUPS_EXCLUDE);
+  args.push(...RESERVED_EXCLUDE_ARGS);
   if (options.cloudBackupDir && supports(version, 'backupDirs') && !options.dryRun) args.push('--backup-dir2', options.cloudBackupDir);
+  // Before 1.66 there is no backup dir: rclone renames what it replaces, on either side, instead of
+  // writing over it (and before 1.63 a download is written into the note's own file).
+  if (!supports(version, 'backupDirs') && !options.dryRun) args.push('--suffix', REPLACED_SUFFIX);
   for (const rule of options.excludes ?? []) args.push('--exclude', rule);
   if (options.dryRun) args.push('--dry-run');
   if (options.force) args.push('--force');

@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { CliError } from '../core/errors.js';
 import type { Rclone } from '../rclone/runner.js';
-import { CLOUD_BACKUPS_EXCLUDE } from './reserved-names.js';
+import { RESERVED_EXCLUDE_ARGS } from './reserved-names.js';
 import type { Conflict } from './outcome.js';
 
 interface PairPaths {
@@ -221,7 +221,7 @@ export function baselineWinner(local: VersionFacts, cloud: VersionFacts): 'local
  * uploads both.
  */
 export async function keepBothBeforeBaseline(rclone: Rclone, pair: PairPaths, now: Date = new Date()): Promise<Conflict[]> {
-  const check = await rclone.run(['check', pair.localPath, pair.remotePath, '--exclude', CLOUD_BACKUPS_EXCLUDE, '--filter-from', pair.filtersFile, '--differ', '-'], ownGroup);
+  const check = await rclone.run(['check', pair.localPath, pair.remotePath, ...RESERVED_EXCLUDE_ARGS, '--filter-from', pair.filtersFile, '--differ', '-'], ownGroup);
   // Exit 1 also means "differences found"; anything else unexplained must not pass for "all equal".
   if (check.exitCode !== 0 && !/\d+ differences found/.test(check.stderr)) {
     throw new CliError('Could not compare the folder with the cloud before rebuilding the sync baseline, so nothing was synced.', {

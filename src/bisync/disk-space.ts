@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { CliError, ExitCode } from '../core/errors.js';
 import type { Rclone } from '../rclone/runner.js';
-import { CLOUD_BACKUPS_EXCLUDE } from './reserved-names.js';
+import { RESERVED_EXCLUDE_ARGS } from './reserved-names.js';
 
 /**
  * Above this much free space the check does not list the bucket: a run pulls the cloud's new and
@@ -97,7 +97,7 @@ export interface DiskSpaceTarget {
 export async function requireDiskSpace(deps: DiskSpaceDeps, target: DiskSpaceTarget, options: { always: boolean }): Promise<void> {
   const free = await deps.freeBytes(target.localPath);
   if (!options.always && free >= SKIP_CHECK_FREE_BYTES) return;
-  const listed = await deps.rclone.run(['lsjson', '-R', '--files-only', '--no-modtime', '--no-mimetype', '--exclude', CLOUD_BACKUPS_EXCLUDE, '--filter-from', target.filtersFile, target.remotePath], { detached: true });
+  const listed = await deps.rclone.run(['lsjson', '-R', '--files-only', '--no-modtime', '--no-mimetype', ...RESERVED_EXCLUDE_ARGS, '--filter-from', target.filtersFile, target.remotePath], { detached: true });
   // Not being able to list is the sync's own error to report, with its own advice.
   if (listed.exitCode !== 0) return;
   const cloud = (JSON.parse(listed.stdout || '[]') as { Path: string; Size: number }[]).map((entry) => ({ path: entry.Path, size: entry.Size }));

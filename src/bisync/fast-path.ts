@@ -7,7 +7,7 @@ import type { Rclone } from '../rclone/runner.js';
 import { TIGRIS_CONSISTENT_HEADER } from './args.js';
 import type { ComparisonKind } from './compare.js';
 import type { RunPlan } from './plan.js';
-import { CLOUD_BACKUPS_EXCLUDE } from './reserved-names.js';
+import { RESERVED_EXCLUDE_ARGS } from './reserved-names.js';
 
 /**
  * "Nothing to sync" without starting rclone bisync (issue 11): when the folder holds exactly what
@@ -245,7 +245,7 @@ export function parseLsjson(text: string): SideFiles | undefined {
  * rclone failed or was stopped.
  */
 export async function listBucket(rclone: Rclone, target: { remotePath: string; filtersFile: string; tigris: boolean }): Promise<{ files: Promise<SideFiles | undefined>; stop(): void }> {
-  const args = ['lsjson', target.remotePath, '--recursive', '--files-only', '--no-modtime', '--no-mimetype', '--hash', '--hash-type', 'MD5', '--exclude', CLOUD_BACKUPS_EXCLUDE, '--filter-from', target.filtersFile];
+  const args = ['lsjson', target.remotePath, '--recursive', '--files-only', '--no-modtime', '--no-mimetype', '--hash', '--hash-type', 'MD5', ...RESERVED_EXCLUDE_ARGS, '--filter-from', target.filtersFile];
   if (target.tigris) args.push('--header', TIGRIS_CONSISTENT_HEADER);
   const child = await rclone.start(args);
   return {

@@ -256,7 +256,7 @@ async function syncWithRclone(deps: SyncDeps, target: SyncTarget, request: SyncR
 
 async function runRclone(deps: SyncDeps, helpers: Rclone, target: SyncTarget, request: SyncRequest, tell: (fallback: Fallback) => void, attempt: Attempt, context: AttemptContext): Promise<{ done: AttemptDone; keptInCloud: Conflict[] }> {
   const priorCloudListing = await readPriorCloudListing(target.workdir, target.session);
-  const cloud = request.dryRun || !supports(deps.version, 'backupDirs') ? undefined : await openCloudBackups(helpers, target, priorCloudListing);
+  const cloud = request.dryRun ? undefined : await openCloudBackups(helpers, target, priorCloudListing, supports(deps.version, 'backupDirs'));
   const { args, fallbacks } = buildBisyncArgs(request.profile, {
     localPath: target.localPath,
     remotePath: target.remotePath,
@@ -422,7 +422,9 @@ async function openNet(deps: SyncDeps, target: SyncTarget, priorListing: string 
     netDir: path.join(target.workdir, 'safety-net'),
     priorListing,
     excluded,
-    rcloneRenames: supports(deps.version, 'partialDownloads'),
+    // Before 1.66 rclone runs with --suffix (args.ts): it renames a note away before replacing it.
+    rcloneRenames: supports(deps.version, 'partialDownloads') || !supports(deps.version, 'backupDirs'),
+    setsAside: !supports(deps.version, 'backupDirs'),
   });
 }
 

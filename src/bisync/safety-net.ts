@@ -5,6 +5,7 @@ import path from 'node:path';
 import { freeCopyName, md5Of } from './conflicts.js';
 import { watchFolderWrites } from './folder-watch.js';
 import type { Conflict } from './outcome.js';
+import { REPLACED_SUFFIX } from './reserved-names.js';
 
 /**
  * The copy-on-write safety net of one `cloud bisync` run (issue 8): rclone bisync has a window
@@ -79,10 +80,18 @@ export interface SafetyNetOptions {
   /** Paths the sync ignores (filters), relative with `/`. */
   excluded: (relative: string) => boolean;
   /**
-   * rclone replaces a file by renaming a new one over it (1.63+: partial files), so a hard link keeps
-   * the old content; older rclone writes in place, which a hard link would follow, so it gets copies.
+   * rclone replaces a file by renaming a new one over it (1.63+: partial files), or renames the old
+   * one away first (`setsAside`), so a hard link keeps the old content; rclone writing into the note's
+   * own file would write into its links too, so then the net takes copies of what the watcher sees.
    */
   rcloneRenames: boolean;
+  /**
+   * rclone < 1.66 with `--suffix`: each note it replaces is renamed `<note>.bm-replaced` first (what
+   * an editor saved up to that moment included). Each is kept as a conflict copy unless it is the
+   * version last synced or identical content is beside the note, then removed; a killed run's are
+   * settled when the next net opens, before rclone can reuse the name.
+   */
+  setsAside?: boolean;
 }
 
 export interface RestoredVersions {
@@ -152,7 +161,9 @@ export async function openSafetyNet(options: SafetyNetOptions): Promise<SafetyNe
         return;
       }
       if (linked) unlinkSync(lasting as string);
-      if (linksWork) {
+      // While it runs, rclone < 1.63 writes a download into whatever file has the note's name when it
+      // opens it: a file an editor made a moment after rclone set the old one aside gets copied.
+      if (linksWork && (lasting !== undefined || !options.setsAside)) {
         try {
           linkSync(source, file);
         } catch (error) {
@@ -169,7 +180,21 @@ export async function openSafetyNet(options: SafetyNetOptions): Promise<SafetyNe
     }
   };
 
-  const watch = await watchFolderWrites(localPath, (relative) => relative.startsWith('..') || options.excluded(relative), (relative) => {
+  const setAside = new Set<string>();
+  const ignored = (relative: string) => {
+    if (options.setsAside && relative.endsWith(REPLACED_SUFFIX)) {
+      setAside.add(relative);
+      return true;
+    }
+    return relative.startsWith('..') || options.excluded(relative);
+  };
+  const keptAside: Conflict[] = [];
+  const settleSetAside = async (candidates: Iterable<string>, now: Date) => {
+    const files = [...new Set(candidates)];
+    setAside.clear();
+    keptAside.push(...(await keepSetAside(localPath, files, listed, now)));
+  };
+  const watch = await watchFolderWrites(localPath, ignored, (relative) => {
     const task = keep(relative).catch(() => undefined);
     pending.add(task);
     void task.finally(() => pending.delete(task));
@@ -190,6 +215,8 @@ export async function openSafetyNet(options: SafetyNetOptions): Promise<SafetyNe
     // Links of notes gone or out of the sync since: they would hold their space on the disk.
     for (const name of await fs.readdir(linksDir)) if (!wanted.has(name)) await fs.rm(path.join(linksDir, name), { force: true });
   }
+  // A killed run's: settled before rclone could set another version aside under the same name.
+  if (setAside.size > 0) await settleSetAside(setAside, new Date());
 
   return {
     async close(rcloneWrote, now = new Date()) {
@@ -199,13 +226,16 @@ export async function openSafetyNet(options: SafetyNetOptions): Promise<SafetyNe
       watch.close();
       await Promise.all([...pending]);
       try {
+        if (options.setsAside) {
+          const besideWritten = captures.filter((capture) => rcloneWrote(capture.path)).map((capture) => `${capture.path}${REPLACED_SUFFIX}`);
+          await settleSetAside([...setAside, ...besideWritten], now);
+        }
         const held: (HeldVersion & { file: string })[] = [];
         for (const capture of captures) {
           if (!rcloneWrote(capture.path)) continue;
           const [md5, stat] = await Promise.all([md5Of(capture.file), fs.stat(capture.file)]);
           const entry = listed.get(capture.path);
-          const synced = entry !== undefined && (entry.md5 ? entry.md5 === md5 : entry.size === stat.size && Math.abs(entry.modifiedMs - stat.mtimeMs) < 1);
-          held.push({ path: capture.path, md5, synced, file: capture.file });
+          held.push({ path: capture.path, md5, synced: isListedVersion(entry, md5, stat), file: capture.file });
         }
         const finalHashes = await hashesBeside(localPath, [...new Set(held.map((version) => version.path))]);
         const restore = versionsToRestore(held, finalHashes, rcloneWrote) as (HeldVersion & { file: string })[];
@@ -219,7 +249,7 @@ export async function openSafetyNet(options: SafetyNetOptions): Promise<SafetyNe
           conflict.copies.push(copy);
           byPath.set(version.path, conflict);
         }
-        return { conflicts: [...byPath.values()] };
+        return { conflicts: [...keptAside, ...byPath.values()] };
       } finally {
         // What rclone replaced is kept above where it had to be: its old link only holds disk space.
         for (const capture of captures) if (capture.kept && rcloneWrote(capture.path)) await fs.rm(capture.file, { force: true });
@@ -229,7 +259,41 @@ export async function openSafetyNet(options: SafetyNetOptions): Promise<SafetyNe
   };
 }
 
-/** For each path: the hashes of it and of every file beside it whose name starts with its stem (its copies). */
+/** Pure: whether a file's content is the version a listing line records (by MD5, else by size and time). */
+function isListedVersion(entry: ListedFile | undefined, md5: string, stat: Pick<Stats, 'size' | 'mtimeMs'>): boolean {
+  return entry !== undefined && (entry.md5 ? entry.md5 === md5 : entry.size === stat.size && Math.abs(entry.modifiedMs - stat.mtimeMs) < 1);
+}
+
+/**
+ * The versions rclone set aside (`<note>.bm-replaced`, relative paths): each one that is neither the
+ * version the last sync recorded nor identical to a file beside its note becomes a conflict copy;
+ * the others are removed.
+ */
+async function keepSetAside(localPath: string, files: string[], listed: Map<string, ListedFile>, now: Date): Promise<Conflict[]> {
+  const kept: Conflict[] = [];
+  for (const file of files) {
+    const full = path.join(localPath, file);
+    const stat = await fs.lstat(full).catch(() => undefined);
+    if (!stat?.isFile()) continue;
+    const note = file.slice(0, -REPLACED_SUFFIX.length);
+    const md5 = await md5Of(full);
+    const entry = listed.get(note);
+    if (isListedVersion(entry, md5, stat) || (await hashesBeside(localPath, [note])).get(note)?.has(md5)) {
+      await fs.rm(full, { force: true });
+      continue;
+    }
+    const copy = await freeCopyName(localPath, note, now);
+    await fs.rename(full, path.join(localPath, copy));
+    kept.push({ path: note, copies: [copy], winner: undefined });
+  }
+  return kept;
+}
+
+/**
+ * For each path: the hashes of it and of every file beside it whose name starts with its stem (its
+ * copies). A version rclone set aside while it replaced the note (`<note>.bm-replaced`) is no copy:
+ * it is removed once it is known to be kept elsewhere.
+ */
 export async function hashesBeside(localPath: string, files: string[]): Promise<Map<string, Set<string>>> {
   const result = new Map<string, Set<string>>();
   for (const file of files) {
@@ -238,7 +302,7 @@ export async function hashesBeside(localPath: string, files: string[]): Promise<
     const stem = base.includes('.') ? base.slice(0, base.lastIndexOf('.')) : base;
     const names = await fs.readdir(dir).catch(() => [] as string[]);
     const hashes = new Set<string>();
-    for (const name of names.filter((candidate) => candidate.startsWith(stem))) {
+    for (const name of names.filter((candidate) => candidate.startsWith(stem) && !candidate.endsWith(REPLACED_SUFFIX))) {
       const hash = await md5Of(path.join(dir, name)).catch(() => undefined);
       if (hash) hashes.add(hash);
     }

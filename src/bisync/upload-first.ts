@@ -6,7 +6,7 @@ import { openCloudBackups } from './cloud-backups.js';
 import { folderExcludedBy } from './fast-path.js';
 import type { Conflict, FileChange } from './outcome.js';
 import { exactExcludeRule } from './refused-names.js';
-import { CLOUD_BACKUPS_EXCLUDE } from './reserved-names.js';
+import { CLOUD_BACKUPS_EXCLUDE, REPLACED_EXCLUDE } from './reserved-names.js';
 import { parseListing } from './safety-net.js';
 
 /**
@@ -77,7 +77,7 @@ export async function uploadFirst(rclone: Rclone, target: UploadFirstTarget, fil
   const { backups, leftOver } = await openCloudBackups(rclone, target, priorCloudListing);
   // Filter rules, not --files-from: rclone takes no other filter beside that, and the backup dir
   // inside the bucket must be excluded for rclone to accept it.
-  const rules = [`- ${CLOUD_BACKUPS_EXCLUDE}`, ...files.map((file) => `+ ${exactExcludeRule(file)}`), '- **'];
+  const rules = [`- ${CLOUD_BACKUPS_EXCLUDE}`, `- ${REPLACED_EXCLUDE}`, ...files.map((file) => `+ ${exactExcludeRule(file)}`), '- **'];
   const args = ['copy', target.localPath, target.remotePath, ...rules.flatMap((rule) => ['--filter', rule]), '--no-traverse', '--checksum', '--backup-dir', backups.dir];
   if (target.tigris) args.push('--header', TIGRIS_CONSISTENT_HEADER);
   const copied = await rclone.run(args, { detached: true });

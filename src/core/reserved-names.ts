@@ -7,7 +7,14 @@
 /** The bucket prefix of each bisync run's cloud backups and of the lease's markers (`src/bisync/cloud-backups.ts`, `cloud-lease.ts`). */
 export const CLOUD_BACKUPS_DIR = '.basic-memory-backups';
 
-/** Pure: whether an object key (`/`-separated, relative to the bucket) lies under a reserved prefix. */
+/**
+ * The name rclone before 1.66 gives, for the length of a `cloud bisync` run, to a note it replaces
+ * (`--suffix`, beside the note, in the folder and in the bucket): `notes/a.md` → `notes/a.md.bm-replaced`.
+ * The CLI keeps or removes each one when the run ends (`src/bisync/replaced-versions.ts`).
+ */
+export const REPLACED_SUFFIX = '.bm-replaced';
+
+/** Pure: whether an object key (`/`-separated, relative to the bucket) is reserved: under the backups prefix, or a replaced note. */
 export function isReservedKey(key: string): boolean {
-  return key === CLOUD_BACKUPS_DIR || key.startsWith(`${CLOUD_BACKUPS_DIR}/`);
+  return key === CLOUD_BACKUPS_DIR || key.startsWith(`${CLOUD_BACKUPS_DIR}/`) || key.endsWith(REPLACED_SUFFIX);
 }

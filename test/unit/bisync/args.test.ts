@@ -92,6 +92,21 @@ describe('buildBisyncArgs: the cloud backup dir (issue 8, the cloud side)', () =
   });
 });
 
+describe('buildBisyncArgs: replaced notes set aside before 1.66 (issue 8)', () => {
+  it.each([
+    ['1.60.1', false, true],
+    ['1.65.2', false, true],
+    ['1.60.1', true, false],
+    ['1.66', false, false],
+    ['1.75.2', false, false],
+  ])('rclone %s, dry run %s: --suffix .bm-replaced passed %s; the set-aside names are excluded on every version', (version, dryRun, passed) => {
+    const { args } = buildBisyncArgs(loadBisyncProfile('balanced'), { ...base, dryRun }, rcloneVersion(version));
+    expect(args.includes('--suffix')).toBe(passed);
+    if (passed) expect(args[args.indexOf('--suffix') + 1]).toBe('.bm-replaced');
+    expect(args.some((arg, index) => arg === '--exclude' && args[index + 1] === '*.bm-replaced')).toBe(true);
+  });
+});
+
 describe('rcloneSettlesConflicts (from the argv of the run)', () => {
   it.each([
     // No --conflict-resolve before 1.66: conflicts are left to this CLI on every profile.

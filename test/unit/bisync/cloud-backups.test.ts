@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cloudBackupDir, mayHaveBackups, newRunId, versionsNeverSeen, type BackedUpObject } from '../../../src/bisync/cloud-backups.js';
+import { cloudBackupDir, mayHaveBackups, newRunId, replacedCandidates, versionsNeverSeen, type BackedUpObject } from '../../../src/bisync/cloud-backups.js';
 import type { BisyncOutcome } from '../../../src/bisync/outcome.js';
 import { parseListing } from '../../../src/bisync/safety-net.js';
 
@@ -49,5 +49,20 @@ describe('cloudBackupDir', () => {
     expect(runId).toMatch(/^20261129-174400-[0-9a-f]{8}$/);
     expect(cloudBackupDir('basic-memory-t1:bucket/', runId)).toBe(`basic-memory-t1:bucket/.basic-memory-backups/${runId}`);
     expect(newRunId()).not.toBe(newRunId());
+  });
+});
+
+describe('replacedCandidates (rclone < 1.66: which notes may have a set-aside cloud object)', () => {
+  it('names uploads other than deletions, and conflicts', () => {
+    const outcome: BisyncOutcome = {
+      kind: 'ok',
+      changes: { toCloud: [{ path: 'a.md', action: 'changed' }, { path: 'b.md', action: 'new' }, { path: 'gone.md', action: 'deleted' }], toLocal: [{ path: 'pulled.md', action: 'changed' }] },
+      conflicts: [{ path: 'c.md', copies: [], winner: undefined }],
+    };
+    expect(replacedCandidates(outcome)).toEqual(['a.md', 'b.md', 'c.md']);
+  });
+
+  it('asks for a listing of the whole bucket when the log could not say', () => {
+    expect(replacedCandidates({ kind: 'needs-baseline', reason: 'critical-error', detail: 'out of sync' } as BisyncOutcome)).toBeUndefined();
   });
 });

@@ -189,6 +189,49 @@ describe('openSafetyNet (real files)', () => {
     });
   });
 
+  describe('notes rclone < 1.66 sets aside while it replaces them (--suffix .bm-replaced)', () => {
+    const synced = createHash('md5').update('synced\n').digest('hex');
+    const listing = `# bisync listing v1 from 2026-11-29T14:40:39.564947125+0000\n-        7 md5:${synced} - 2026-11-29T14:40:39.000000000+0000 "a.md"\n`;
+    const open = (folder: string) => openSafetyNet({ localPath: folder, netDir: path.join(root, 'net'), priorListing: listing, excluded: () => false, rcloneRenames: true, setsAside: true });
+    /** What rclone 1.60 does with --suffix: the note renamed aside, then the download written as a new file. */
+    const setAsideAndWrite = (file: string, text: string) => {
+      renameSync(file, `${file}.bm-replaced`);
+      writeFileSync(file, text);
+    };
+
+    it('keeps an edit made just before rclone set the note aside as a conflict copy, and removes the set-aside name', async () => {
+      const { folder } = await setUp();
+      const net = await open(folder);
+      const file = path.join(folder, 'a.md');
+      writeFileSync(file, 'edited in place\n');
+      setAsideAndWrite(file, 'from the cloud\n');
+      const restored = await net.close((name) => name === 'a.md', when);
+      expect(restored.conflicts).toEqual([{ path: 'a.md', copies: ['a.conflict-20261129-134601.md'], winner: undefined }]);
+      expect(await fs.readFile(path.join(folder, 'a.conflict-20261129-134601.md'), 'utf8')).toBe('edited in place\n');
+      expect((await fs.readdir(folder)).sort()).toEqual(['a.conflict-20261129-134601.md', 'a.md', 'b.md']);
+    });
+
+    it('removes the set-aside synced version of a plain pull: nothing extra is kept', async () => {
+      const { folder } = await setUp();
+      const net = await open(folder);
+      setAsideAndWrite(path.join(folder, 'a.md'), 'from the cloud\n');
+      expect((await net.close((name) => name === 'a.md', when)).conflicts).toEqual([]);
+      expect((await fs.readdir(folder)).sort()).toEqual(['a.md', 'b.md']);
+    });
+
+    it('settles what a killed run set aside when the next net opens, before rclone could reuse the name', async () => {
+      const { folder } = await setUp();
+      await fs.writeFile(path.join(folder, 'a.md.bm-replaced'), 'edited before the killed run replaced it\n');
+      await fs.writeFile(path.join(folder, 'b.md.bm-replaced'), 'synced b\n');
+      const net = await open(folder);
+      const names = (await fs.readdir(folder)).sort();
+      expect(names).toEqual([expect.stringMatching(/^a\.conflict-\d{8}-\d{6}\.md$/), 'a.md', 'b.md']);
+      expect(await fs.readFile(path.join(folder, names[0] ?? ''), 'utf8')).toBe('edited before the killed run replaced it\n');
+      const restored = await net.close(() => false, when);
+      expect(restored.conflicts).toEqual([{ path: 'a.md', copies: [expect.stringMatching(/^a\.conflict-/)], winner: undefined }]);
+    });
+  });
+
   it('a pull over the synced version keeps nothing extra', async () => {
     const { folder, listing } = await setUp();
     const net = await openSafetyNet({ localPath: folder, netDir: path.join(root, 'net'), priorListing: listing, excluded: () => false, rcloneRenames: true });
