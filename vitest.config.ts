@@ -8,17 +8,6 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       {
-        // Tests of open defects (each names its issue): run by hand, not by `npm test`, until fixed.
-        extends: true,
-        test: {
-          name: 'known-gaps',
-          include: ['test/known-gaps/**/*.test.ts'],
-          globalSetup: ['test/support/global-setup.ts'],
-          testTimeout: 300_000,
-          hookTimeout: 120_000,
-        },
-      },
-      {
         extends: true,
         test: {
           name: 'e2e',

@@ -9,9 +9,9 @@ import { median, plainBisyncArgs, root, runCli, runRclone, setUpTenant, timed, w
 const NOTES = Number(process.env.BENCH_NOTES ?? 2000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 
-const { openSafetyNet } = await import(path.join(root, 'dist', 'bisync', 'safety-net.js'));
+const { openSafetyNet, safetyNetMode } = await import(path.join(root, 'dist', 'bisync', 'safety-net.js'));
 const { compileFilterRules } = await import(path.join(root, 'dist', 'bisync', 'filters.js'));
-const { parseRcloneVersion, versionAtLeast } = await import(path.join(root, 'dist', 'rclone', 'version.js'));
+const { parseRcloneVersion } = await import(path.join(root, 'dist', 'rclone', 'version.js'));
 const fs = await import('node:fs/promises');
 
 const tenant = await setUpTenant();
@@ -29,7 +29,7 @@ try {
       netDir: path.join(workdir, 'safety-net'),
       priorListing: session && existsSync(path.join(workdir, session)) ? await fs.readFile(path.join(workdir, session), 'utf8') : undefined,
       excluded: filters,
-      rcloneRenames: versionAtLeast(version, '1.63'),
+      ...safetyNetMode(version),
     });
     await runRclone(tenant, plainArgs);
     await net.close(() => false);

@@ -25,7 +25,7 @@ import { parseStatsLine, type RcloneStats } from './progress.js';
 import { parseBisyncOutcome, type BisyncOutcome, type Changes, type Conflict, type FileChange } from './outcome.js';
 import { planRun, type RunPlan } from './plan.js';
 import { planUploadFirst, uploadableFiles, uploadFirst, type UploadedFirst } from './upload-first.js';
-import { openSafetyNet, parseListing, type SafetyNet } from './safety-net.js';
+import { openSafetyNet, parseListing, safetyNetMode, type SafetyNet } from './safety-net.js';
 import { repairListings } from './listing-repair.js';
 import type { BisyncProfile } from './profiles.js';
 import { clashCandidates, moveClashingFolders } from './type-clash.js';
@@ -219,7 +219,9 @@ async function syncWithRclone(deps: SyncDeps, target: SyncTarget, request: SyncR
 
   let outcome = resultOf(done);
   if (outcome.kind === 'ok' && !request.dryRun) {
-    const repairs = await repairListings(target, { priorPath1: parseListing(priorLocalListing ?? ''), ...pathsTransferred(done) });
+    const transferred = pathsTransferred(done);
+    for (const change of first?.uploaded ?? []) transferred.uploaded.add(change.path);
+    const repairs = await repairListings(target, { priorPath1: parseListing(priorLocalListing ?? ''), ...transferred });
     if (repairs.length > 0) output.debug(`Saved while rclone ran, so not synced yet (the next run syncs them): ${repairs.map((repair) => repair.path).join(', ')}.`);
   }
   if (outcome.kind === 'disk-full' && (await readListingState(target.workdir, target.session)) !== 'present') {
@@ -422,9 +424,7 @@ async function openNet(deps: SyncDeps, target: SyncTarget, priorListing: string 
     netDir: path.join(target.workdir, 'safety-net'),
     priorListing,
     excluded,
-    // Before 1.66 rclone runs with --suffix (args.ts): it renames a note away before replacing it.
-    rcloneRenames: supports(deps.version, 'partialDownloads') || !supports(deps.version, 'backupDirs'),
-    setsAside: !supports(deps.version, 'backupDirs'),
+    ...safetyNetMode(deps.version),
   });
 }
 

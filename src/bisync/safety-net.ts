@@ -5,6 +5,8 @@ import path from 'node:path';
 import { freeCopyName, md5Of } from './conflicts.js';
 import { watchFolderWrites } from './folder-watch.js';
 import type { Conflict } from './outcome.js';
+import { supports } from '../rclone/capabilities.js';
+import type { RcloneVersion } from '../rclone/version.js';
 import { REPLACED_SUFFIX } from './reserved-names.js';
 
 /**
@@ -92,6 +94,15 @@ export interface SafetyNetOptions {
    * settled when the next net opens, before rclone can reuse the name.
    */
   setsAside?: boolean;
+}
+
+/**
+ * Pure: how the net works with an rclone version. 1.63+ renames a partial download over the note;
+ * before 1.66 the runs pass `--suffix` (args.ts), so rclone renames the note aside before it writes.
+ */
+export function safetyNetMode(version: RcloneVersion): Pick<SafetyNetOptions, 'rcloneRenames' | 'setsAside'> {
+  const setsAside = !supports(version, 'backupDirs');
+  return { rcloneRenames: setsAside || supports(version, 'partialDownloads'), setsAside };
 }
 
 export interface RestoredVersions {

@@ -55,11 +55,23 @@ export class VersionLedger {
     return this.written.size;
   }
 
-  /** The versions found nowhere: written, never knowingly replaced, and in no place at the end. */
-  async lost(places: Place[]): Promise<string[]> {
+  /**
+   * The versions found nowhere: written, never knowingly replaced, and in no place at the end.
+   * `unless` leaves out the versions a test expects a known limit to lose (see `wroteWhereAbsent`).
+   */
+  async lost(places: Place[], unless: (text: string) => boolean = () => false): Promise<string[]> {
     const present = new Set<string>();
     for (const place of places) for (const text of await place.contents()) present.add(text);
-    return [...this.written.entries()].filter(([text]) => !this.superseded.has(text) && !present.has(text)).map(([text, where]) => `${where}: ${text.trim()}`);
+    return [...this.written.entries()].filter(([text]) => !this.superseded.has(text) && !present.has(text) && !unless(text)).map(([text, where]) => `${where}: ${text.trim()}`);
+  }
+
+  /**
+   * Whether a version was written by `edit` where its note had no file at that moment (after
+   * `since`): during a pull, rclone before 1.63 had set the note aside (`--suffix`) and opens the
+   * name for its download a moment later, writing into whatever file is there by then.
+   */
+  wroteWhereAbsent(text: string, since: string): boolean {
+    return this.history.some((entry) => entry.text === text.trim() && entry.previous === undefined && entry.at >= since);
   }
 }
 

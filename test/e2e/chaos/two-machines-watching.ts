@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
+import { rcloneAtLeast } from '../../support/rclone-under-test.js';
 import { VersionLedger } from '../../support/versions.js';
 import { spawnCli, waitFor } from '../bisync/helpers.js';
 import type { Tenant } from './machines.js';
@@ -18,6 +19,7 @@ const note = (index: number) => `n${index}.md`;
 export async function twoMachinesWatching(newTenant: () => Promise<Tenant>): Promise<void> {
   const ledger = new VersionLedger();
   const tenant = await newTenant();
+  const editsBegan = new Date().toISOString();
   const [a, b] = tenant.machines;
   for (let index = 0; index < NOTES; index += 1) await ledger.edit(a.folder, note(index), 'A');
   for (const machine of [a, b]) expect((await machine.bisync()).exitCode).toBe(0);
@@ -50,7 +52,8 @@ export async function twoMachinesWatching(newTenant: () => Promise<Tenant>): Pro
     console.log(lost.slice(0, 8).join('\n'));
     console.log(`trace of the lost versions: ${await traceLost(lost, ledger, logs)}`);
   }
-  expect(lost).toEqual([]);
+  // rclone < 1.63's one window (edit-during-pull.test.ts): an edit that found the note set aside.
+  expect(await ledger.lost(tenant.places(), (text) => !rcloneAtLeast('1.63') && ledger.wroteWhereAbsent(text, editsBegan))).toEqual([]);
 }
 
 /**
