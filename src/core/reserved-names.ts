@@ -10,7 +10,8 @@ export const CLOUD_BACKUPS_DIR = '.basic-memory-backups';
 /**
  * The name rclone before 1.66 gives, for the length of a `cloud bisync` run, to a note it replaces
  * (`--suffix`, beside the note, in the folder and in the bucket): `notes/a.md` → `notes/a.md.bm-replaced`.
- * The CLI keeps or removes each one when the run ends (`src/bisync/replaced-versions.ts`).
+ * The CLI keeps or removes each one when the run ends (`src/bisync/safety-net.ts` in the folder,
+ * `src/bisync/cloud-backups.ts` in the bucket).
  */
 export const REPLACED_SUFFIX = '.bm-replaced';
 
@@ -18,3 +19,12 @@ export const REPLACED_SUFFIX = '.bm-replaced';
 export function isReservedKey(key: string): boolean {
   return key === CLOUD_BACKUPS_DIR || key.startsWith(`${CLOUD_BACKUPS_DIR}/`) || key.endsWith(REPLACED_SUFFIX);
 }
+
+/**
+ * rclone filter rules for the reserved names, passed as `--exclude` flags to every rclone command
+ * over the folder or the bucket (syncs, listings, mounts): never in the bisync filters file, whose
+ * change would force a baseline.
+ */
+export const CLOUD_BACKUPS_EXCLUDE = `/${CLOUD_BACKUPS_DIR}/**`;
+export const REPLACED_EXCLUDE = `*${REPLACED_SUFFIX}`;
+export const RESERVED_EXCLUDE_ARGS: readonly string[] = ['--exclude', CLOUD_BACKUPS_EXCLUDE, '--exclude', REPLACED_EXCLUDE];

@@ -1,3 +1,4 @@
+import { RESERVED_EXCLUDE_ARGS } from '../core/reserved-names.js';
 import { isDriveLetter } from '../local/paths.js';
 import { MINIMUM_RCLONE, featureSince, supports } from '../rclone/capabilities.js';
 import { formatVersion, type RcloneVersion } from '../rclone/version.js';
@@ -65,6 +66,8 @@ export function buildMountArgs(platform: MountPlatformName, version: RcloneVersi
   args.push('--cache-dir', target.cacheDir);
   args.push('--rc', '--rc-addr', target.rcAddr);
   args.push('--log-level', 'INFO');
+  // The sync machinery's objects (backups, lease markers, notes set aside for a moment) are no notes.
+  args.push(...RESERVED_EXCLUDE_ARGS);
   // Explorer shows a WinFsp drive best as a network drive.
   if (platform === 'windows' && isDriveLetter(target.mountPoint)) args.push('--network-mode');
   return { kind: 'ready', args };

@@ -132,7 +132,7 @@ export async function bucketFiles(mountUser: MountUser): Promise<string[]> {
 }
 
 export async function putInBucket(mountUser: MountUser, name: string, text: string): Promise<void> {
-  const source = path.join(mountUser.user.home, `upload-${name}`);
+  const source = path.join(mountUser.user.home, `upload-${name.replaceAll('/', '_')}`);
   await fs.writeFile(source, text);
   await rcloneAs(mountUser.user, ['copyto', source, `${mountUser.bucket}/${name}`]);
 }

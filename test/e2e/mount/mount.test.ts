@@ -75,6 +75,17 @@ describe('cloud mount, mount-status, unmount with real rclone and FUSE', () => {
     expect(after.report).toMatchObject({ condition: 'not-mounted', mounted: false, processAlive: false, pid: null, uploads: null, fix: null });
   });
 
+  it('shows no object of the sync machinery: backups, lease markers, notes set aside by a sync', async () => {
+    const me = await newUser();
+    await putInBucket(me, 'notes/a.md', 'a note');
+    await putInBucket(me, 'notes/a.md.bm-replaced', 'set aside by a bisync on rclone < 1.66');
+    await putInBucket(me, '.basic-memory-backups/leases/laptop.0123456789', '');
+    expect((await me.cli('mount', '--profile', 'fast')).exitCode).toBe(0);
+    expect(await fs.readdir(me.folder)).toEqual(['notes']);
+    expect(await fs.readdir(path.join(me.folder, 'notes'))).toEqual(['a.md']);
+    expect((await me.cli('unmount')).exitCode).toBe(0);
+  });
+
   it('after kill -9 of rclone, mount-status reports it and mount recovers without manual steps', async () => {
     const me = await newUser();
     expect((await me.cli('mount', '--profile', 'fast')).exitCode).toBe(0);

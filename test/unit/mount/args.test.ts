@@ -16,7 +16,7 @@ const valueOf = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
 /** Every flag rclone 1.60.1 (Debian 12, the oldest we mount with) knows among the ones we pass. */
 const FLAGS_IN_1_60 = new Set([
   '--vfs-cache-mode', '--dir-cache-time', '--attr-timeout', '--vfs-cache-poll-interval', '--vfs-write-back',
-  '--poll-interval', '--cache-dir', '--rc', '--rc-addr', '--log-level', '--network-mode',
+  '--poll-interval', '--cache-dir', '--rc', '--rc-addr', '--log-level', '--network-mode', '--exclude',
 ]);
 
 describe('buildMountArgs over platforms and rclone versions', () => {
@@ -37,6 +37,8 @@ describe('buildMountArgs over platforms and rclone versions', () => {
     expect(valueOf(built.args, '--cache-dir')).toBe(target.cacheDir);
     expect(valueOf(built.args, '--rc-addr')).toBe('127.0.0.1:40123');
     expect(built.args).not.toContain('--daemon');
+    // The sync machinery's objects never show in the mount.
+    expect(built.args.join(' ')).toContain('--exclude /.basic-memory-backups/** --exclude *.bm-replaced');
     for (const flag of built.args.filter((arg) => arg.startsWith('--'))) expect(FLAGS_IN_1_60).toContain(flag);
   });
 
