@@ -98,6 +98,12 @@ export function buildBisyncArgs(profile: BisyncProfile, options: BisyncArgOption
   // Before 1.66 there is no backup dir: rclone renames what it replaces, on either side, instead of
   // writing over it (and before 1.63 a download is written into the note's own file).
   if (!supports(version, 'backupDirs') && !options.dryRun) args.push('--suffix', REPLACED_SUFFIX);
+  if (!supports(version, 'partialDownloads')) {
+    fallbacks.push({
+      key: 'in-place-downloads',
+      message: `rclone ${version.raw} writes a download into the note's own file (${featureSince('partialDownloads')}+ writes a new one and renames it): each note is set aside before rclone replaces it, but a save in the milliseconds before rclone opens the note can be lost. Upgrade rclone for the full guarantee.`,
+    });
+  }
   for (const rule of options.excludes ?? []) args.push('--exclude', rule);
   if (options.dryRun) args.push('--dry-run');
   if (options.force) args.push('--force');

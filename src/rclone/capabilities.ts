@@ -16,7 +16,7 @@ interface CapabilityRow {
 export const RCLONE_CAPABILITIES = {
   bisync: { since: '1.58', noticed: { in: 'rclone', what: 'bisync' } },
   /** Downloads go to a partial file renamed over the old one (before: written in place). */
-  partialDownloads: { since: '1.63', noticed: undefined },
+  partialDownloads: { since: '1.63', noticed: { in: 'rclone', what: 'downloads written to a new file (before, a save in the moment rclone replaces a note can be lost)' } },
   resilient: { since: '1.64', noticed: { in: 'bisync', what: '--resilient' } },
   createEmptySrcDirs: { since: '1.64', noticed: { in: 'bisync', what: '--create-empty-src-dirs' } },
   ignoreListingChecksum: { since: '1.64', noticed: undefined },

@@ -19,8 +19,8 @@ const flagsOf = (args: string[]) => args.filter((arg) => arg.startsWith('--'));
 
 describe('buildBisyncArgs over rclone versions', () => {
   it.each([
-    ['1.58', [], ['resilient', 'conflict-resolve']],
-    ['1.60.1', [], ['resilient', 'conflict-resolve']],
+    ['1.58', [], ['resilient', 'conflict-resolve', 'in-place-downloads']],
+    ['1.60.1', [], ['resilient', 'conflict-resolve', 'in-place-downloads']],
     ['1.64', ['--resilient'], ['conflict-resolve']],
     ['1.66', ['--resilient', '--recover', '--max-lock', '--compare', '--conflict-resolve', '--conflict-loser', '--conflict-suffix'], []],
     ['1.69', ['--resilient', '--recover', '--max-lock', '--compare', '--conflict-resolve', '--conflict-loser', '--conflict-suffix'], []],
@@ -46,9 +46,9 @@ describe('buildBisyncArgs over rclone versions', () => {
     expect(args[args.indexOf('--conflict-resolve') + 1]).toBe(resolve);
   });
 
-  it('safe on 1.60 says once that rclone compares by time only, and keeps both copies without a fallback for conflicts', () => {
+  it('safe on 1.60 says once that rclone compares by time only and writes downloads in place, and keeps both copies without a fallback for conflicts', () => {
     const { fallbacks } = buildBisyncArgs(loadBisyncProfile('safe'), base, rcloneVersion('1.60.1'));
-    expect(fallbacks.map((fallback) => fallback.key)).toEqual(['compare']);
+    expect(fallbacks.map((fallback) => fallback.key)).toEqual(['compare', 'in-place-downloads']);
   });
 
   it('rclone 1.66+ names its conflict copies in the one scheme: the run\'s UTC time in the suffix, the extension kept last', () => {

@@ -42,7 +42,7 @@ describe('the rclone capability table over the versions seen in the field', () =
 
 describe('what a person misses on an older rclone (doctor)', () => {
   it.each([
-    ['rclone v1.60.1-DEV', 'linux', ['bisync --resilient and --create-empty-src-dirs (1.64)', 'bisync --recover, --conflict-resolve, --max-lock and --compare (1.66)']],
+    ['rclone v1.60.1-DEV', 'linux', ['downloads written to a new file (before, a save in the moment rclone replaces a note can be lost) (1.63)', 'bisync --resilient and --create-empty-src-dirs (1.64)', 'bisync --recover, --conflict-resolve, --max-lock and --compare (1.66)']],
     ['rclone v1.64.2', 'darwin', ['nfsmount (the only mount on macOS) (1.65)', 'bisync --recover, --conflict-resolve, --max-lock and --compare (1.66)']],
     ['rclone v1.64.2', 'win32', ['bisync --recover, --conflict-resolve, --max-lock and --compare (1.66)']],
     ['rclone v1.66.0-beta.7781.0e4a1c2d4.master', 'darwin', []],
