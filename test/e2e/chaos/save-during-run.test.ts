@@ -48,4 +48,28 @@ describe('a note saved while a run pulls another', () => {
     expect(await fs.readFile(path.join(b.folder, 'x.md'), 'utf8')).toBe(saved);
     expect(await ledger.lost(tenant.places())).toEqual([]);
   }, 170_000);
+
+  it('a note saved again while the run uploads its previous version is uploaded by the next run', async () => {
+    const ledger = new VersionLedger();
+    const tenant = await newTenant();
+    const [a, b] = tenant.machines;
+    await ledger.edit(a.folder, 'other.md', 'A');
+    await fs.writeFile(path.join(a.folder, 'large.md'), `A ${randomBytes(1024 * 1024).toString('hex')}\n`);
+    expect((await a.bisync()).exitCode).toBe(0);
+
+    // Two megabytes up at one megabyte a second; the save lands while they travel.
+    await fs.writeFile(path.join(a.folder, 'large.md'), `A2 ${randomBytes(1024 * 1024).toString('hex')}\n`);
+    const uploading = a.user.run(['cloud', 'bisync'], { env: { RCLONE_BWLIMIT: '1M' }, timeoutMs: 120_000 });
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const saved = `A3 ${randomBytes(1024 * 1024).toString('hex')}\n`;
+    await fs.writeFile(path.join(a.folder, 'large.md'), saved);
+    const uploaded = await uploading;
+    // rclone may notice the note changed under it and stop (exit 6): the next run recovers either way.
+    expect([0, 6], uploaded.stderr).toContain(uploaded.exitCode);
+
+    for (const machine of [a, a]) expect((await machine.bisync()).exitCode).toBe(0);
+    expect((await b.bisync()).exitCode).toBe(0);
+    expect(await fs.readFile(path.join(b.folder, 'large.md'), 'utf8')).toBe(saved);
+    expect(await ledger.lost(tenant.places())).toEqual([]);
+  }, 170_000);
 });
