@@ -8,13 +8,20 @@ export interface PlanInputs {
   requestedBaseline: boolean;
   listings: ListingState;
   filtersChanged: boolean;
+  /**
+   * The folder's listing holds rclone < 1.66's conflict copies (`name..path1`, `name..path2`): a run
+   * stopped before it named them (Ctrl-C ends a run before its follow-ups). Their names come back in
+   * rclone's next conflict of the note, while the other machine has renamed them: rclone then deletes
+   * its new copies and stops (exit 6).
+   */
+  leftoverCopies: boolean;
   checkAccessStop: boolean;
   version: RcloneVersion;
 }
 
 export type RunPlan =
   | { mode: 'sync' }
-  | { mode: 'baseline'; why: 'requested' | 'first-run' | 'recovery' | 'filters-changed'; announce: string | undefined };
+  | { mode: 'baseline'; why: 'requested' | 'first-run' | 'recovery' | 'filters-changed' | 'leftover-copies'; announce: string | undefined };
 
 /** Pure: a normal sync, or which baseline (rclone --resync) and the one line that says why. */
 export function planRun(inputs: PlanInputs): RunPlan {
@@ -37,5 +44,13 @@ export function planRun(inputs: PlanInputs): RunPlan {
   if (inputs.filtersChanged) {
     return { mode: 'baseline', why: 'filters-changed', announce: 'The filters file changed since the last baseline: rebuilding it (nothing is deleted on either side).' };
   }
+  if (inputs.leftoverCopies) {
+    return { mode: 'baseline', why: 'leftover-copies', announce: 'The last sync stopped before naming its conflict copies: naming them and rebuilding the baseline (nothing is deleted on either side).' };
+  }
   return { mode: 'sync' };
+}
+
+/** Pure: whether a listing (`<session>.path1.lst`) holds rclone < 1.66's conflict copies (`"name..path1"`). */
+export function hasRcloneCopies(listing: string): boolean {
+  return /\.\.path[12]"\s*$/m.test(listing);
 }

@@ -112,6 +112,7 @@ const ATTEMPT_REASONS: Record<AttemptReason, string> = {
   'first-run': 'first baseline',
   'recovery': 'recovery baseline after an unfinished run',
   'filters-changed': 'baseline after a filters change',
+  'leftover-copies': 'baseline naming the conflict copies an interrupted run left',
   'forced-after-false-alarm': 'forced re-run (every file changed, nothing to delete)',
   'conflict-refresh': 'baseline recording the conflict renames',
   'safety-net-upload': 'upload of edits kept by the safety net',

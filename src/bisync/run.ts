@@ -23,7 +23,7 @@ import { helperRclone, type HelperRcloneOptions } from './helper-rclone.js';
 import type { Interrupts } from './interrupts.js';
 import { parseStatsLine, type RcloneStats } from './progress.js';
 import { parseBisyncOutcome, type BisyncOutcome, type Changes, type Conflict, type FileChange } from './outcome.js';
-import { planRun, type RunPlan } from './plan.js';
+import { hasRcloneCopies, planRun, type RunPlan } from './plan.js';
 import { planUploadFirst, uploadableFiles, uploadFirst, type UploadedFirst } from './upload-first.js';
 import { openSafetyNet, parseListing, safetyNetMode, type SafetyNet } from './safety-net.js';
 import { repairListings } from './listing-repair.js';
@@ -89,6 +89,7 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
     requestedBaseline: request.baseline,
     listings: await readListingState(target.workdir, target.session),
     filtersChanged: await filtersChangedSinceBaseline(deps.paths),
+    leftoverCopies: !supports(version, 'conflictResolve') && hasRcloneCopies((await readPriorListing(target.workdir, target.session, 'path1')) ?? ''),
     checkAccessStop: state.checkAccessStop === true,
     version,
   });

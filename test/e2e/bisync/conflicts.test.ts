@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { statePaths } from '../../../src/core/paths.js';
+import { rcloneAtLeast } from '../../support/rclone-under-test.js';
 import { notes, useServer, type Pair } from './helpers.js';
 
 const { newPair } = useServer();
@@ -35,6 +36,34 @@ describe('conflicts', () => {
       expect(await read(here)).toBe('edited here\n');
       expect(await read(cloud)).toBe('edited in the cloud\n');
     }
+  });
+
+  it(rcloneAtLeast('1.66')
+    ? 'a file named like rclone < 1.66\'s conflict copies is a note like any other on 1.66+'
+    : 'conflict copies a stopped run left unnamed (name..path1) are named by a baseline before the next sync', async () => {
+    // Ctrl-C ends a run before its follow-ups: rclone 1.60's `..path1`/`..path2` copies stay in the
+    // listings. The next conflict of the note reuses those names while the other machine has renamed
+    // them, and rclone 1.60 then deletes its own new copies and stops (exit 6, seen in CI).
+    const pair = await syncedPair('balanced', { 'plan.md': 'v1\n', 'other.md': 'x\n' });
+    // A sync (not a baseline, which names such copies first) records the copy as rclone 1.60 left it.
+    await pair.writeLocal('plan.md..path1', 'kept here\n');
+    const recorded = await pair.bisync();
+    expect(recorded.exitCode, recorded.stderr).toBe(0);
+    const next = await pair.bisync();
+    expect(next.exitCode, next.stderr).toBe(0);
+    const names = (await pair.cloudFiles()).filter((name) => name.startsWith('plan.'));
+    if (rcloneAtLeast('1.66')) {
+      expect(names.sort()).toEqual(['plan.md', 'plan.md..path1']);
+      return;
+    }
+    expect(next.stderr).toContain('The last sync stopped before naming its conflict copies');
+    const copy = names.find((name) => COPY_NAME.test(name)) ?? '';
+    expect(names.sort()).toEqual([copy, 'plan.md'].sort());
+    expect(await pair.readLocal(copy)).toBe('kept here\n');
+    expect(await pair.readCloud(copy)).toBe('kept here\n');
+    const again = await pair.bisync();
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stderr).not.toContain('rebuilding the baseline');
   });
 
   it('balanced: the newer version keeps the name, the older is kept as a copy on both sides', async () => {
