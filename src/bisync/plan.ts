@@ -9,10 +9,11 @@ export interface PlanInputs {
   listings: ListingState;
   filtersChanged: boolean;
   /**
-   * The folder's listing holds rclone < 1.66's conflict copies (`name..path1`, `name..path2`): a run
-   * stopped before it named them (Ctrl-C ends a run before its follow-ups). Their names come back in
-   * rclone's next conflict of the note, while the other machine has renamed them: rclone then deletes
-   * its new copies and stops (exit 6).
+   * The last run was stopped (Ctrl-C ends a run before its follow-ups) and the folder's listing holds
+   * rclone < 1.66's conflict copies (`name..path1`, `name..path2`) it did not name. Their names come
+   * back in rclone's next conflict of the note, while another machine may have renamed them: rclone
+   * then deletes its new copies and stops (exit 6). Copies an older tool left in a pair are kept as
+   * they are.
    */
   leftoverCopies: boolean;
   checkAccessStop: boolean;

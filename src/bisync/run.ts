@@ -89,7 +89,7 @@ export async function syncOnce(deps: SyncDeps, target: SyncTarget, request: Sync
     requestedBaseline: request.baseline,
     listings: await readListingState(target.workdir, target.session),
     filtersChanged: await filtersChangedSinceBaseline(deps.paths),
-    leftoverCopies: !supports(version, 'conflictResolve') && hasRcloneCopies((await readPriorListing(target.workdir, target.session, 'path1')) ?? ''),
+    leftoverCopies: !supports(version, 'conflictResolve') && state.lastRun?.result === 'interrupted' && hasRcloneCopies((await readPriorListing(target.workdir, target.session, 'path1')) ?? ''),
     checkAccessStop: state.checkAccessStop === true,
     version,
   });

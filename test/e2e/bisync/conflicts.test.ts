@@ -45,10 +45,14 @@ describe('conflicts', () => {
     // listings. The next conflict of the note reuses those names while the other machine has renamed
     // them, and rclone 1.60 then deletes its own new copies and stops (exit 6, seen in CI).
     const pair = await syncedPair('balanced', { 'plan.md': 'v1\n', 'other.md': 'x\n' });
-    // A sync (not a baseline, which names such copies first) records the copy as rclone 1.60 left it.
+    // A sync (not a baseline, which names such copies first) records the copy as rclone 1.60 left
+    // it; then the run is marked as stopped, as Ctrl-C after rclone's run leaves it.
     await pair.writeLocal('plan.md..path1', 'kept here\n');
     const recorded = await pair.bisync();
     expect(recorded.exitCode, recorded.stderr).toBe(0);
+    const stateFile = statePaths(pair.user.stateDir).bisyncState(pair.tenant.tenantId);
+    const state = JSON.parse(await fs.readFile(stateFile, 'utf8')) as { lastRun: { result: string } };
+    await fs.writeFile(stateFile, JSON.stringify({ ...state, lastRun: { ...state.lastRun, result: 'interrupted' } }));
     const next = await pair.bisync();
     expect(next.exitCode, next.stderr).toBe(0);
     const names = (await pair.cloudFiles()).filter((name) => name.startsWith('plan.'));

@@ -40,6 +40,16 @@ export async function twoMachinesWatching(newTenant: () => Promise<Tenant>): Pro
   for (const machine of [a, b, a, b]) {
     const settle = await machine.bisync('--verbose');
     settles.push(`--- settle on ${machine.name}\n${settle.stderr}`);
+    if (settle.exitCode === 6 && !rcloneAtLeast('1.66')) {
+      // rclone < 1.66, the watches stopped by Ctrl-C in a conflict: the other machine renamed the
+      // copies rclone named `..path1`, and rclone 1.60 reused a name in this run's conflict, deleted
+      // its new copy and stopped (README). Its next run rebuilds the baseline, keeping every file.
+      expect(settle.stderr).toContain('rebuilds the baseline by itself');
+      const recovery = await machine.bisync('--verbose');
+      settles.push(`--- recovery on ${machine.name}\n${recovery.stderr}`);
+      expect(recovery.exitCode, recovery.stderr).toBe(0);
+      continue;
+    }
     expect(settle.exitCode, settle.stderr).toBe(0);
   }
   const [folderA, folderB, bucket] = await Promise.all(tenant.places().map(async (place) => (await place.contents()).sort()));
