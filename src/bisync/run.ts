@@ -168,7 +168,7 @@ async function syncWithRclone(deps: SyncDeps, target: SyncTarget, request: SyncR
 
   const around = helpers('around-sync');
   const priorLocalListing = await readPriorListing(target.workdir, target.session, 'path1');
-  const net = request.dryRun ? undefined : await openNet(deps, target, priorLocalListing);
+  const net = request.dryRun ? undefined : await openNet(deps, target, priorLocalListing, excluded);
   const context: AttemptContext = { plan, dryRun: request.dryRun, hardStopped: false, stopping: false, rcloneResolvesConflicts: rcloneNamesCopies, keptByNet: undefined };
   const done: AttemptDone[] = [];
   /** rclone < 1.66's conflicts once this CLI resolved and renamed them. */
@@ -418,8 +418,7 @@ function pathsTransferred(done: AttemptDone[]): { uploaded: Set<string>; pulled:
   };
 }
 
-async function openNet(deps: SyncDeps, target: SyncTarget, priorListing: string | undefined): Promise<SafetyNet> {
-  const excluded = compileFilterRules(await fs.readFile(target.filtersFile, 'utf8').catch(() => ''));
+async function openNet(deps: SyncDeps, target: SyncTarget, priorListing: string | undefined, excluded: (relative: string) => boolean): Promise<SafetyNet> {
   return openSafetyNet({
     localPath: target.localPath,
     netDir: path.join(target.workdir, 'safety-net'),

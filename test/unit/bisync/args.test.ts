@@ -73,37 +73,24 @@ describe('buildBisyncArgs over rclone versions', () => {
   });
 });
 
-describe('buildBisyncArgs: the cloud backup dir (issue 8, the cloud side)', () => {
+describe('buildBisyncArgs: what rclone replaces is moved out of the way first (issue 8)', () => {
   const withDir = { ...base, cloudBackupDir: 'basic-memory-t1:bucket/.basic-memory-backups/20261129-174400-ab12cd34' };
   const valueAfter = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
+  const excludes = (args: string[]) => args.filter((_arg, index) => args[index - 1] === '--exclude');
   it.each([
-    ['1.60.1', false, false],
-    ['1.65.2', false, false],
-    ['1.66', false, true],
-    ['1.75.2', false, true],
-    ['1.75.2', true, false],
-  ])('rclone %s, dry run %s: --backup-dir2 passed %s; the backups are excluded from the sync on every version', (version, dryRun, passed) => {
+    ['1.60.1', false, undefined, '.bm-replaced'],
+    ['1.65.2', false, undefined, '.bm-replaced'],
+    ['1.60.1', true, undefined, undefined],
+    ['1.66', false, withDir.cloudBackupDir, undefined],
+    ['1.75.2', false, withDir.cloudBackupDir, undefined],
+    ['1.75.2', true, undefined, undefined],
+  ])('rclone %s, dry run %s: --backup-dir2 %s, --suffix %s; the reserved names excluded on every version', (version, dryRun, backupDir, suffix) => {
     const { args } = buildBisyncArgs(loadBisyncProfile('balanced'), { ...withDir, dryRun }, rcloneVersion(version));
-    expect(args.includes('--backup-dir2')).toBe(passed);
-    if (passed) expect(valueAfter(args, '--backup-dir2')).toBe(withDir.cloudBackupDir);
-    expect(args.some((arg, index) => arg === '--exclude' && args[index + 1] === '/.basic-memory-backups/**')).toBe(true);
-    // An --exclude flag, never the filters file: changing that file forces a baseline.
+    expect(args.includes('--backup-dir2') ? valueAfter(args, '--backup-dir2') : undefined).toBe(backupDir);
+    expect(args.includes('--suffix') ? valueAfter(args, '--suffix') : undefined).toBe(suffix);
+    expect(excludes(args)).toEqual(expect.arrayContaining(['/.basic-memory-backups/**', '*.bm-replaced']));
+    // --exclude flags, never the filters file: changing that file forces a baseline.
     expect(valueAfter(args, '--filters-file')).toBe(base.filtersFile);
-  });
-});
-
-describe('buildBisyncArgs: replaced notes set aside before 1.66 (issue 8)', () => {
-  it.each([
-    ['1.60.1', false, true],
-    ['1.65.2', false, true],
-    ['1.60.1', true, false],
-    ['1.66', false, false],
-    ['1.75.2', false, false],
-  ])('rclone %s, dry run %s: --suffix .bm-replaced passed %s; the set-aside names are excluded on every version', (version, dryRun, passed) => {
-    const { args } = buildBisyncArgs(loadBisyncProfile('balanced'), { ...base, dryRun }, rcloneVersion(version));
-    expect(args.includes('--suffix')).toBe(passed);
-    if (passed) expect(args[args.indexOf('--suffix') + 1]).toBe('.bm-replaced');
-    expect(args.some((arg, index) => arg === '--exclude' && args[index + 1] === '*.bm-replaced')).toBe(true);
   });
 });
 
