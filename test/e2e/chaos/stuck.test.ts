@@ -28,12 +28,17 @@ describe('chaos: no stuck states', () => {
     const workdir = statePaths(pair.user.stateDir).bisyncWorkdir(pair.tenant.tenantId);
     const cli = spawnCli(pair.user, ['cloud', 'bisync']);
     await waitFor(async () => (await fs.readdir(workdir)).some((name) => name.endsWith('.lck')), 30_000, 'rclone to take its lock');
-    const [orphan] = await rcloneProcessesFor(pair.local);
+    const [orphan] = await waitFor(async () => {
+      const pids = await rcloneProcessesFor(pair.local);
+      return pids.length > 0 && pids;
+    }, 30_000, 'rclone to show in /proc');
+    if (orphan === undefined) throw new Error('no rclone process found');
+    // Hung, as on a stalled network: it would hold its lock for as long as it lives. Stopped before
+    // the CLI dies, since a running rclone's next log line into the dead CLI's pipe would end it.
+    started.push(orphan);
+    process.kill(orphan, 'SIGSTOP');
     cli.child.kill('SIGKILL');
     await cli.exit;
-    // Hung, as on a stalled network: it would hold its lock for as long as it lives.
-    started.push(orphan ?? 0);
-    process.kill(orphan ?? 0, 'SIGSTOP');
     expect(await rcloneProcessesFor(pair.local), 'rclone outlives the killed CLI').toEqual([orphan]);
 
     const next = await pair.bisync();
