@@ -26,6 +26,7 @@ try {
     tigris: false,
     caBundle: undefined,
     signal: new AbortController().signal,
+    proxied: false,
   });
   const holder = leaseHolder(os.hostname(), path.join(tenant.localPath, 'bench'));
   const leaseTimes = [];

@@ -1,6 +1,7 @@
 import { CliError, ExitCode } from '../core/errors.js';
 import { sleep } from '../core/process.js';
 import type { Output } from '../core/output.js';
+import { activeProxy, proxyFor, type ProxySettings } from './proxy.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 
@@ -116,10 +117,20 @@ export function apiErrorFor(status: number, body: unknown, target: HttpTarget = 
 }
 
 /** One sentence of advice for a request that never got an answer. */
-export function networkErrorFor(error: unknown, url: string, target: HttpTarget = CLOUD_TARGET): CliError {
+export function networkErrorFor(error: unknown, url: string, target: HttpTarget = CLOUD_TARGET, proxied: ProxySettings | undefined = activeProxy()): CliError {
   const code = errorCode(error);
   const origin = safeOrigin(url);
-  const reason = NETWORK_REASONS[code ?? ''] ?? (isTlsCode(code) ? 'the TLS certificate could not be verified' : `the request failed (${code ?? (error instanceof Error ? error.message : String(error))})`);
+  const tunnel = /Proxy response \((\d+)\)/.exec(error instanceof Error ? error.message : '');
+  const reason = tunnel
+    ? `the proxy refused to connect to it (HTTP ${tunnel[1]})`
+    : (NETWORK_REASONS[code ?? ''] ?? (isTlsCode(code) ? 'the TLS certificate could not be verified' : `the request failed (${code ?? (error instanceof Error ? error.message : String(error))})`));
+  const proxy = proxied === undefined ? undefined : proxyFor(url, proxied);
+  if (proxy !== undefined) {
+    return new CliError(`Cannot reach ${target.label} at ${origin} through the proxy ${safeOrigin(proxy)}: ${reason}.`, {
+      hint: `Check the proxy (HTTPS_PROXY, HTTP_PROXY, NO_PROXY), your network or ${target.addressHint}.`,
+      cause: error,
+    });
+  }
   return new CliError(`Cannot reach ${target.label} at ${origin}: ${reason}.`, {
     hint: `Check your network or ${target.addressHint}.`,
     cause: error,

@@ -17,6 +17,7 @@ import { filtersChangedSinceBaseline, seedFilters } from './filters.js';
 import { Interrupts } from './interrupts.js';
 import type { LeaseStore } from './cloud-lease.js';
 import { tenantLeaseStore } from './lease-store.js';
+import { proxySettings } from '../api/proxy.js';
 import { acquireBisyncLock } from './lock.js';
 import { stopOrphanedRclones } from './orphans.js';
 import { activeMountOver } from './mount-guard.js';
@@ -111,7 +112,7 @@ export async function runBisync(options: BisyncRun, ctx: CommandContext): Promis
       paths: ctx.paths,
       interrupts,
       // Found once per process: a watch's runs share it.
-      leaseStore: () => (leaseStore ??= tenantLeaseStore(ctx.rclone, tenant, stopLeaseRequests.signal)),
+      leaseStore: () => (leaseStore ??= tenantLeaseStore(ctx.rclone, tenant, { signal: stopLeaseRequests.signal, proxied: proxySettings(ctx.env) !== undefined })),
       notifySync: async (paths: readonly string[] | undefined) => (await ctx.api()).notifySync(paths),
       // Counts and bytes on a terminal; a watch has its status line instead.
       progress: output.interactive && !output.json && !options.watch

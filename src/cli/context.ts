@@ -6,6 +6,7 @@ import { readLoginRecord } from '../auth/login-record.js';
 import { CliError, ExitCode } from '../core/errors.js';
 import { loadSettingsFile, resolveSettings } from '../core/settings.js';
 import { createRclone } from '../rclone/runner.js';
+import { proxySettings, routeThroughProxy } from '../api/proxy.js';
 import type { ApiClient } from '../api/types.js';
 import type { SessionContext } from '../auth/session.js';
 import type { CommandContext, GlobalOptions } from '../core/command.js';
@@ -21,6 +22,8 @@ export async function createContext(options: GlobalOptions): Promise<CommandCont
     color: options.color !== false && env.NO_COLOR === undefined && Boolean(process.stderr.isTTY),
     interactive,
   });
+  const proxy = proxySettings(env);
+  if (proxy) await routeThroughProxy(proxy);
   const stateDir = resolveStateDir(env, homeDir);
   const paths = statePaths(stateDir);
   const { settings, warnings, errors } = resolveSettings({

@@ -68,4 +68,15 @@ describe('errors the user reads', () => {
     expect(error.message.split('. ').length).toBeLessThanOrEqual(2);
     expect(error.exitCode).toBe(ExitCode.failed);
   });
+
+  it('names the proxy a failed request went through, and what the proxy answered a tunnel', () => {
+    const proxied = { httpProxy: undefined, httpsProxy: 'http://user:secret@proxy.corp:3128', noProxy: 'localhost,127.0.0.1,[::1]' };
+    const refused = networkErrorFor(Object.assign(new Error('boom'), { code: 'ECONNREFUSED' }), 'https://cloud.basicmemory.com/tenant/mount/info', undefined, proxied);
+    expect(refused.message).toBe('Cannot reach the Basic Memory cloud at https://cloud.basicmemory.com through the proxy http://proxy.corp:3128: connection refused.');
+    expect(refused.hint).toContain('HTTPS_PROXY');
+    const tunnel = networkErrorFor(Object.assign(new Error('Proxy response (403) !== 200 when HTTP Tunneling'), { code: 'UND_ERR_ABORTED' }), 'https://cloud.basicmemory.com/x', undefined, proxied);
+    expect(tunnel.message).toMatch(/through the proxy http:\/\/proxy\.corp:3128: the proxy refused to connect to it \(HTTP 403\)\.$/);
+    const direct = networkErrorFor(Object.assign(new Error('boom'), { code: 'ECONNREFUSED' }), 'http://127.0.0.1:8765/x', undefined, proxied);
+    expect(direct.message).toBe('Cannot reach the Basic Memory cloud at http://127.0.0.1:8765: connection refused.');
+  });
 });
