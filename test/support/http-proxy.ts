@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 
 export interface TestProxy {
   url: string;
-  /** Every `host:port` a client asked the proxy for, in order (CONNECT tunnels and absolute-form requests). */
+  /** Every request the proxy got, in order, as `METHOD host:port`: CONNECT for a tunnel, else the absolute-form request's method. */
   asked: string[];
   close(): Promise<void>;
 }
@@ -20,7 +20,7 @@ export async function startTestProxy(resolve: (host: string) => string | undefin
   const sockets = new Set<net.Socket>();
   const server = http.createServer((req, res) => {
     const target = new URL(req.url ?? '/');
-    asked.push(target.host);
+    asked.push(`${req.method} ${target.host}`);
     const hostname = resolve(target.hostname);
     if (!hostname) {
       res.writeHead(502).end();
@@ -35,7 +35,7 @@ export async function startTestProxy(resolve: (host: string) => string | undefin
   });
   server.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
     const [host = '', port = '443'] = (req.url ?? '').split(/:(?=\d+$)/);
-    asked.push(req.url ?? '');
+    asked.push(`CONNECT ${req.url}`);
     const hostname = resolve(host);
     if (!hostname) {
       client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');

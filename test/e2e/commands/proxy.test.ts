@@ -6,6 +6,11 @@ import type { Check } from '../../../src/doctor/checks.js';
 import { startTestProxy, type TestProxy } from '../../support/http-proxy.js';
 import { useProvisionedUser } from '../../support/provisioned-user.js';
 import { rcloneAs } from '../../support/tenant.js';
+import { statePaths } from '../../../src/core/paths.js';
+import { makePair } from '../bisync/helpers.js';
+import fs from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 
 const fixture = useProvisionedUser();
 let proxy: TestProxy;
@@ -34,7 +39,7 @@ describe('a network where only a proxy reaches the cloud (HTTPS_PROXY / HTTP_PRO
     expect(proxied.exitCode, proxied.stderr).toBe(0);
     const listed = JSON.parse(proxied.stdout) as { credentials: { accessKey: string }[] };
     expect(listed.credentials.map((credential) => credential.accessKey)).toContain(tenant.accessKey);
-    expect(proxy.asked).toContain(new URL(apiUrl).host);
+    expect(proxy.asked).toContain(`CONNECT ${new URL(apiUrl).host}`);
 
     const doctor = await user.run(['cloud', 'doctor', '--json'], { env });
     const api = (JSON.parse(doctor.stdout) as { checks: Check[] }).checks.find((check) => check.name === 'API');
@@ -80,6 +85,29 @@ describe('a network where only a proxy reaches the cloud (HTTPS_PROXY / HTTP_PRO
     expect(inBucket.stdout).toContain('laptop-proxied');
     await store.remove('laptop-proxied');
     expect((await store.list()).map((marker) => marker.holder)).not.toContain('laptop-proxied');
-    expect(proxy.asked).toContain(new URL(behindProxy(tenant.state.endpointUrl)).host);
+    expect(proxy.asked).toContain(`CONNECT ${new URL(behindProxy(tenant.state.endpointUrl)).host}`);
+  });
+
+  it('syncs a note with `cloud bisync` when the cloud and its storage are reached only through the proxy: rclone, the lease and the API all go through it', async () => {
+    const { server } = fixture();
+    const pair = await makePair(server);
+    const endpoint = behindProxy(pair.tenant.state.endpointUrl).replace('cloud.', 's3.');
+    await promisify(execFile)('rclone', ['config', 'update', pair.tenant.remoteName, 'endpoint', endpoint], { env: { ...pair.user.env, RCLONE_CONFIG: pair.user.rcloneConfig, AWS_CA_BUNDLE: '' } });
+    const tenantFile = statePaths(pair.user.stateDir).tenant;
+    await fs.writeFile(tenantFile, JSON.stringify({ ...JSON.parse(await fs.readFile(tenantFile, 'utf8')), endpointUrl: endpoint }));
+    // From here the pair's own checks (plain rclone) reach the bucket through the proxy too.
+    Object.assign(pair.user.env, { HTTP_PROXY: proxy.url, BASIC_MEMORY_CLOUD_URL: behindProxy(server.apiUrl) });
+
+    await pair.writeLocal('written-here.md', 'typed behind a proxy\n');
+    await pair.writeCloud('written-there.md', 'typed on another machine\n');
+    const before = proxy.asked.length;
+    const run = await pair.bisync();
+    expect(run.exitCode, run.stderr).toBe(0);
+    const asked = proxy.asked.slice(before);
+    const s3Host = new URL(endpoint).host;
+    expect(asked.filter((request) => request.startsWith('CONNECT ')), 'the CLI (undici) tunnels to the storage for the lease and to the API').toEqual(expect.arrayContaining([`CONNECT ${s3Host}`, `CONNECT ${new URL(behindProxy(server.apiUrl)).host}`]));
+    expect(asked, 'rclone (Go) sends its requests to the proxy').toContain(`PUT ${s3Host}`);
+    expect(await pair.readCloud('written-here.md')).toBe('typed behind a proxy\n');
+    expect(await pair.readLocal('written-there.md')).toBe('typed on another machine\n');
   });
 });
