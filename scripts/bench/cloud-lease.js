@@ -26,7 +26,7 @@ try {
     tigris: false,
     caBundle: undefined,
     signal: new AbortController().signal,
-    proxied: false,
+    proxy: undefined,
   });
   const holder = leaseHolder(os.hostname(), path.join(tenant.localPath, 'bench'));
   const leaseTimes = [];

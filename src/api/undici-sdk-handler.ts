@@ -1,4 +1,5 @@
 import type { HttpHandler, HttpRequest } from '@smithy/protocol-http';
+import type { ProxySettings } from './proxy.js';
 
 /** A query as S3 signs it: RFC 3986 escapes, repeated names for a list. */
 function queryString(query: HttpRequest['query']): string {
@@ -12,13 +13,15 @@ function queryString(query: HttpRequest['query']): string {
 }
 
 /**
- * An AWS SDK request handler that sends through undici, and so through its global dispatcher: the
- * proxy (`proxy.ts`) when one is set. The SDK's own node handler takes node agents, which know no
- * proxy, and its fetch handler builds node's `Request`, which this undici's dispatcher refuses (seen:
- * "invalid content-length header" on a PUT).
+ * An AWS SDK request handler that sends through undici and the proxy (per address, by NO_PROXY). The
+ * SDK's own node handler takes node agents, which know no proxy, and its fetch handler builds node's
+ * `Request`, which this undici refuses (seen: "invalid content-length header" on a PUT). `ca`, when
+ * given, is the only CA trusted for the storage, proxied or direct, as rclone's `--ca-cert`.
  */
-export async function undiciSdkHandler(timeoutMs: number): Promise<HttpHandler> {
-  const { request } = await import('undici');
+export async function proxiedSdkHandler(options: { proxy: ProxySettings; ca: Buffer | undefined; timeoutMs: number }): Promise<HttpHandler> {
+  const { request, EnvHttpProxyAgent } = await import('undici');
+  const { timeoutMs, ca } = options;
+  const dispatcher = new EnvHttpProxyAgent({ ...options.proxy, ...(ca ? { connect: { ca }, requestTls: { ca } } : {}) });
   return {
     async handle(sent, options) {
       const query = queryString(sent.query);
@@ -30,6 +33,7 @@ export async function undiciSdkHandler(timeoutMs: number): Promise<HttpHandler> 
         signal: options?.abortSignal as AbortSignal | undefined,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
+        dispatcher,
       });
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
@@ -37,5 +41,6 @@ export async function undiciSdkHandler(timeoutMs: number): Promise<HttpHandler> 
     },
     updateHttpClientConfig: () => undefined,
     httpHandlerConfigs: () => ({}),
+    destroy: () => void dispatcher.close(),
   };
 }

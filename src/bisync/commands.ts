@@ -112,7 +112,7 @@ export async function runBisync(options: BisyncRun, ctx: CommandContext): Promis
       paths: ctx.paths,
       interrupts,
       // Found once per process: a watch's runs share it.
-      leaseStore: () => (leaseStore ??= tenantLeaseStore(ctx.rclone, tenant, { signal: stopLeaseRequests.signal, proxied: proxySettings(ctx.env) !== undefined })),
+      leaseStore: () => (leaseStore ??= tenantLeaseStore(ctx.rclone, tenant, { signal: stopLeaseRequests.signal, proxy: proxySettings(ctx.env) })),
       notifySync: async (paths: readonly string[] | undefined) => (await ctx.api()).notifySync(paths),
       // Counts and bytes on a terminal; a watch has its status line instead.
       progress: output.interactive && !output.json && !options.watch

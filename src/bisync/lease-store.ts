@@ -6,7 +6,8 @@ import { locateRcloneConfig, readRemote } from '../rclone/config-file.js';
 import type { Rclone } from '../rclone/runner.js';
 import { CLOUD_LEASES_PREFIX, type LeaseMarker, type LeaseStore } from './cloud-lease.js';
 import { isTigrisEndpoint, TIGRIS_CONSISTENT_HEADER } from './args.js';
-import { undiciSdkHandler } from '../api/undici-sdk-handler.js';
+import { proxiedSdkHandler } from '../api/undici-sdk-handler.js';
+import type { ProxySettings } from '../api/proxy.js';
 
 export interface LeaseBucket {
   endpointUrl: string;
@@ -19,11 +20,8 @@ export interface LeaseBucket {
   caBundle: string | undefined;
   /** Ctrl-C: a request waiting on a storage that does not answer ends at once. */
   signal: AbortSignal;
-  /**
-   * A proxy is set (`api/proxy.ts`): the requests go through undici, which follows it; the SDK's
-   * node agent would not. TLS through it trusts node's CAs and NODE_EXTRA_CA_CERTS.
-   */
-  proxied: boolean;
+  /** The proxy settings of this environment (`api/proxy.ts`): the SDK's node handler would not follow them. */
+  proxy: ProxySettings | undefined;
 }
 
 // Three small requests per run: a slow storage must not hold the run much longer than rclone would.
@@ -33,7 +31,7 @@ const REQUEST_TIMEOUT_MS = 10_000;
  * The lease's store for the tenant's bucket, with the key rclone uses (the secret is only in the
  * rclone config that `cloud setup` wrote); undefined when that remote has no readable secret.
  */
-export async function tenantLeaseStore(rclone: Rclone, tenant: TenantState, requests: Pick<LeaseBucket, 'signal' | 'proxied'>): Promise<LeaseStore | undefined> {
+export async function tenantLeaseStore(rclone: Rclone, tenant: TenantState, requests: Pick<LeaseBucket, 'signal' | 'proxy'>): Promise<LeaseStore | undefined> {
   const configPath = await locateRcloneConfig(rclone).catch(() => undefined);
   const remote = configPath === undefined ? undefined : await readRemote(configPath, tenant.remoteName);
   const secretKey = remote?.secret_access_key;
@@ -60,9 +58,10 @@ export async function s3LeaseStore(bucket: LeaseBucket): Promise<LeaseStore> {
   // The SDK warns on stderr, in the middle of a sync's output, that its 2027 releases will need Node 22.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { S3Client, PutObjectCommand, ListObjectsV2Command, DeleteObjectCommand } = await import('@aws-sdk/client-s3');
-  const requestHandler = bucket.proxied
-    ? await undiciSdkHandler(REQUEST_TIMEOUT_MS)
-    : { requestTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true, ...(bucket.caBundle ? { httpsAgent: new Agent({ ca: fs.readFileSync(bucket.caBundle) }) } : {}) };
+  const ca = bucket.caBundle ? fs.readFileSync(bucket.caBundle) : undefined;
+  const requestHandler = bucket.proxy
+    ? await proxiedSdkHandler({ proxy: bucket.proxy, ca, timeoutMs: REQUEST_TIMEOUT_MS })
+    : { requestTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true, ...(ca ? { httpsAgent: new Agent({ ca }) } : {}) };
   const client: S3Client = new S3Client({
     endpoint: bucket.endpointUrl,
     region: bucket.region || 'auto',

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Agent, setGlobalDispatcher } from 'undici';
-import { proxySettings, routeThroughProxy } from '../../../src/api/proxy.js';
+import { proxySettings } from '../../../src/api/proxy.js';
 import { s3LeaseStore } from '../../../src/bisync/lease-store.js';
 import type { Check } from '../../../src/doctor/checks.js';
 import { startTestProxy, type TestProxy } from '../../support/http-proxy.js';
@@ -20,7 +19,6 @@ beforeAll(async () => {
   proxy = await startTestProxy((host) => (host.endsWith(PROXIED) ? '127.0.0.1' : undefined));
 });
 afterAll(async () => {
-  setGlobalDispatcher(new Agent());
   await proxy.close();
 });
 
@@ -65,9 +63,6 @@ describe('a network where only a proxy reaches the cloud (HTTPS_PROXY / HTTP_PRO
 
   it('takes and gives back the bucket\'s lease through the proxy (the marker is in the bucket while held)', async () => {
     const { user, tenant } = fixture();
-    const settings = proxySettings({ HTTP_PROXY: proxy.url });
-    if (!settings) throw new Error('a proxy was set');
-    await routeThroughProxy(settings);
     const store = await s3LeaseStore({
       endpointUrl: behindProxy(tenant.state.endpointUrl),
       region: tenant.state.region,
@@ -77,7 +72,7 @@ describe('a network where only a proxy reaches the cloud (HTTPS_PROXY / HTTP_PRO
       tigris: false,
       caBundle: undefined,
       signal: new AbortController().signal,
-      proxied: true,
+      proxy: proxySettings({ HTTP_PROXY: proxy.url }),
     });
     await store.write('laptop-proxied');
     expect((await store.list()).map((marker) => marker.holder)).toContain('laptop-proxied');
