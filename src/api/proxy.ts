@@ -1,3 +1,5 @@
+import { CliError, ExitCode } from '../core/errors.js';
+
 /**
  * The proxy a user's network may require, from the variables curl, npm and rclone read. rclone
  * (Go) follows them by itself; the CLI's own requests (the cloud API, the login, rclone's download,
@@ -6,7 +8,7 @@
  */
 export interface ProxySettings {
   httpProxy: string | undefined;
-  /** For https addresses; the http proxy when only that one is set (as undici and curl do). */
+  /** For https addresses; the http proxy when only that one is set (as undici does). */
   httpsProxy: string | undefined;
   /** The user's NO_PROXY, plus this machine's loopback names. */
   noProxy: string;
@@ -18,13 +20,31 @@ export interface ProxySettings {
  */
 const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
 
-/** The proxy settings of this environment, or undefined when no proxy is set (or NO_PROXY is `*`). */
+/**
+ * The proxy settings of this environment, or undefined when no proxy is set (or NO_PROXY is `*`).
+ * A proxy without a scheme is http, as for curl and Go; one that is no URL is a usage error.
+ */
 export function proxySettings(env: Record<string, string | undefined>): ProxySettings | undefined {
   // Lowercase first, as curl and undici read them; an empty value is no value.
-  const read = (name: string): string | undefined => env[name] || env[name.toUpperCase()] || undefined;
-  const httpProxy = read('http_proxy');
-  const httpsProxy = read('https_proxy') ?? httpProxy;
-  const userNoProxy = read('no_proxy')?.trim();
+  const nameOf = (name: string): string | undefined => (env[name] ? name : env[name.toUpperCase()] ? name.toUpperCase() : undefined);
+  const proxyUrl = (name: string): string | undefined => {
+    const set = nameOf(name);
+    if (set === undefined) return undefined;
+    const value = (env[set] ?? '').trim();
+    const url = value.includes('://') ? value : `http://${value}`;
+    if (!URL.canParse(url)) {
+      throw new CliError(`${set} is not a proxy address: "${value.replace(/^([^/]*\/\/)?[^@/]*@/, '$1***@')}".`, {
+        hint: `Set it to the proxy's URL, such as http://proxy.example.com:3128, or unset it.`,
+        exitCode: ExitCode.usage,
+      });
+    }
+    return url;
+  };
+  const httpProxy = proxyUrl('http_proxy');
+  // undici sends https addresses through the http proxy when no https one is set.
+  const httpsProxy = proxyUrl('https_proxy') ?? httpProxy;
+  const noProxyName = nameOf('no_proxy');
+  const userNoProxy = noProxyName === undefined ? undefined : env[noProxyName]?.trim();
   if (httpsProxy === undefined || userNoProxy === '*') return undefined;
   return { httpProxy, httpsProxy, noProxy: [userNoProxy, ...LOOPBACK].filter(Boolean).join(',') };
 }

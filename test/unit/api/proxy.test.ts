@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ExitCode } from '../../../src/core/errors.js';
 import { proxyFor, proxySettings, type ProxySettings } from '../../../src/api/proxy.js';
 
 const LOOPBACK = 'localhost,127.0.0.1,[::1]';
@@ -12,8 +13,20 @@ describe('proxySettings', () => {
     ['lowercase before uppercase, as curl', { https_proxy: 'http://lower:1', HTTPS_PROXY: 'http://upper:2' }, { httpProxy: undefined, httpsProxy: 'http://lower:1', noProxy: LOOPBACK }],
     ['the user\'s NO_PROXY, then loopback', { HTTPS_PROXY: 'http://p:1', NO_PROXY: ' .corp.example,10.0.0.1 ' }, { httpProxy: undefined, httpsProxy: 'http://p:1', noProxy: `.corp.example,10.0.0.1,${LOOPBACK}` }],
     ['NO_PROXY=* turns the proxy off', { HTTPS_PROXY: 'http://p:1', no_proxy: '*' }, undefined],
+    ['a proxy without a scheme is http, as for curl and Go', { https_proxy: 'proxy.corp:3128' }, { httpProxy: undefined, httpsProxy: 'http://proxy.corp:3128', noProxy: LOOPBACK }],
   ])('%s', (_name, env: Record<string, string>, expected) => {
     expect(proxySettings(env)).toEqual(expected);
+  });
+
+  it('refuses a proxy that is no URL in one sentence (exit 2), without its password', () => {
+    let thrown: unknown;
+    try {
+      proxySettings({ https_proxy: 'http://me:s3cret@[bad' });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({ message: 'https_proxy is not a proxy address: "http://***@[bad".', exitCode: ExitCode.usage });
+    expect(String((thrown as Error).message)).not.toContain('s3cret');
   });
 });
 
