@@ -1,15 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { proxySettings } from '../../../src/api/proxy.js';
 import { s3LeaseStore } from '../../../src/bisync/lease-store.js';
+import { statePaths } from '../../../src/core/paths.js';
 import type { Check } from '../../../src/doctor/checks.js';
 import { startTestProxy, type TestProxy } from '../../support/http-proxy.js';
 import { useProvisionedUser } from '../../support/provisioned-user.js';
 import { rcloneAs } from '../../support/tenant.js';
-import { statePaths } from '../../../src/core/paths.js';
 import { makePair } from '../bisync/helpers.js';
-import fs from 'node:fs/promises';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 
 const fixture = useProvisionedUser();
 let proxy: TestProxy;
@@ -86,6 +86,7 @@ describe('a network where only a proxy reaches the cloud (HTTPS_PROXY / HTTP_PRO
   it('syncs a note with `cloud bisync` when the cloud and its storage are reached only through the proxy: rclone, the lease and the API all go through it', async () => {
     const { server } = fixture();
     const pair = await makePair(server);
+    onTestFinished(() => pair.user.cleanup());
     const endpoint = behindProxy(pair.tenant.state.endpointUrl).replace('cloud.', 's3.');
     await promisify(execFile)('rclone', ['config', 'update', pair.tenant.remoteName, 'endpoint', endpoint], { env: { ...pair.user.env, RCLONE_CONFIG: pair.user.rcloneConfig, AWS_CA_BUNDLE: '' } });
     const tenantFile = statePaths(pair.user.stateDir).tenant;
