@@ -6,7 +6,7 @@ import { locateRcloneConfig, readRemote } from '../rclone/config-file.js';
 import type { Rclone } from '../rclone/runner.js';
 import { CLOUD_LEASES_PREFIX, type LeaseMarker, type LeaseStore } from './cloud-lease.js';
 import { isTigrisEndpoint, TIGRIS_CONSISTENT_HEADER } from './args.js';
-import { proxiedSdkHandler } from '../api/undici-sdk-handler.js';
+import { proxiedSdkHandler } from '../api/proxied-sdk-handler.js';
 import type { ProxySettings } from '../api/proxy.js';
 
 export interface LeaseBucket {
