@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { CliError } from '../core/errors.js';
+import { moveIfFree } from '../local/move-if-free.js';
 import type { Rclone } from '../rclone/runner.js';
 import { RESERVED_EXCLUDE_ARGS } from './reserved-names.js';
 import type { Conflict } from './outcome.js';
@@ -11,6 +12,8 @@ interface PairPaths {
   localPath: string;
   remotePath: string;
   filtersFile: string;
+  /** rclone's working folder for the pair: where a list of files for one rclone call is written. */
+  workdir: string;
 }
 
 const remoteJoin = (remote: string, file: string) => `${remote.replace(/\/+$/, '')}/${file}`;
@@ -30,29 +33,46 @@ export function newerSide(localModified: number, cloudModified: number): 'local'
  * "newer wins, older kept": give the newer copy its name back on both sides, leave the older as it is.
  */
 export async function resolveConflictsByAge(rclone: Rclone, pair: PairPaths, conflicts: Conflict[]): Promise<Conflict[]> {
+  const sides = conflicts.map((conflict) => ({ conflict, ...copiesBySide(conflict) }));
+  // The cloud copy's time is the cloud's: rclone 1.66+ comparing checksums gives a download the time
+  // it came down, which would make the cloud's copy the newer one every time.
+  const cloudModified = await cloudTimes(rclone, pair, sides.map((side) => side.cloud));
   const resolved: Conflict[] = [];
-  for (const conflict of conflicts) {
-    const { local: localCopy, cloud: cloudCopy } = copiesBySide(conflict);
-    const [localStat, cloudStat] = await Promise.all([
+  for (const { conflict, local: localCopy, cloud: cloudCopy } of sides) {
+    const [localStat, cloudHere] = await Promise.all([
       fs.stat(path.join(pair.localPath, localCopy)).catch(() => undefined),
-      fs.stat(path.join(pair.localPath, cloudCopy)).catch(() => undefined),
+      fs.stat(path.join(pair.localPath, cloudCopy)).then(() => true, () => false),
     ]);
-    const nameTaken = await fs.stat(path.join(pair.localPath, conflict.path)).then(() => true, () => false);
-    if (!localStat || !cloudStat || nameTaken) {
+    const cloudMs = cloudModified.get(cloudCopy);
+    if (!localStat || !cloudHere || cloudMs === undefined) {
       resolved.push(conflict);
       continue;
     }
-    const winner = newerSide(localStat.mtimeMs, cloudStat.mtimeMs);
+    const winner = newerSide(localStat.mtimeMs, cloudMs);
     const [winning, losing] = winner === 'local' ? [localCopy, cloudCopy] : [cloudCopy, localCopy];
-    const moved = await rclone.run(['moveto', remoteJoin(pair.remotePath, winning), remoteJoin(pair.remotePath, conflict.path)], ownGroup);
-    if (moved.exitCode !== 0) {
+    // A note saved under the name since rclone renamed it away is the newest of all: it keeps the name.
+    if (!(await moveOnBothSides(rclone, pair, winning, conflict.path))) {
       resolved.push(conflict);
       continue;
     }
-    await fs.rename(path.join(pair.localPath, winning), path.join(pair.localPath, conflict.path));
     resolved.push({ path: conflict.path, copies: [losing], winner });
   }
   return resolved;
+}
+
+/** The cloud's modification times of some files (relative), in one listing; none when it cannot be read. */
+async function cloudTimes(rclone: Rclone, pair: PairPaths, files: string[]): Promise<Map<string, number>> {
+  if (files.length === 0) return new Map();
+  await fs.mkdir(pair.workdir, { recursive: true, mode: 0o700 });
+  const list = path.join(pair.workdir, 'conflict-copies.txt');
+  await fs.writeFile(list, files.join('\n'), { mode: 0o600 });
+  try {
+    const listed = await rclone.run(['lsjson', '--files-only', '--no-mimetype', '--files-from-raw', list, '--no-traverse', pair.remotePath], ownGroup);
+    if (listed.exitCode !== 0) return new Map();
+    return new Map((JSON.parse(listed.stdout || '[]') as { Path: string; ModTime: string }[]).map((entry) => [entry.Path, Date.parse(entry.ModTime)]));
+  } finally {
+    await fs.rm(list, { force: true });
+  }
 }
 
 /**
@@ -102,11 +122,17 @@ export async function dropIdenticalCopies(rclone: Rclone, pair: PairPaths, confl
 
 const notInCloud = (stderr: string) => /not found|doesn't exist|directory not found/i.test(stderr);
 
+/**
+ * Gives a copy the note's name on both sides, the folder first and only while the name is free there
+ * (an editor's save under it is never replaced); false, and nothing moved, when it could not.
+ */
 async function moveOnBothSides(rclone: Rclone, pair: PairPaths, from: string, to: string): Promise<boolean> {
+  const [localFrom, localTo] = [path.join(pair.localPath, from), path.join(pair.localPath, to)];
+  if (!(await moveIfFree(localFrom, localTo))) return false;
   const moved = await rclone.run(['moveto', remoteJoin(pair.remotePath, from), remoteJoin(pair.remotePath, to)], ownGroup);
-  if (moved.exitCode !== 0 && !notInCloud(moved.stderr)) return false;
-  await fs.rename(path.join(pair.localPath, from), path.join(pair.localPath, to));
-  return true;
+  if (moved.exitCode === 0 || notInCloud(moved.stderr)) return true;
+  await moveIfFree(localTo, localFrom);
+  return false;
 }
 
 async function removeOnBothSides(rclone: Rclone, pair: PairPaths, file: string): Promise<boolean> {
@@ -239,16 +265,22 @@ export async function keepBothBeforeBaseline(rclone: Rclone, pair: PairPaths, no
     const cloud = (JSON.parse(listing.stdout || '[]') as { ModTime?: string; Size?: number }[])[0];
     if (!localStat || !cloud?.ModTime) continue;
     const winner = baselineWinner({ size: localStat.size, modifiedMs: localStat.mtimeMs }, { size: cloud.Size ?? 0, modifiedMs: Date.parse(cloud.ModTime) });
+    // The losing version is kept as `copy`. The cloud's version comes down first, under a copy's name:
+    // the folder's note is moved aside only once something can take its place, and that only takes
+    // the name if no editor has saved under it since.
     const copy = await freeCopyName(pair.localPath, file, now);
-    if (winner === 'cloud') await fs.rename(localFile, path.join(pair.localPath, copy));
-    const download = winner === 'cloud' ? file : copy;
+    const download = winner === 'local' ? copy : await freeCopyName(pair.localPath, file, now, new Set([copy]));
     const copied = await rclone.run(['copyto', remoteJoin(pair.remotePath, file), path.join(pair.localPath, download)], ownGroup);
     if (copied.exitCode !== 0) {
-      // The folder's version keeps its name whatever happens: put it back before saying so.
-      if (winner === 'cloud') await fs.rename(path.join(pair.localPath, copy), localFile);
       throw new CliError(`Could not keep the cloud's copy of ${file} before rebuilding the sync baseline, so nothing was synced.`, { hint: `rclone said: ${lastLine(copied.stderr)}. Run the command again.` });
     }
-    kept.push({ path: file, copies: [copy], winner });
+    if (winner === 'local') {
+      kept.push({ path: file, copies: [copy], winner });
+      continue;
+    }
+    await fs.rename(localFile, path.join(pair.localPath, copy));
+    const named = await moveIfFree(path.join(pair.localPath, download), localFile);
+    kept.push(named ? { path: file, copies: [copy], winner } : { path: file, copies: [copy, download], winner: 'local' });
   }
   return kept;
 }
@@ -257,11 +289,11 @@ function lastLine(text: string): string {
   return text.trim().split('\n').at(-1)?.replace(/^\S+ \S+ /, '') ?? 'nothing';
 }
 
-/** A conflict-copy name not taken in the folder. */
-export async function freeCopyName(folder: string, file: string, when: Date): Promise<string> {
+/** A conflict-copy name not taken in the folder, nor `reserved` for another copy. */
+export async function freeCopyName(folder: string, file: string, when: Date, reserved: ReadonlySet<string> = new Set()): Promise<string> {
   for (let attempt = 1; ; attempt += 1) {
     const candidate = conflictCopyName(file, when, attempt);
-    const taken = await fs.lstat(path.join(folder, candidate)).then(() => true, () => false);
+    const taken = reserved.has(candidate) || (await fs.lstat(path.join(folder, candidate)).then(() => true, () => false));
     if (!taken) return candidate;
   }
 }

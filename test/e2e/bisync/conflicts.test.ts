@@ -95,6 +95,21 @@ describe('conflicts', () => {
     expect((await pair.user.run(['cloud', 'bisync-status'])).stdout).toContain(`conflict copies: 1 in the folder (merge, then delete): ${copy}`);
   });
 
+  it('balanced: a newer edit in the folder keeps the name, the older cloud edit is kept as a copy', async () => {
+    const pair = await syncedPair('balanced', { 'plan.md': 'v1\n', 'a.md': 'a\n', 'b.md': 'b\n', 'c.md': 'c\n' });
+    await pair.writeCloud('plan.md', 'older edit in the cloud\n', new Date(Date.now() - 60_000));
+    await pair.writeLocal('plan.md', 'newer edit here\n');
+    const result = await pair.bisync('--json');
+    expect(result.exitCode, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as Report;
+    const copy = report.conflicts[0]?.copies[0] ?? '';
+    expect(report.conflicts).toEqual([{ path: 'plan.md', copies: [copy], winner: 'local' }]);
+    for (const read of [pair.readLocal, pair.readCloud]) {
+      expect(await read('plan.md')).toBe('newer edit here\n');
+      expect(await read(copy)).toBe('older edit in the cloud\n');
+    }
+  });
+
   it('a small folder where every file changed syncs without weakening the delete guard', async () => {
     const pair = await syncedPair('balanced', { 'only.md': 'v1\n' });
     await pair.writeLocal('only.md', 'v2\n');

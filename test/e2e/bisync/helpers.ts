@@ -16,7 +16,7 @@ export interface Pair {
   writeLocal(file: string, text: string, mtime?: Date): Promise<void>;
   readLocal: (file: string) => Promise<string | undefined>;
   localFiles(): Promise<string[]>;
-  writeCloud(file: string, text: string): Promise<void>;
+  writeCloud(file: string, text: string, mtime?: Date): Promise<void>;
   readCloud: (file: string) => Promise<string | undefined>;
   cloudFiles(): Promise<string[]>;
   deleteCloud(file: string): Promise<void>;
@@ -72,9 +72,10 @@ export async function makePair(server: TestServer, options: { profile?: string }
       const entries = await fs.readdir(local, { recursive: true, withFileTypes: true });
       return entries.filter((entry) => entry.isFile()).map((entry) => path.relative(local, path.join(entry.parentPath, entry.name))).sort();
     },
-    async writeCloud(file, text) {
+    async writeCloud(file, text, mtime) {
       const source = path.join(user.home, `upload-${Date.now()}-${Math.random().toString(16).slice(2)}`);
       await fs.writeFile(source, text);
+      if (mtime) await fs.utimes(source, mtime, mtime);
       await rcloneAs(user, ['copyto', source, `${bucket}/${file}`]);
       await fs.rm(source);
     },

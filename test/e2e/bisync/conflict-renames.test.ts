@@ -1,0 +1,93 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { keepBothBeforeBaseline, resolveConflictsByAge } from '../../../src/bisync/conflicts.js';
+import { createRclone, type Rclone } from '../../../src/rclone/runner.js';
+import { folderContents } from '../../support/versions.js';
+
+// Issue 8's invariant under the CLI's own renames: after rclone keeps both copies of a conflict, and
+// before a baseline, the CLI moves notes and copies around in the folder while an editor may save.
+// Seen in CI (rclone 1.75.2, the L3 writer loop): an edit lost. Each test saves the note in the
+// moment the CLI waits for rclone, as an editor would, then checks that every version is still there.
+// The pair is two folders (rclone treats the second as the cloud): real rclone, no server needed.
+
+let root: string;
+let pair: { localPath: string; remotePath: string; filtersFile: string; workdir: string };
+beforeEach(async () => {
+  root = await fs.mkdtemp(path.join(os.tmpdir(), 'bm-conflict-renames-'));
+  pair = { localPath: path.join(root, 'folder'), remotePath: path.join(root, 'cloud'), filtersFile: path.join(root, 'filters.txt'), workdir: path.join(root, 'workdir') };
+  await Promise.all([fs.mkdir(pair.localPath), fs.mkdir(pair.remotePath), fs.writeFile(pair.filtersFile, '')]);
+});
+afterEach(() => fs.rm(root, { recursive: true, force: true }));
+
+/** Real rclone that lets an editor save just before each run of one of its commands. */
+function rcloneWithEditor(command: string, save: () => Promise<void>): Rclone {
+  const real = createRclone({ binary: 'rclone', env: process.env });
+  return Object.assign(Object.create(real) as Rclone, {
+    run: async (args: string[], options?: Parameters<Rclone['run']>[1]) => {
+      if (args[0] === command) await save();
+      return real.run(args, options);
+    },
+  });
+}
+
+/** Every version on either side: what the sync will have once it has run. */
+async function bothSides(): Promise<string[]> {
+  return [...(await folderContents(pair.localPath)), ...(await folderContents(pair.remotePath))];
+}
+
+async function write(file: string, text: string, modified: Date): Promise<void> {
+  await fs.writeFile(file, text);
+  await fs.utimes(file, modified, modified);
+}
+
+const hourAgo = new Date(Date.now() - 3_600_000);
+const minuteAgo = new Date(Date.now() - 60_000);
+
+describe("the CLI's renames around a conflict never replace an editor's save", () => {
+  it('keeps a note saved while the newer copy of a conflict gets its name back', async () => {
+    // rclone 1.66+ kept both copies (it could not compare times), on both sides; the note's name is free.
+    for (const side of [pair.localPath, pair.remotePath]) {
+      await write(path.join(side, 'n.conflict-1.md'), 'folder version\n', minuteAgo);
+      await write(path.join(side, 'n.conflict-2.md'), 'cloud version\n', hourAgo);
+    }
+    const saved = 'saved by the editor while the CLI renamed\n';
+    const rclone = rcloneWithEditor('moveto', () => fs.writeFile(path.join(pair.localPath, 'n.md'), saved));
+
+    const [resolved] = await resolveConflictsByAge(rclone, pair, [{ path: 'n.md', copies: ['n.conflict-1.md', 'n.conflict-2.md'], winner: undefined }]);
+
+    expect(await fs.readFile(path.join(pair.localPath, 'n.md'), 'utf8')).toBe(saved);
+    expect(await bothSides()).toEqual(expect.arrayContaining(['cloud version\n', 'folder version\n', saved]));
+    expect(resolved?.path).toBe('n.md');
+  });
+
+  it("gives the newer copy the name on both sides, by the cloud's time for the cloud's copy", async () => {
+    for (const side of [pair.localPath, pair.remotePath]) await write(path.join(side, 'n.conflict-1.md'), 'folder version\n', minuteAgo);
+    // rclone 1.66+ comparing checksums gives the cloud copy it downloads the time it came down.
+    await write(path.join(pair.remotePath, 'n.conflict-2.md'), 'cloud version\n', hourAgo);
+    await write(path.join(pair.localPath, 'n.conflict-2.md'), 'cloud version\n', new Date());
+    const rclone = createRclone({ binary: 'rclone', env: process.env });
+
+    const [resolved] = await resolveConflictsByAge(rclone, pair, [{ path: 'n.md', copies: ['n.conflict-1.md', 'n.conflict-2.md'], winner: undefined }]);
+
+    expect(resolved).toEqual({ path: 'n.md', copies: ['n.conflict-2.md'], winner: 'local' });
+    for (const side of [pair.localPath, pair.remotePath]) {
+      expect(await fs.readFile(path.join(side, 'n.md'), 'utf8')).toBe('folder version\n');
+      expect((await fs.readdir(side)).sort()).toEqual(['n.conflict-2.md', 'n.md']);
+    }
+  });
+
+  it('keeps a note saved while the cloud version comes down before a baseline', async () => {
+    await write(path.join(pair.localPath, 'n.md'), 'older folder version\n', hourAgo);
+    await write(path.join(pair.remotePath, 'n.md'), 'newer cloud version\n', minuteAgo);
+    const saved = 'saved by the editor while the CLI downloaded\n';
+    // The editor saves under the note's name, whatever file has it at that moment.
+    const rclone = rcloneWithEditor('copyto', () => fs.writeFile(path.join(pair.localPath, 'n.md'), saved));
+
+    const kept = await keepBothBeforeBaseline(rclone, pair, new Date('2026-11-30T06:00:00Z'));
+
+    expect(await folderContents(pair.localPath)).toEqual(expect.arrayContaining([saved, 'newer cloud version\n']));
+    expect(kept).toHaveLength(1);
+  });
+});
