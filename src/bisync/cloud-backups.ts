@@ -124,14 +124,15 @@ function replacedNamesPlace(rclone: Rclone, pair: CloudPair, notes: string[] | u
   let found: string[] = [];
   const list = path.join(pair.workdir, 'replaced-in-cloud.txt');
   const selection = async (names: string[] | undefined): Promise<string[]> => {
-    if (names === undefined) return ['--recursive', '--include', `*${REPLACED_SUFFIX}`];
+    if (names === undefined) return ['--include', `*${REPLACED_SUFFIX}`];
     await fs.writeFile(list, names.join('\n'), { mode: 0o600 });
     return ['--files-from-raw', list, '--no-traverse'];
   };
   return {
     async list() {
       if (notes?.length === 0) return [];
-      const listed = await rclone.run([...LSJSON, ...(await selection(notes?.map((note) => `${note}${REPLACED_SUFFIX}`))), pair.remotePath], ownGroup);
+      // Without --recursive a listing finds only the names at the top of the bucket, not in folders.
+      const listed = await rclone.run([...LSJSON, '--recursive', ...(await selection(notes?.map((note) => `${note}${REPLACED_SUFFIX}`))), pair.remotePath], ownGroup);
       if (listed.exitCode !== 0) return notFound(listed.stderr) ? [] : undefined;
       const entries = (JSON.parse(listed.stdout || '[]') as LsjsonEntry[]).filter((entry) => entry.Path.endsWith(REPLACED_SUFFIX));
       found = entries.map((entry) => entry.Path);

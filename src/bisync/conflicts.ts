@@ -67,7 +67,7 @@ async function cloudTimes(rclone: Rclone, pair: PairPaths, files: string[]): Pro
   const list = path.join(pair.workdir, 'conflict-copies.txt');
   await fs.writeFile(list, files.join('\n'), { mode: 0o600 });
   try {
-    const listed = await rclone.run(['lsjson', '--files-only', '--no-mimetype', '--files-from-raw', list, '--no-traverse', pair.remotePath], ownGroup);
+    const listed = await rclone.run(['lsjson', '--recursive', '--files-only', '--no-mimetype', '--files-from-raw', list, '--no-traverse', pair.remotePath], ownGroup);
     if (listed.exitCode !== 0) return new Map();
     return new Map((JSON.parse(listed.stdout || '[]') as { Path: string; ModTime: string }[]).map((entry) => [entry.Path, Date.parse(entry.ModTime)]));
   } finally {

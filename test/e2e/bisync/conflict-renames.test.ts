@@ -63,18 +63,22 @@ describe("the CLI's renames around a conflict never replace an editor's save", (
   });
 
   it("gives the newer copy the name on both sides, by the cloud's time for the cloud's copy", async () => {
-    for (const side of [pair.localPath, pair.remotePath]) await write(path.join(side, 'n.conflict-1.md'), 'folder version\n', minuteAgo);
+    // In a folder: the cloud's times come from one listing, which must look inside folders.
+    for (const side of [pair.localPath, pair.remotePath]) {
+      await fs.mkdir(path.join(side, 'notes'));
+      await write(path.join(side, 'notes/n.conflict-1.md'), 'folder version\n', minuteAgo);
+    }
     // rclone 1.66+ comparing checksums gives the cloud copy it downloads the time it came down.
-    await write(path.join(pair.remotePath, 'n.conflict-2.md'), 'cloud version\n', hourAgo);
-    await write(path.join(pair.localPath, 'n.conflict-2.md'), 'cloud version\n', new Date());
+    await write(path.join(pair.remotePath, 'notes/n.conflict-2.md'), 'cloud version\n', hourAgo);
+    await write(path.join(pair.localPath, 'notes/n.conflict-2.md'), 'cloud version\n', new Date());
     const rclone = createRclone({ binary: 'rclone', env: process.env });
 
-    const [resolved] = await resolveConflictsByAge(rclone, pair, [{ path: 'n.md', copies: ['n.conflict-1.md', 'n.conflict-2.md'], winner: undefined }]);
+    const [resolved] = await resolveConflictsByAge(rclone, pair, [{ path: 'notes/n.md', copies: ['notes/n.conflict-1.md', 'notes/n.conflict-2.md'], winner: undefined }]);
 
-    expect(resolved).toEqual({ path: 'n.md', copies: ['n.conflict-2.md'], winner: 'local' });
+    expect(resolved).toEqual({ path: 'notes/n.md', copies: ['notes/n.conflict-2.md'], winner: 'local' });
     for (const side of [pair.localPath, pair.remotePath]) {
-      expect(await fs.readFile(path.join(side, 'n.md'), 'utf8')).toBe('folder version\n');
-      expect((await fs.readdir(side)).sort()).toEqual(['n.conflict-2.md', 'n.md']);
+      expect(await fs.readFile(path.join(side, 'notes/n.md'), 'utf8')).toBe('folder version\n');
+      expect((await fs.readdir(path.join(side, 'notes'))).sort()).toEqual(['n.conflict-2.md', 'n.md']);
     }
   });
 

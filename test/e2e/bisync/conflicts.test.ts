@@ -110,6 +110,19 @@ describe('conflicts', () => {
     }
   });
 
+  // rclone < 1.66 sets each object it replaces aside as `<note>.bm-replaced`; the CLI settles and
+  // removes them after the run. Seen on 1.60.1: a note in a folder left its set-aside object behind,
+  // found by no listing of the settle (it did not descend into folders), hidden and kept forever.
+  it('an upload of a note in a folder leaves nothing set aside in the bucket', async () => {
+    const pair = await syncedPair('balanced', { 'notes/deep/plan.md': 'v1\n', 'top.md': 't1\n', 'a.md': 'a\n', 'b.md': 'b\n' });
+    await pair.writeLocal('notes/deep/plan.md', 'v2, edited here\n');
+    await pair.writeLocal('top.md', 't2, edited here\n');
+    const result = await pair.bisync();
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(notes(await pair.cloudFiles())).toEqual(['a.md', 'b.md', 'notes/deep/plan.md', 'top.md']);
+    expect(await pair.readCloud('notes/deep/plan.md')).toBe('v2, edited here\n');
+  });
+
   it('a small folder where every file changed syncs without weakening the delete guard', async () => {
     const pair = await syncedPair('balanced', { 'only.md': 'v1\n' });
     await pair.writeLocal('only.md', 'v2\n');
