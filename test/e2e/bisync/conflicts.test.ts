@@ -70,19 +70,30 @@ describe('conflicts', () => {
     expect(again.stderr).not.toContain('rebuilding the baseline');
   });
 
-  it('balanced: the newer version keeps the name, the older is kept as a copy on both sides', async () => {
+  // The folder's side once failed on rclone 1.66+: comparing checksums, rclone gives the cloud copy it
+  // downloads the time it came down, and the older cloud edit took the name.
+  it.each([
+    { winner: 'cloud', newer: 'newer edit in the cloud\n', older: 'older edit here\n' },
+    { winner: 'local', newer: 'newer edit here\n', older: 'older edit in the cloud\n' },
+  ] as const)('balanced: the newer version ($winner) keeps the name, the older is kept as a copy on both sides', async ({ winner, newer, older }) => {
     const pair = await syncedPair('balanced', { 'plan.md': 'v1\n', 'a.md': 'a\n', 'b.md': 'b\n', 'c.md': 'c\n' });
-    await pair.writeLocal('plan.md', 'older edit here\n', new Date(Date.now() - 60_000));
-    await pair.writeCloud('plan.md', 'newer edit in the cloud\n');
+    const minuteAgo = new Date(Date.now() - 60_000);
+    if (winner === 'cloud') {
+      await pair.writeLocal('plan.md', older, minuteAgo);
+      await pair.writeCloud('plan.md', newer);
+    } else {
+      await pair.writeCloud('plan.md', older, minuteAgo);
+      await pair.writeLocal('plan.md', newer);
+    }
     const result = await pair.bisync('--json');
     expect(result.exitCode, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as Report;
     const copy = report.conflicts[0]?.copies[0] ?? '';
-    expect(report.conflicts).toEqual([{ path: 'plan.md', copies: [copy], winner: 'cloud' }]);
+    expect(report.conflicts).toEqual([{ path: 'plan.md', copies: [copy], winner }]);
     expect(copy).toMatch(COPY_NAME);
     for (const read of [pair.readLocal, pair.readCloud]) {
-      expect(await read('plan.md')).toBe('newer edit in the cloud\n');
-      expect(await read(copy)).toBe('older edit here\n');
+      expect(await read('plan.md')).toBe(newer);
+      expect(await read(copy)).toBe(older);
     }
     for (const files of [await pair.localFiles(), await pair.cloudFiles()]) expect(notes(files)).toEqual(['a.md', 'b.md', 'c.md', copy, 'plan.md']);
     // The pair is settled: the next run has nothing to do.
@@ -93,21 +104,6 @@ describe('conflicts', () => {
     const status = await pair.user.run(['cloud', 'bisync-status', '--json']);
     expect(JSON.parse(status.stdout)).toMatchObject({ conflictCopies: [copy] });
     expect((await pair.user.run(['cloud', 'bisync-status'])).stdout).toContain(`conflict copies: 1 in the folder (merge, then delete): ${copy}`);
-  });
-
-  it('balanced: a newer edit in the folder keeps the name, the older cloud edit is kept as a copy', async () => {
-    const pair = await syncedPair('balanced', { 'plan.md': 'v1\n', 'a.md': 'a\n', 'b.md': 'b\n', 'c.md': 'c\n' });
-    await pair.writeCloud('plan.md', 'older edit in the cloud\n', new Date(Date.now() - 60_000));
-    await pair.writeLocal('plan.md', 'newer edit here\n');
-    const result = await pair.bisync('--json');
-    expect(result.exitCode, result.stderr).toBe(0);
-    const report = JSON.parse(result.stdout) as Report;
-    const copy = report.conflicts[0]?.copies[0] ?? '';
-    expect(report.conflicts).toEqual([{ path: 'plan.md', copies: [copy], winner: 'local' }]);
-    for (const read of [pair.readLocal, pair.readCloud]) {
-      expect(await read('plan.md')).toBe('newer edit here\n');
-      expect(await read(copy)).toBe('older edit in the cloud\n');
-    }
   });
 
   // rclone < 1.66 sets each object it replaces aside as `<note>.bm-replaced`; the CLI settles and
