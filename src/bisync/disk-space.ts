@@ -161,10 +161,12 @@ export async function removePartialFiles(rclone: Rclone, target: { localPath: st
   for (const file of files) {
     const local = path.join(target.localPath, file);
     const stat = await fs.stat(local).catch(() => undefined);
-    if (!stat?.isFile()) continue;
+    if (!stat?.isFile() || stat.size !== 0) continue;
     const listed = await rclone.run(['lsjson', '--no-modtime', '--no-mimetype', `${target.remotePath.replace(/\/+$/, '')}/${file}`], { detached: true });
     const cloud = listed.exitCode === 0 ? (JSON.parse(listed.stdout || '[]') as { Size: number }[])[0] : undefined;
-    if (!cloud || stat.size !== 0 || cloud.Size === 0) continue;
+    if (!cloud || cloud.Size === 0) continue;
+    // Asked again: an editor may have saved into the empty file while the cloud was asked.
+    if ((await fs.stat(local).catch(() => undefined))?.size !== 0) continue;
     await fs.rm(local);
     removed.push(file);
   }

@@ -3,19 +3,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keepBothBeforeBaseline, resolveConflictsByAge } from '../../../src/bisync/conflicts.js';
+import { removePartialFiles } from '../../../src/bisync/disk-space.js';
 import { createRclone, type Rclone } from '../../../src/rclone/runner.js';
 import { folderContents } from '../../support/versions.js';
 
-// Issue 8's invariant under the CLI's own renames: after rclone keeps both copies of a conflict, and
-// before a baseline, the CLI moves notes and copies around in the folder while an editor may save.
-// Seen in CI (rclone 1.75.2, the L3 writer loop): an edit lost. Each test saves the note in the
-// moment the CLI waits for rclone, as an editor would, then checks that every version is still there.
-// The pair is two folders (rclone treats the second as the cloud): real rclone, no server needed.
+// Issue 8's invariant under the CLI's own steps in the folder: after rclone keeps both copies of a
+// conflict, before a baseline and after a full disk, the CLI moves or removes notes while an editor
+// may save. Seen in CI (rclone 1.75.2, the L3 writer loop): an edit lost to such a move. Each test
+// saves the note in the moment the CLI waits for rclone, as an editor would, then checks that every
+// version is still there. The pair is two folders (rclone treats the second as the cloud): real
+// rclone, no server needed.
 
 let root: string;
 let pair: { localPath: string; remotePath: string; filtersFile: string; workdir: string };
 beforeEach(async () => {
-  root = await fs.mkdtemp(path.join(os.tmpdir(), 'bm-conflict-renames-'));
+  root = await fs.mkdtemp(path.join(os.tmpdir(), 'bm-editor-saves-'));
   pair = { localPath: path.join(root, 'folder'), remotePath: path.join(root, 'cloud'), filtersFile: path.join(root, 'filters.txt'), workdir: path.join(root, 'workdir') };
   await Promise.all([fs.mkdir(pair.localPath), fs.mkdir(pair.remotePath), fs.writeFile(pair.filtersFile, '')]);
 });
@@ -93,5 +95,24 @@ describe("the CLI's renames around a conflict never replace an editor's save", (
 
     expect(await folderContents(pair.localPath)).toEqual(expect.arrayContaining([saved, 'newer cloud version\n']));
     expect(kept).toHaveLength(1);
+  });
+});
+
+describe("the CLI's clean-up after a full disk never removes an editor's save", () => {
+  it('keeps a note saved into an empty file the full disk left while the cloud is asked for its size', async () => {
+    await fs.writeFile(path.join(pair.localPath, 'n.md'), '');
+    await fs.writeFile(path.join(pair.remotePath, 'n.md'), 'the cloud version\n');
+    await fs.writeFile(path.join(pair.localPath, 'm.md'), '');
+    await fs.writeFile(path.join(pair.remotePath, 'm.md'), 'another cloud version\n');
+    const saved = 'saved by the editor once there was room again\n';
+    const rclone = rcloneWithEditor('lsjson', async () => {
+      if ((await fs.readFile(path.join(pair.localPath, 'n.md'), 'utf8')) === '') await fs.writeFile(path.join(pair.localPath, 'n.md'), saved);
+    });
+
+    const removed = await removePartialFiles(rclone, pair, ['n.md', 'm.md']);
+
+    expect(await fs.readFile(path.join(pair.localPath, 'n.md'), 'utf8')).toBe(saved);
+    // The empty copy nobody saved into goes: the cloud keeps its content and the next run downloads it.
+    expect(removed).toEqual(['m.md']);
   });
 });
