@@ -109,7 +109,7 @@ export async function dropIdenticalCopies(rclone: Rclone, pair: PairPaths, confl
         seen.add(hash);
         if (!(await moveOnBothSides(rclone, pair, copy, conflict.path))) copies.push(copy);
       } else if (seen.has(hash)) {
-        if (!(await removeOnBothSides(rclone, pair, copy))) copies.push(copy);
+        if (!(await removeOnBothSides(rclone, pair, copy, hash))) copies.push(copy);
       } else {
         seen.add(hash);
         copies.push(copy);
@@ -135,10 +135,15 @@ async function moveOnBothSides(rclone: Rclone, pair: PairPaths, from: string, to
   return false;
 }
 
-async function removeOnBothSides(rclone: Rclone, pair: PairPaths, file: string): Promise<boolean> {
+/** Removes a copy holding `hash` on both sides; false (kept here) when it could not, or was saved since. */
+async function removeOnBothSides(rclone: Rclone, pair: PairPaths, file: string, hash: string): Promise<boolean> {
   const removed = await rclone.run(['deletefile', remoteJoin(pair.remotePath, file)], ownGroup);
   if (removed.exitCode !== 0 && !notInCloud(removed.stderr)) return false;
-  await fs.rm(path.join(pair.localPath, file), { force: true });
+  const local = path.join(pair.localPath, file);
+  // Hashed again: someone merging the conflict may have saved into this copy while the cloud's went.
+  const now = await md5Of(local).catch(() => undefined);
+  if (now !== undefined && now !== hash) return false;
+  await fs.rm(local, { force: true });
   return true;
 }
 

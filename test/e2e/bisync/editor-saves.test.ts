@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { keepBothBeforeBaseline, resolveConflictsByAge } from '../../../src/bisync/conflicts.js';
+import { dropIdenticalCopies, keepBothBeforeBaseline, resolveConflictsByAge } from '../../../src/bisync/conflicts.js';
 import { removePartialFiles } from '../../../src/bisync/disk-space.js';
 import { createRclone, type Rclone } from '../../../src/rclone/runner.js';
 import { folderContents } from '../../support/versions.js';
@@ -47,7 +47,7 @@ async function write(file: string, text: string, modified: Date): Promise<void> 
 const hourAgo = new Date(Date.now() - 3_600_000);
 const minuteAgo = new Date(Date.now() - 60_000);
 
-describe("the CLI's renames around a conflict never replace an editor's save", () => {
+describe("the CLI's moves and removals around a conflict never lose an editor's save", () => {
   it('keeps a note saved while the newer copy of a conflict gets its name back', async () => {
     // rclone 1.66+ kept both copies (it could not compare times), on both sides; the note's name is free.
     for (const side of [pair.localPath, pair.remotePath]) {
@@ -82,6 +82,32 @@ describe("the CLI's renames around a conflict never replace an editor's save", (
       expect(await fs.readFile(path.join(side, 'notes/n.md'), 'utf8')).toBe('folder version\n');
       expect((await fs.readdir(path.join(side, 'notes'))).sort()).toEqual(['n.conflict-2.md', 'n.md']);
     }
+  });
+
+  it('keeps a save into a copy the CLI was removing as identical to the note', async () => {
+    for (const side of [pair.localPath, pair.remotePath]) {
+      await fs.writeFile(path.join(side, 'n.md'), 'the same version\n');
+      await fs.writeFile(path.join(side, 'n.conflict-1.md'), 'the same version\n');
+      await fs.writeFile(path.join(side, 'n.conflict-2.md'), 'another version\n');
+    }
+    const merged = 'merged by the user while the CLI removed the copy\n';
+    const rclone = rcloneWithEditor('deletefile', () => fs.writeFile(path.join(pair.localPath, 'n.conflict-1.md'), merged));
+
+    const [kept] = await dropIdenticalCopies(rclone, pair, [{ path: 'n.md', copies: ['n.conflict-1.md', 'n.conflict-2.md'], winner: undefined }]);
+
+    expect(await fs.readFile(path.join(pair.localPath, 'n.conflict-1.md'), 'utf8')).toBe(merged);
+    expect(kept?.copies).toEqual(['n.conflict-1.md', 'n.conflict-2.md']);
+  });
+
+  it('removes a copy identical to the note on both sides when nobody saves into it', async () => {
+    for (const side of [pair.localPath, pair.remotePath]) {
+      await fs.writeFile(path.join(side, 'n.md'), 'the same version\n');
+      await fs.writeFile(path.join(side, 'n.conflict-1.md'), 'the same version\n');
+    }
+    const kept = await dropIdenticalCopies(createRclone({ binary: 'rclone', env: process.env }), pair, [{ path: 'n.md', copies: ['n.conflict-1.md'], winner: undefined }]);
+
+    expect(kept).toEqual([]);
+    for (const side of [pair.localPath, pair.remotePath]) expect(await fs.readdir(side)).toEqual(['n.md']);
   });
 
   it('keeps a note saved while the cloud version comes down before a baseline', async () => {
