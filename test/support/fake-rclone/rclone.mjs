@@ -20,13 +20,19 @@ const toPlaceholders = (text) => substitutions.reduce((out, [actual, placeholder
 const fromPlaceholders = (text) => substitutions.reduce((out, [actual, placeholder]) => out.split(placeholder).join(actual), text);
 const subcommand = (argv) => argv.find((arg) => !arg.startsWith('-'));
 
+/** When each file of the last snapshot was modified: a replayed rclone sets the times the real one did. */
+const modified = new Map();
+
 /** Every file under the watched folders (recursively) and the workdir's own files, with contents. */
 function snapshot() {
   const files = new Map();
   const walk = (folder, recursive) => {
     for (const entry of fs.readdirSync(folder, { withFileTypes: true, recursive: false })) {
       const file = path.join(folder, entry.name);
-      if (entry.isFile()) files.set(file, fs.readFileSync(file, 'utf8'));
+      if (entry.isFile()) {
+        files.set(file, fs.readFileSync(file, 'utf8'));
+        modified.set(file, fs.statSync(file).mtimeMs);
+      }
       else if (entry.isDirectory() && recursive) walk(file, true);
     }
   };
@@ -44,6 +50,13 @@ function changedFiles(before, after) {
   return changed;
 }
 
+/** The modification times of the files a run wrote (rclone sets them; a rename keeps them). */
+function changedTimes(changed) {
+  const times = {};
+  for (const [file, content] of Object.entries(changed)) if (content !== null) times[file] = modified.get(fromPlaceholders(file));
+  return times;
+}
+
 function record() {
   const { binary, out } = scenario.record;
   const recording = fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, 'utf8')) : { calls: [] };
@@ -59,11 +72,22 @@ function record() {
     stderr += chunk;
     process.stderr.write(chunk);
   });
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  let stoppedByCaller = false;
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => {
+      stoppedByCaller = true;
+      child.kill(signal);
+    });
+  }
   child.on('close', (code) => {
     const exitCode = code ?? 1;
     if (subcommand(args) === 'version') recording.version = stdout;
-    else recording.calls.push({ args: args.map(toPlaceholders), exitCode, stdout: toPlaceholders(stdout), stderr: toPlaceholders(stderr), files: changedFiles(before, snapshot()) });
+    else {
+      const files = changedFiles(before, snapshot());
+      // A call the CLI stopped (a listing it no longer needed) may not happen at all in a replay.
+      const stopped = stoppedByCaller ? { stopped: true } : {};
+      recording.calls.push({ args: args.map(toPlaceholders), exitCode, stdout: toPlaceholders(stdout), stderr: toPlaceholders(stderr), files, times: changedTimes(files), ...stopped });
+    }
     fs.writeFileSync(out, `${JSON.stringify(recording, null, 1)}\n`);
     process.exit(exitCode);
   });
@@ -77,7 +101,9 @@ function replay() {
     return;
   }
   const cursorFile = path.join(dir, 'cursor');
-  const cursor = fs.existsSync(cursorFile) ? Number(fs.readFileSync(cursorFile, 'utf8')) : 0;
+  let cursor = fs.existsSync(cursorFile) ? Number(fs.readFileSync(cursorFile, 'utf8')) : 0;
+  // The CLI stopped that call when it was recorded; in this replay it stopped it before it began.
+  while (recording.calls[cursor]?.stopped && subcommand(recording.calls[cursor].args) !== subcommand(args)) cursor += 1;
   const call = recording.calls[cursor];
   if (!call || subcommand(call.args) !== subcommand(args)) {
     process.stderr.write(`fake rclone: call ${cursor + 1} is \`rclone ${args.join(' ')}\`, but the recording has ${call ? `\`rclone ${call.args.join(' ')}\`` : 'no more calls'}\n`);
@@ -90,6 +116,8 @@ function replay() {
     else {
       fs.mkdirSync(path.dirname(target), { recursive: true });
       fs.writeFileSync(target, fromPlaceholders(content));
+      const time = call.times?.[file];
+      if (time !== undefined) fs.utimesSync(target, new Date(time), new Date(time));
     }
   }
   process.stdout.write(fromPlaceholders(call.stdout));
