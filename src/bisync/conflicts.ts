@@ -34,8 +34,8 @@ export function newerSide(localModified: number, cloudModified: number): 'local'
  */
 export async function resolveConflictsByAge(rclone: Rclone, pair: PairPaths, conflicts: Conflict[]): Promise<Conflict[]> {
   const sides = conflicts.map((conflict) => ({ conflict, ...copiesBySide(conflict) }));
-  // The cloud copy's time is the cloud's: rclone 1.66+ comparing checksums gives a download the time
-  // it came down, which would make the cloud's copy the newer one every time.
+  // The cloud copy's time is the bucket's: rclone 1.66+ comparing checksums dates a download by when
+  // the bucket received it, which made the cloud's copy look newer than an edit made here since.
   const cloudModified = await cloudTimes(rclone, pair, sides.map((side) => side.cloud));
   const resolved: Conflict[] = [];
   for (const { conflict, local: localCopy, cloud: cloudCopy } of sides) {
