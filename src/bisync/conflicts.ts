@@ -277,6 +277,8 @@ export async function keepBothBeforeBaseline(rclone: Rclone, pair: PairPaths, no
     const download = winner === 'local' ? copy : await freeCopyName(pair.localPath, file, now, new Set([copy]));
     const copied = await rclone.run(['copyto', remoteJoin(pair.remotePath, file), path.join(pair.localPath, download)], ownGroup);
     if (copied.exitCode !== 0) {
+      // rclone < 1.63 writes into the file it downloads to: a part of the cloud's version, not a copy.
+      await fs.rm(path.join(pair.localPath, download), { force: true });
       throw new CliError(`Could not keep the cloud's copy of ${file} before rebuilding the sync baseline, so nothing was synced.`, { hint: `rclone said: ${lastLine(copied.stderr)}. Run the command again.` });
     }
     if (winner === 'local') {

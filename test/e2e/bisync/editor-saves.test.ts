@@ -99,6 +99,25 @@ describe("the CLI's moves and removals around a conflict never lose an editor's 
     expect(kept?.copies).toEqual(['n.conflict-1.md', 'n.conflict-2.md']);
   });
 
+  it('leaves the folder as it was when the cloud version cannot come down before a baseline', async () => {
+    await write(path.join(pair.localPath, 'n.md'), 'older folder version\n', hourAgo);
+    await write(path.join(pair.remotePath, 'n.md'), 'newer cloud version\n', minuteAgo);
+    // A download that breaks off after its first bytes, written where rclone < 1.63 writes it.
+    const real = createRclone({ binary: 'rclone', env: process.env });
+    const rclone = Object.assign(Object.create(real) as Rclone, {
+      run: async (args: string[], options?: Parameters<Rclone['run']>[1]) => {
+        if (args[0] !== 'copyto') return real.run(args, options);
+        await fs.writeFile(args[2] ?? '', 'newer cl');
+        return { exitCode: 1, stdout: '', stderr: 'ERROR : n.md: Failed to copy: connection reset by peer\n', signal: undefined };
+      },
+    });
+
+    await expect(keepBothBeforeBaseline(rclone, pair, new Date('2026-11-30T06:00:00Z'))).rejects.toThrow("Could not keep the cloud's copy of n.md");
+
+    expect(await fs.readdir(pair.localPath)).toEqual(['n.md']);
+    expect(await fs.readFile(path.join(pair.localPath, 'n.md'), 'utf8')).toBe('older folder version\n');
+  });
+
   it('removes a copy identical to the note on both sides when nobody saves into it', async () => {
     for (const side of [pair.localPath, pair.remotePath]) {
       await fs.writeFile(path.join(side, 'n.md'), 'the same version\n');
