@@ -34,15 +34,44 @@ export class VersionLedger {
     if (previous !== undefined) this.superseded.add(previous);
   }
 
-  /** A user's edit on a machine: reads what it replaces (known to the user), then writes in place. */
+  /**
+   * A user's edit on a machine: reads what it replaces (known to the user), then writes in place,
+   * into the file it read. Reading and writing by name would write over whatever a sync renamed
+   * there in between, a version this user never saw: an editor saving a stale buffer, which no sync
+   * can tell from an edit (seen once in the two-machine watch, counted as a loss). A note that is
+   * not there is created only while the name is still free.
+   */
   async edit(folder: string, file: string, label: string): Promise<string> {
     const target = path.join(folder, file);
-    const previous = await fs.readFile(target, 'utf8').catch(() => undefined);
     const text = this.body(label);
     await fs.mkdir(path.dirname(target), { recursive: true });
-    await fs.writeFile(target, text);
-    this.record(`${label}:${file}`, text, previous);
-    return text;
+    for (;;) {
+      const handle = await fs.open(target, 'r+').catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined;
+        throw error;
+      });
+      if (!handle) {
+        const created = await fs.writeFile(target, text, { flag: 'wx' }).then(
+          () => true,
+          (error: NodeJS.ErrnoException) => {
+            if (error.code === 'EEXIST') return false;
+            throw error;
+          },
+        );
+        if (!created) continue;
+        this.record(`${label}:${file}`, text);
+        return text;
+      }
+      try {
+        const previous = await handle.readFile('utf8');
+        await handle.truncate(0);
+        await handle.write(text, 0, 'utf8');
+        this.record(`${label}:${file}`, text, previous);
+        return text;
+      } finally {
+        await handle.close();
+      }
+    }
   }
 
   /** Every write to `file` (a `label:file` place), in order: when, what, and what it read before. */
