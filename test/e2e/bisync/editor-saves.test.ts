@@ -64,6 +64,23 @@ describe("the CLI's moves and removals around a conflict never lose an editor's 
     expect(resolved?.path).toBe('n.md');
   });
 
+  // The test above saves once the folder's move is done; this one before it: the move must be refused.
+  it('leaves the conflict as it is when an editor saved under the note\'s name before the CLI moved a copy there', async () => {
+    for (const side of [pair.localPath, pair.remotePath]) {
+      await write(path.join(side, 'n.conflict-1.md'), 'folder version\n', minuteAgo);
+      await write(path.join(side, 'n.conflict-2.md'), 'cloud version\n', hourAgo);
+    }
+    const saved = 'saved by the editor after rclone freed the name\n';
+    await fs.writeFile(path.join(pair.localPath, 'n.md'), saved);
+    const conflict = { path: 'n.md', copies: ['n.conflict-1.md', 'n.conflict-2.md'], winner: undefined };
+
+    expect(await resolveConflictsByAge(createRclone({ binary: 'rclone', env: process.env }), pair, [conflict])).toEqual([conflict]);
+
+    expect(await fs.readFile(path.join(pair.localPath, 'n.md'), 'utf8')).toBe(saved);
+    for (const side of [pair.localPath, pair.remotePath]) expect(await fs.readFile(path.join(side, 'n.conflict-1.md'), 'utf8')).toBe('folder version\n');
+    expect(await fs.readdir(pair.remotePath)).not.toContain('n.md');
+  });
+
   it("gives the newer copy the name on both sides, by the cloud's time for the cloud's copy", async () => {
     // In a folder: the cloud's times come from one listing, which must look inside folders.
     for (const side of [pair.localPath, pair.remotePath]) {
